@@ -1,0 +1,2 @@
+// @aiops/anomaly: Anomaly detection over trace-derived time series.
+export {};

@@ -1,0 +1,2 @@
+// @aiops/cli: The aiops command line.
+export {};

@@ -1,0 +1,2 @@
+// @aiops/critical-path: Critical path, exclusive time and bottlenecks of traces.
+export {};

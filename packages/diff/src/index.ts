@@ -1,0 +1,2 @@
+// @aiops/diff: Structural and timing comparison of traces and groups of traces.
+export {};

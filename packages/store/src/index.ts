@@ -1,0 +1,2 @@
+// @aiops/store: Embedded DuckDB trace store and the TraceSource interface.
+export {};

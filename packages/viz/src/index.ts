@@ -1,0 +1,2 @@
+// @aiops/viz: Self-contained interactive HTML and terminal renderings of traces.
+export {};
