@@ -51,6 +51,17 @@ export {
 } from './span-table-builder.ts';
 export { StringDictionary } from './string-dictionary.ts';
 export { buildTraceIndex, findTrace, type TraceIndex, traceRows } from './trace-index.ts';
+export type {
+  AppendResult,
+  CriticalPathSegment,
+  DataBounds,
+  OperationInfo,
+  SpanQuery,
+  TraceQuery,
+  TraceSink,
+  TraceSource,
+  TraceSummary,
+} from './trace-source.ts';
 export {
   buildChildrenIndex,
   buildTraceTree,
