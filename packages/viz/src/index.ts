@@ -1,2 +1,2 @@
 // @aiops/viz: Self-contained interactive HTML and terminal renderings of traces.
-export {};
+export { renderWaterfallText, type WaterfallTextOptions } from './render-waterfall-text.ts';
