@@ -1,2 +1,11 @@
-// @aiops/critical-path: Critical path, exclusive time and bottlenecks of traces.
-export {};
+// @aiops/critical-path: critical path, exclusive time and bottlenecks of traces, and why slow traces are slow.
+export {
+  type CriticalPathHead,
+  type CriticalPathOptions,
+  type CriticalPathResult,
+  type CriticalPathService,
+  type CriticalPathSpan,
+  type CriticalPathWarning,
+  criticalPath,
+} from './critical-path.ts';
+export { type CriticalPaths, type CriticalPathsOptions, criticalPaths, HeadKind } from './critical-paths.ts';
