@@ -1,0 +1,135 @@
+// Rebuilds a SpanTable from rows of the `spans` table (joined with their trace's id and time base).
+
+import {
+  type AttributeTriple,
+  type AttributeType,
+  type ParentRefType,
+  type SpanKind,
+  type SpanTable,
+  SpanTableBuilder,
+  type StatusCode,
+} from '@aiops/span-model';
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { VALUE_SLOTS } from './ddl.ts';
+import type { Dictionaries } from './dictionaries.ts';
+
+const V0 = 17;
+const MORE = V0 + VALUE_SLOTS;
+const EVENTS = MORE + 1;
+const LINKS = MORE + 2;
+
+interface StoredEvent {
+  timeUnixNano: string;
+  name: string;
+  attributes?: AttributeTriple[];
+}
+interface StoredLink {
+  traceId: string;
+  spanId: string;
+  traceState?: string;
+  attributes?: AttributeTriple[];
+}
+
+/** Thrown when a stored row cannot be turned back into a span (the caller maps it to StoreError 'corrupt'). */
+export class CorruptRowError extends Error {}
+
+/**
+ * Runs `sql` (which must select `trace_hi, trace_lo, base` then {@link SPAN_READ_COLUMNS}, ordered by trace_no, seq)
+ * and rebuilds the spans.
+ */
+export async function readSpans(conn: DuckDBConnection, dicts: Dictionaries, sql: string): Promise<SpanTable> {
+  const result = await conn.stream(sql);
+  const cols: DuckDBValue[][] = [];
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    const chunkCols = chunk.getColumns();
+    if (cols.length === 0) for (const col of chunkCols) cols.push(col);
+    else for (let i = 0; i < chunkCols.length; i++) for (const v of chunkCols[i]!) cols[i]!.push(v);
+  }
+  const n = cols[0]?.length ?? 0;
+  const b = new SpanTableBuilder({ initialCapacity: Math.max(n, 16) });
+  const traceBytes = new Uint8Array(16);
+  const traceView = new DataView(traceBytes.buffer);
+  const idBytes = new Uint8Array(8);
+  const idView = new DataView(idBytes.buffer);
+  const parentBytes = new Uint8Array(8);
+  const parentView = new DataView(parentBytes.buffer);
+  let lastResource = -1;
+  let lastScope = -1;
+  let r = 0;
+  while (r < n) {
+    const traceNo = cols[3]![r];
+    let end = r;
+    const idsBySeq = new Map<number, bigint>();
+    while (end < n && cols[3]![end] === traceNo) {
+      idsBySeq.set(cols[4]![end] as number, cols[5]![end] as bigint);
+      end++;
+    }
+    traceView.setBigInt64(0, cols[0]![r] as bigint, false);
+    traceView.setBigInt64(8, cols[1]![r] as bigint, false);
+    const base = cols[2]![r] as bigint;
+    for (; r < end; r++) {
+      const resource = cols[10]![r] as number;
+      if (resource !== lastResource) {
+        b.setResource(dicts.resource(resource));
+        lastResource = resource;
+      }
+      const scopeId = cols[11]![r] as number;
+      if (scopeId !== lastScope) {
+        const scope = dicts.scope(scopeId);
+        b.setScope(scope.name, scope.version, scope.attributes);
+        lastScope = scopeId;
+      }
+      b.beginSpan();
+      b.setTraceIdBytes(traceBytes, 0, 16);
+      idView.setBigInt64(0, cols[5]![r] as bigint, false);
+      b.setSpanIdBytes(idBytes, 0, 8);
+      const flags = cols[8]![r] as number;
+      const ref = (flags >> 5) as ParentRefType;
+      if (ref !== 0) {
+        const parentSeq = cols[6]![r] as number;
+        const parent = parentSeq >= 0 ? idsBySeq.get(parentSeq) : (cols[7]![r] as bigint | null);
+        if (parent === undefined || parent === null) throw new CorruptRowError(`parent of span ${cols[5]![r]}`);
+        parentView.setBigInt64(0, parent, false);
+        b.setParentSpanIdBytes(parentBytes, 0, 8, ref);
+      }
+      const op = cols[9]![r] as number;
+      b.setService(dicts.services.values[dicts.opService[op]!]!);
+      b.setOperation(dicts.opName[op]!);
+      b.setKind((flags & 7) as SpanKind);
+      const status = ((flags >> 3) & 3) as StatusCode;
+      const message = dicts.strings.values[cols[14]![r] as number]!;
+      if (status !== 0 || message !== '') b.setStatus(status, message);
+      const traceState = dicts.strings.values[cols[15]![r] as number]!;
+      if (traceState !== '') b.setTraceState(traceState);
+      b.setStartDurationNano(base + (cols[12]![r] as bigint), cols[13]![r] as bigint);
+      const shape = dicts.shape(cols[16]![r] as number);
+      const more = shape.keys.length > VALUE_SLOTS ? (JSON.parse(cols[MORE]![r] as string) as string[]) : [];
+      for (let a = 0; a < shape.keys.length; a++) {
+        const value = a < VALUE_SLOTS ? (cols[V0 + a]![r] as string) : more[a - VALUE_SLOTS]!;
+        b.addAttribute(shape.keys[a]!, shape.types[a]! as AttributeType, value);
+      }
+      const events = cols[EVENTS]![r] as string | null;
+      if (events) {
+        for (const e of JSON.parse(events) as StoredEvent[]) {
+          b.addEvent({ timeUnixNano: BigInt(e.timeUnixNano), name: e.name, attributes: e.attributes ?? [] });
+        }
+      }
+      const links = cols[LINKS]![r] as string | null;
+      if (links) {
+        for (const l of JSON.parse(links) as StoredLink[]) {
+          b.addLink({
+            traceId: l.traceId,
+            spanId: l.spanId,
+            traceState: l.traceState ?? '',
+            attributes: l.attributes ?? [],
+          });
+        }
+      }
+      const reason = b.commitSpan();
+      if (reason) throw new CorruptRowError(`span ${cols[5]![r]}: ${reason}`);
+    }
+  }
+  return b.finish();
+}

@@ -1,0 +1,523 @@
+// TraceStore: the embedded DuckDB trace store (TraceSource + TraceSink), and openStore / defaultStoreDir.
+import { existsSync, mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import {
+  type AppendResult,
+  buildTraceIndex,
+  bytesToHex,
+  type DataBounds,
+  emptySpanTable,
+  isSpanTable,
+  normalizeTraceId,
+  type OperationInfo,
+  type SpanQuery,
+  type SpanTable,
+  type TraceQuery,
+  type TraceSink,
+  type TraceSource,
+  type TraceSummary,
+  takeSpans,
+} from '@aiops/span-model';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { CREATE_SCHEMA, SCHEMA_VERSION, SPAN_READ_COLUMNS } from './internal/ddl.ts';
+import { Dictionaries } from './internal/dictionaries.ts';
+import { Mutex } from './internal/mutex.ts';
+import { CorruptRowError, readSpans } from './internal/read-spans.ts';
+import { createWriterTempTables, type WriterState, writeBatch } from './internal/write-batch.ts';
+import { StoreError } from './store-error.ts';
+
+/** Options of {@link openStore}. */
+export interface OpenStoreOptions {
+  /** Store directory. Default: {@link defaultStoreDir}. Created when missing (unless `readOnly`). */
+  readonly dir?: string;
+  /** Open without writing: no schema creation, `append` rejects. Default false. */
+  readonly readOnly?: boolean;
+  /** Spans per internal write batch when one `append` gets a larger table. Default 200,000. */
+  readonly maxBatchSpans?: number;
+}
+
+const DEFAULTS = { readOnly: false, maxBatchSpans: 200_000 } as const;
+
+/** File name of the database inside the store directory. */
+export const STORE_FILE_NAME = 'traces.duckdb';
+
+/**
+ * The default store directory: `$AIOPS_HOME` when set, else `~/.aiops`.
+ *
+ * @example
+ * ```ts
+ * defaultStoreDir(); // '/home/me/.aiops'
+ * ```
+ */
+export function defaultStoreDir(): string {
+  const home = process.env.AIOPS_HOME;
+  return home && home.trim() !== '' ? resolve(home) : join(homedir(), '.aiops');
+}
+
+function engineError(err: unknown, dir: string): StoreError {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/Could not set lock|Conflicting lock/i.test(message)) {
+    const pid = /PID (\d+)/.exec(message)?.[1];
+    return new StoreError(
+      'locked',
+      dir,
+      `store: the trace store in ${dir} is in use by another process${pid ? ` (PID ${pid})` : ''}; ` +
+        'stop it (for example a running `aiops serve`) or query it through that process',
+      { cause: err },
+    );
+  }
+  if (/not a valid DuckDB database|Corrupt|checksum/i.test(message)) {
+    return new StoreError('corrupt', dir, `store: ${join(dir, STORE_FILE_NAME)} is not a readable trace store`, {
+      cause: err,
+    });
+  }
+  if (/newer version|older version|storage version/i.test(message)) {
+    return new StoreError('version', dir, `store: ${dir} was written by an incompatible version of DuckDB`, {
+      cause: err,
+    });
+  }
+  return new StoreError('io', dir, `store: ${dir}: ${message.split('\n')[0]}`, { cause: err });
+}
+
+function hiLo(hex: string): [bigint, bigint] {
+  return [BigInt.asIntN(64, BigInt(`0x${hex.slice(0, 16)}`)), BigInt.asIntN(64, BigInt(`0x${hex.slice(16)}`))];
+}
+
+function hexOf(hi: bigint, lo: bigint): string {
+  const b = new Uint8Array(16);
+  const v = new DataView(b.buffer);
+  v.setBigInt64(0, hi, false);
+  v.setBigInt64(8, lo, false);
+  return bytesToHex(b, 0, 16);
+}
+
+function nano(value: bigint, name: string): string {
+  if (typeof value !== 'bigint') throw new TypeError(`store: ${name} must be a bigint (ns since the epoch)`);
+  return value.toString();
+}
+
+/**
+ * The embedded trace store: a DuckDB database in one directory, read through {@link TraceSource} and written through
+ * {@link TraceSink}. Get one with {@link openStore}.
+ *
+ * **Details**
+ * - `append` is atomic and durable: one transaction per call, committed to DuckDB's write-ahead log before the
+ *   promise resolves, so an acknowledged batch survives `kill -9`. Spans already stored (same trace id and span id)
+ *   are skipped and counted in `duplicates`; spans of a trace that arrive in later batches update its summary.
+ * - Reads (`getTrace`, `searchTraces`, ...) use their own connection and see only committed data.
+ * - `getTrace` accepts 16 or 32 hex digits in any case; a 64-bit id equals its zero-padded 128-bit form.
+ *
+ * **Complexity** `getTrace` reads the trace table's id columns (16 B per trace) and then only the row groups of
+ * `spans` whose zone maps contain the trace's number. `searchTraces` reads only the trace table.
+ *
+ * **Gotchas** One process at a time: DuckDB locks the file, and a second `openStore` on the same directory fails
+ * with a {@link StoreError} of code `'locked'`. Call `close()` to release it.
+ *
+ * @example
+ * ```ts
+ * const store = await openStore({ dir: '/tmp/aiops' });
+ * await store.append(table);
+ * const trace = await store.getTrace('4bf92f3577b34da6a3ce929d0e0e4736');
+ * await store.close();
+ * ```
+ */
+export class TraceStore implements TraceSource, TraceSink {
+  /** Backend name. */
+  readonly kind: string = 'duckdb';
+  /** The store directory. */
+  readonly dir: string;
+  /** The database file. */
+  readonly path: string;
+  /** Whether the store was opened read-only. */
+  readonly readOnly: boolean;
+  #instance: DuckDBInstance | undefined;
+  #writer: DuckDBConnection | undefined;
+  #reader: DuckDBConnection | undefined;
+  readonly #dicts: Dictionaries;
+  readonly #state: WriterState;
+  readonly #writeLock = new Mutex();
+  readonly #readLock = new Mutex();
+  readonly #maxBatch: number;
+
+  /** Use {@link openStore}. */
+  constructor(internals: {
+    dir: string;
+    path: string;
+    readOnly: boolean;
+    instance: DuckDBInstance;
+    writer: DuckDBConnection | undefined;
+    reader: DuckDBConnection;
+    dicts: Dictionaries;
+    nextTraceNo: number;
+    maxBatchSpans: number;
+  }) {
+    this.dir = internals.dir;
+    this.path = internals.path;
+    this.readOnly = internals.readOnly;
+    this.#instance = internals.instance;
+    this.#writer = internals.writer;
+    this.#reader = internals.reader;
+    this.#dicts = internals.dicts;
+    this.#state = { nextTraceNo: internals.nextTraceNo };
+    this.#maxBatch = internals.maxBatchSpans;
+  }
+
+  #readConn(): DuckDBConnection {
+    if (!this.#reader) throw new StoreError('closed', this.dir, `store: ${this.dir} is closed`);
+    return this.#reader;
+  }
+
+  async #read<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+    return this.#readLock.run(async () => {
+      const conn = this.#readConn();
+      try {
+        return await fn(conn);
+      } catch (err) {
+        if (err instanceof StoreError) throw err;
+        if (err instanceof CorruptRowError) {
+          throw new StoreError('corrupt', this.dir, `store: ${this.dir} holds an unreadable span (${err.message})`, {
+            cause: err,
+          });
+        }
+        throw engineError(err, this.dir);
+      }
+    });
+  }
+
+  /**
+   * Writes spans durably; resolves once they are committed (queryable, and safe from a crash).
+   *
+   * **Details** Duplicates (same trace id and span id as a stored span, or as an earlier span of the same table) are
+   * skipped and counted. Tables larger than `maxBatchSpans` are written in several transactions of whole traces.
+   *
+   * **Complexity** O(n log n) in JS plus DuckDB's columnar appends.
+   *
+   * **Gotchas** Rejects with a StoreError of code 'read-only' on a read-only store; with 'io' when the disk fails (the
+   * batch is then rolled back entirely).
+   */
+  async append(spans: SpanTable): Promise<AppendResult> {
+    if (!isSpanTable(spans)) throw new TypeError('store: append() expects a SpanTable');
+    if (this.readOnly || !this.#writer) {
+      if (!this.#reader) throw new StoreError('closed', this.dir, `store: ${this.dir} is closed`);
+      throw new StoreError('read-only', this.dir, `store: ${this.dir} was opened read-only`);
+    }
+    let inserted = 0;
+    let duplicates = 0;
+    for (const part of this.#split(spans)) {
+      const r = await this.#writeLock.run(() => this.#appendOne(part));
+      inserted += r.inserted;
+      duplicates += r.duplicates;
+    }
+    return { inserted, duplicates };
+  }
+
+  #split(spans: SpanTable): SpanTable[] {
+    if (spans.numSpans <= this.#maxBatch) return [spans];
+    const index = buildTraceIndex(spans);
+    const parts: SpanTable[] = [];
+    let from = 0;
+    let t0 = 0;
+    for (let t = 0; t < index.traceCount; t++) {
+      const end = index.offsets[t + 1]!;
+      if (end - from >= this.#maxBatch || t === index.traceCount - 1) {
+        parts.push(takeSpans(spans, index.rows.subarray(index.offsets[t0]!, end)));
+        from = end;
+        t0 = t + 1;
+      }
+    }
+    return parts;
+  }
+
+  async #appendOne(spans: SpanTable): Promise<AppendResult> {
+    const conn = this.#writer;
+    if (!conn) throw new StoreError('closed', this.dir, `store: ${this.dir} is closed`);
+    const nextTraceNo = this.#state.nextTraceNo;
+    try {
+      await conn.run('BEGIN TRANSACTION');
+      const r = await writeBatch(conn, this.#dicts, this.#state, spans);
+      await conn.run('COMMIT');
+      this.#dicts.commit();
+      return { inserted: r.inserted, duplicates: r.duplicates };
+    } catch (err) {
+      try {
+        await conn.run('ROLLBACK');
+      } catch {
+        // The transaction may already be aborted; the reload below restores the writer's view either way.
+      }
+      this.#state.nextTraceNo = nextTraceNo;
+      try {
+        await this.#dicts.load(conn);
+      } catch {
+        // Reported through the original error.
+      }
+      throw engineError(err, this.dir);
+    }
+  }
+
+  /** All spans of one trace (16 or 32 hex digits, any case), or undefined when unknown or not a trace id. */
+  async getTrace(traceId: string): Promise<SpanTable | undefined> {
+    const hex = normalizeTraceId(traceId);
+    if (!hex) return undefined;
+    const [hi, lo] = hiLo(hex);
+    return this.#read(async (conn) => {
+      const found = (
+        await conn.runAndReadAll(
+          `SELECT trace_no, start_ns + base_delta FROM traces WHERE trace_hi = ${hi} AND trace_lo = ${lo} LIMIT 1`,
+        )
+      ).getRows()[0];
+      if (!found) return undefined;
+      return readSpans(
+        conn,
+        this.#dicts,
+        `SELECT ${hi}::BIGINT, ${lo}::BIGINT, ${found[1]}::BIGINT, ${SPAN_READ_COLUMNS}
+           FROM spans s WHERE s.trace_no = ${found[0]} ORDER BY s.seq`,
+      );
+    });
+  }
+
+  /** SQL conditions on `traces` for a query, or undefined when nothing can match. */
+  #traceWhere(q: TraceQuery & { traceIds?: readonly string[] }): string[] | undefined {
+    const where: string[] = [];
+    let serviceId: number | undefined;
+    if (q.service !== undefined) {
+      serviceId = this.#dicts.services.ids.get(q.service);
+      if (serviceId === undefined || serviceId >= this.#dicts.services.committed) return undefined;
+      where.push(`list_contains(services, ${serviceId})`);
+    }
+    if (q.operation !== undefined) {
+      const ids: number[] = [];
+      const { opName, opService } = this.#dicts;
+      for (let id = 0; id < this.#dicts.ops.committed; id++) {
+        if (opName[id] === q.operation && (serviceId === undefined || opService[id] === serviceId)) ids.push(id);
+      }
+      if (ids.length === 0) return undefined;
+      where.push(`list_has_any(ops, [${ids.join(',')}])`);
+    }
+    if (q.fromUnixNano !== undefined) where.push(`start_ns >= ${nano(q.fromUnixNano, 'fromUnixNano')}`);
+    if (q.toUnixNano !== undefined) where.push(`start_ns < ${nano(q.toUnixNano, 'toUnixNano')}`);
+    if (q.minDurationNano !== undefined) where.push(`duration_ns >= ${nano(q.minDurationNano, 'minDurationNano')}`);
+    if (q.maxDurationNano !== undefined) where.push(`duration_ns <= ${nano(q.maxDurationNano, 'maxDurationNano')}`);
+    if (q.failed === true) where.push('error_count > 0');
+    if (q.failed === false) where.push('error_count = 0');
+    if (q.traceIds !== undefined) {
+      const pairs: string[] = [];
+      for (const id of q.traceIds) {
+        const hex = normalizeTraceId(id);
+        if (!hex) continue;
+        const [hi, lo] = hiLo(hex);
+        pairs.push(`(trace_hi = ${hi} AND trace_lo = ${lo})`);
+      }
+      if (pairs.length === 0) return undefined;
+      where.push(`(${pairs.join(' OR ')})`);
+    }
+    return where;
+  }
+
+  /** Summaries of the traces that match, newest first (reads only the trace table). */
+  async searchTraces(query: TraceQuery): Promise<TraceSummary[]> {
+    const where = this.#traceWhere(query);
+    if (!where) return [];
+    const limit = limitClause(query.limit, 'limit');
+    return this.#read(async (conn) => {
+      const rows = (
+        await conn.runAndReadAll(
+          `SELECT trace_hi, trace_lo, root_op, start_ns, duration_ns, span_count, services, error_count FROM traces
+            ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY start_ns DESC, trace_no DESC ${limit}`,
+        )
+      ).getRows();
+      const d = this.#dicts;
+      return rows.map((r): TraceSummary => {
+        const rootOp = Number(r[2]);
+        return {
+          traceId: hexOf(r[0] as bigint, r[1] as bigint),
+          rootService: rootOp >= 0 ? d.services.values[d.opService[rootOp]!]! : '',
+          rootOperation: rootOp >= 0 ? d.opName[rootOp]! : '',
+          startUnixNano: r[3] as bigint,
+          durationNano: r[4] as bigint,
+          spanCount: Number(r[5]),
+          services: ((r[6] as { items: number[] }).items ?? []).map((id) => d.services.values[Number(id)]!).sort(),
+          errorCount: Number(r[7]),
+        };
+      });
+    });
+  }
+
+  /** All spans of the traces that match (whole traces, ordered by trace then arrival). */
+  async spans(query: SpanQuery): Promise<SpanTable> {
+    const where = this.#traceWhere(query);
+    if (!where) return emptySpanTable();
+    const limit = limitClause(query.limitTraces, 'limitTraces');
+    return this.#read((conn) =>
+      readSpans(
+        conn,
+        this.#dicts,
+        `WITH sel AS MATERIALIZED (
+           SELECT trace_no, trace_hi, trace_lo, start_ns + base_delta AS base FROM traces
+            ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY start_ns DESC, trace_no DESC ${limit})
+         SELECT sel.trace_hi, sel.trace_lo, sel.base, ${SPAN_READ_COLUMNS}
+           FROM spans s JOIN sel ON s.trace_no = sel.trace_no ORDER BY s.trace_no, s.seq`,
+      ),
+    );
+  }
+
+  /** Distinct service names, sorted. */
+  async services(): Promise<string[]> {
+    return this.#read(async (conn) =>
+      (await conn.runAndReadAll('SELECT name FROM services ORDER BY name')).getRows().map((r) => String(r[0])),
+    );
+  }
+
+  /** Operations (of one service, or all) with their span counts, sorted by service then operation. */
+  async operations(service?: string): Promise<OperationInfo[]> {
+    return this.#read(async (conn) => {
+      const filter = service === undefined ? '' : 'WHERE s.name = $1';
+      const reader = await conn.runAndReadAll(
+        `SELECT s.name, o.name, o.span_count FROM operations o JOIN services s ON s.service_id = o.service_id
+          ${filter} ORDER BY s.name, o.name`,
+        service === undefined ? [] : [service],
+      );
+      return reader.getRows().map((r) => ({ service: String(r[0]), operation: String(r[1]), spanCount: Number(r[2]) }));
+    });
+  }
+
+  /** Time range, span and trace counts; undefined when the store is empty. */
+  async bounds(): Promise<DataBounds | undefined> {
+    return this.#read(async (conn) => {
+      const r = (
+        await conn.runAndReadAll(
+          'SELECT min(start_ns), max(start_ns + duration_ns), sum(span_count)::BIGINT, count(*) FROM traces',
+        )
+      ).getRows()[0];
+      if (!r || Number(r[3]) === 0) return undefined;
+      return {
+        fromUnixNano: r[0] as bigint,
+        toUnixNano: r[1] as bigint,
+        spanCount: Number(r[2]),
+        traceCount: Number(r[3]),
+      };
+    });
+  }
+
+  /**
+   * Writes everything from the write-ahead log into the database file (compressed). DuckDB also does this by
+   * itself when the log grows past 16 MB and on close; call it before measuring the file size.
+   */
+  async checkpoint(): Promise<void> {
+    const conn = this.#writer;
+    if (!conn) throw new StoreError('read-only', this.dir, `store: ${this.dir} was opened read-only`);
+    await this.#writeLock.run(async () => {
+      try {
+        await conn.run('CHECKPOINT');
+      } catch (err) {
+        throw engineError(err, this.dir);
+      }
+    });
+  }
+
+  /** Waits for running calls, then releases the connections and the file lock. Idempotent. */
+  async close(): Promise<void> {
+    await this.#writeLock.run(async () => undefined);
+    await this.#readLock.run(async () => undefined);
+    this.#writer?.closeSync();
+    this.#reader?.closeSync();
+    this.#instance?.closeSync();
+    this.#writer = undefined;
+    this.#reader = undefined;
+    this.#instance = undefined;
+  }
+}
+
+function limitClause(limit: number | undefined, name: string): string {
+  if (limit === undefined) return '';
+  if (!Number.isInteger(limit) || limit < 0) throw new RangeError(`store: ${name} must be a non-negative integer`);
+  return `LIMIT ${limit}`;
+}
+
+/**
+ * Opens (and creates when missing) the embedded trace store in a directory.
+ *
+ * **Details** The directory defaults to {@link defaultStoreDir} (`$AIOPS_HOME` or `~/.aiops`) and is created when
+ * missing; the database is `traces.duckdb` inside it. A read-only open never creates anything.
+ *
+ * **Complexity** Loads the small dictionary tables (services, operations, resources, attribute shapes) into memory.
+ *
+ * **Gotchas** Rejects with a {@link StoreError}: `'locked'` when another process has the store open (DuckDB allows
+ * one writing process per file), `'corrupt'` when the file is not a DuckDB database, `'not-found'` for a read-only
+ * open of a missing store, `'version'` for an incompatible file, `'io'` otherwise.
+ *
+ * @example
+ * ```ts
+ * const store = await openStore();                        // ~/.aiops/traces.duckdb
+ * const ro = await openStore({ dir: '/data/aiops', readOnly: true });
+ * ```
+ */
+export async function openStore(options: OpenStoreOptions = {}): Promise<TraceStore> {
+  const dir = resolve(options.dir ?? defaultStoreDir());
+  const readOnly = options.readOnly ?? DEFAULTS.readOnly;
+  const maxBatchSpans = options.maxBatchSpans ?? DEFAULTS.maxBatchSpans;
+  if (!Number.isInteger(maxBatchSpans) || maxBatchSpans < 1) {
+    throw new RangeError('store: maxBatchSpans must be a positive integer');
+  }
+  const path = join(dir, STORE_FILE_NAME);
+  if (readOnly && !existsSync(path)) {
+    throw new StoreError('not-found', dir, `store: no trace store in ${dir} (import traces first)`);
+  }
+  if (!readOnly) {
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (err) {
+      throw new StoreError('io', dir, `store: cannot create ${dir}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  let instance: DuckDBInstance;
+  try {
+    instance = await DuckDBInstance.create(path, readOnly ? { access_mode: 'READ_ONLY' } : {});
+  } catch (err) {
+    throw engineError(err, dir);
+  }
+  try {
+    const first = await instance.connect();
+    if (!readOnly) {
+      for (const sql of CREATE_SCHEMA) await first.run(sql);
+      await first.run(`INSERT OR IGNORE INTO meta VALUES ('schema_version', '${SCHEMA_VERSION}')`);
+    }
+    const version = (
+      await first.runAndReadAll("SELECT value FROM meta WHERE key = 'schema_version'").catch(() => undefined)
+    )?.getRows()[0]?.[0];
+    if (version === undefined) {
+      throw new StoreError('corrupt', dir, `store: ${path} is a DuckDB file but not an aiops trace store`);
+    }
+    if (String(version) !== String(SCHEMA_VERSION)) {
+      throw new StoreError(
+        'version',
+        dir,
+        `store: ${dir} has schema version ${String(version)}, this aiops reads version ${SCHEMA_VERSION}`,
+      );
+    }
+    const dicts = new Dictionaries();
+    await dicts.load(first);
+    const next = (await first.runAndReadAll('SELECT coalesce(max(trace_no) + 1, 0) FROM traces')).getRows()[0]![0];
+    let writer: DuckDBConnection | undefined;
+    if (!readOnly) {
+      writer = first;
+      await createWriterTempTables(writer);
+    }
+    const reader = readOnly ? first : await instance.connect();
+    return new TraceStore({
+      dir,
+      path,
+      readOnly,
+      instance,
+      writer,
+      reader,
+      dicts,
+      nextTraceNo: Number(next),
+      maxBatchSpans,
+    });
+  } catch (err) {
+    instance.closeSync();
+    if (err instanceof StoreError) throw err;
+    throw engineError(err, dir);
+  }
+}
