@@ -1,0 +1,323 @@
+// Root-cause hypotheses in words, from the ranked contributions and the status and attribute changes.
+import type { SpanTable } from '@aiops/span-model';
+import type {
+  AttributeChange,
+  ChangedSpan,
+  DiffTraceSummary,
+  Hypothesis,
+  OneSidedSpan,
+  StatusChange,
+} from '../diff-traces.ts';
+import type { Alignment } from './align.ts';
+import type { AttributionMode } from './attribution.ts';
+import { childrenOf, type TraceView } from './trace-view.ts';
+
+/** What the hypotheses are built from. */
+export interface HypothesisInput {
+  readonly normal: DiffTraceSummary;
+  readonly abnormal: DiffTraceSummary;
+  readonly durationDiffMs: number;
+  readonly attribution: AttributionMode;
+  readonly added: readonly OneSidedSpan[];
+  readonly removed: readonly OneSidedSpan[];
+  readonly changed: readonly ChangedSpan[];
+  readonly statusChanges: readonly StatusChange[];
+  readonly attributeChanges: readonly AttributeChange[];
+}
+
+/** Context: the two trace views and their alignment. */
+export interface HypothesisContext {
+  readonly normal: TraceView;
+  readonly abnormal: TraceView;
+  readonly alignment: Alignment;
+  readonly maxHypotheses: number;
+  readonly minShare: number;
+}
+
+const MODE_FACTOR: Readonly<Record<AttributionMode, number>> = {
+  'critical-path': 1,
+  'critical-path-estimated': 0.9,
+  'exclusive-time': 0.75,
+};
+
+const CACHE_RE = /cache|redis|memcache|valkey|dragonfly/i;
+
+/** `4,812 ms`, `12.5 ms`, `0.512 ms`. */
+export function formatMs(ms: number): string {
+  const a = Math.abs(ms);
+  if (a >= 100) return `${Math.round(ms).toLocaleString('en-US')} ms`;
+  if (a >= 1) return `${Number(ms.toFixed(1)).toLocaleString('en-US')} ms`;
+  return `${Number(ms.toFixed(3))} ms`;
+}
+
+/** A difference: `4.8 s` from one second on, else as {@link formatMs}. */
+function formatDiff(ms: number): string {
+  const a = Math.abs(ms);
+  if (a >= 1000) return `${Number((ms / 1000).toFixed(a >= 10_000 ? 1 : 2))} s`;
+  return formatMs(ms);
+}
+
+function formatPct(ratio: number | null): string {
+  if (ratio === null) return 'from 0';
+  const p = Math.round(ratio * 100);
+  return `${p >= 0 ? '+' : ''}${p.toLocaleString('en-US')}%`;
+}
+
+function sharePct(share: number): string {
+  const p = share * 100;
+  return `${Math.abs(p) >= 10 ? Math.round(p) : Number(p.toFixed(1))}%`;
+}
+
+function quote(v: string | null): string {
+  if (v === null) return '(absent)';
+  const t = v.length > 120 ? `${v.slice(0, 117)}...` : v;
+  return `"${t}"`;
+}
+
+function isCacheLike(table: SpanTable, row: number): boolean {
+  return (
+    CACHE_RE.test(table.stringAt('service', row)) ||
+    CACHE_RE.test(table.stringAt('operation', row)) ||
+    CACHE_RE.test(table.stringAt('dbSystem', row)) ||
+    CACHE_RE.test(table.stringAt('peerService', row))
+  );
+}
+
+function failed(table: SpanTable, row: number): boolean {
+  const c = table.columns;
+  return c.statusCode[row] === 2 || c.httpStatusCode[row] >= 500 || c.rpcStatusCode[row] > 0;
+}
+
+function failureText(table: SpanTable, row: number): string {
+  const c = table.columns;
+  const parts: string[] = [];
+  if (c.statusCode[row] === 2) parts.push('status error');
+  if (c.httpStatusCode[row] > 0) parts.push(`HTTP ${c.httpStatusCode[row]}`);
+  if (c.rpcStatusCode[row] > 0) parts.push(`gRPC code ${c.rpcStatusCode[row]}`);
+  const msg = table.stringAt('statusMessage', row) || table.stringAt('exceptionMessage', row);
+  if (msg) parts.push(`"${msg.length > 100 ? `${msg.slice(0, 97)}...` : msg}"`);
+  return parts.join(', ');
+}
+
+function confidence(share: number, corroborated: boolean, mode: AttributionMode): number {
+  const base = 0.35 + 0.55 * Math.min(1, Math.abs(share)) + (corroborated ? 0.05 : 0);
+  return Math.round(Math.min(0.99, base * MODE_FACTOR[mode]) * 100) / 100;
+}
+
+interface Candidate extends Hypothesis {
+  readonly rank: number;
+}
+
+/** Builds the hypotheses, best first. */
+export function buildHypotheses(input: HypothesisInput, ctx: HypothesisContext): Hypothesis[] {
+  const total = input.durationDiffMs;
+  const totalText = formatDiff(total);
+  const sign = total >= 0 ? 1 : -1;
+  const mode = input.attribution;
+  const nt = ctx.normal.table;
+  const at = ctx.abnormal.table;
+  const { abnormalToNormal, normalToAbnormal } = ctx.alignment;
+  const out: Candidate[] = [];
+  const statusByAbnormal = new Map<number, StatusChange>();
+  for (const s of input.statusChanges) statusByAbnormal.set(s.abnormalRow, s);
+  const attrsByAbnormal = new Map<number, AttributeChange[]>();
+  for (const c of input.attributeChanges) {
+    const list = attrsByAbnormal.get(c.abnormalRow);
+    if (list) list.push(c);
+    else attrsByAbnormal.set(c.abnormalRow, [c]);
+  }
+  const explained = (share: number): string =>
+    total === 0
+      ? ''
+      : ` and ${share * sign >= 0 ? 'explains' : 'offsets'} ${sharePct(Math.abs(share))} of the ${totalText} difference`;
+  const covered = new Set<number>();
+
+  // 1. Paired spans whose own time changed.
+  for (const c of input.changed) {
+    if (c.share * sign < ctx.minShare || total === 0) continue;
+    const evidence: string[] = [
+      `duration ${formatMs(c.normalMs)} → ${formatMs(c.abnormalMs)} (${c.diffMs >= 0 ? '+' : ''}${formatMs(c.diffMs)}, ${formatPct(c.relativeChange)})`,
+      `exclusive time ${formatMs(c.normalSelfMs)} → ${formatMs(c.abnormalSelfMs)}`,
+      `contribution ${formatMs(c.contributionMs)} = ${sharePct(c.share)} of ${totalText} (${mode})`,
+    ];
+    if (mode !== 'exclusive-time') evidence.push(`${formatMs(c.criticalPathMs)} on the abnormal critical path`);
+    let text = `${c.service} ${c.operation} took ${formatMs(c.abnormalMs)} instead of ${formatMs(c.normalMs)} (${formatPct(c.relativeChange)})${explained(c.share)}`;
+    let corroborated = false;
+    const attrs = attrsByAbnormal.get(c.abnormalRow) ?? [];
+    for (const a of attrs) evidence.push(`${a.key}: ${quote(a.normalValue)} → ${quote(a.abnormalValue)}`);
+    if (attrs.length > 0) {
+      const a = attrs.find((x) => x.key.includes('statement') || x.key.includes('query')) ?? attrs[0]!;
+      text += `; ${a.key} changed from ${quote(a.normalValue)} to ${quote(a.abnormalValue)}`;
+      corroborated = true;
+    }
+    const st = statusByAbnormal.get(c.abnormalRow);
+    if (st && failed(at, c.abnormalRow)) {
+      text += `; it failed (${failureText(at, c.abnormalRow)})`;
+      evidence.push(`status ${st.normalStatus} → ${st.abnormalStatus}`);
+      covered.add(c.abnormalRow);
+      corroborated = true;
+    }
+    if (c.diffMs > 0 && c.abnormalSelfMs - c.normalSelfMs >= 0.8 * c.diffMs) {
+      text += '; the time is spent in the span itself, not in its child calls';
+    }
+    out.push({
+      text: `${text}.`,
+      confidence: confidence(c.share, corroborated, mode),
+      evidence,
+      service: c.service,
+      operation: c.operation,
+      kind: c.diffMs >= 0 ? 'slower' : 'faster',
+      contributionMs: c.contributionMs,
+      share: c.share,
+      rank: Math.abs(c.share),
+    });
+  }
+
+  // 2. New calls, grouped by parent and key.
+  const groups = new Map<string, OneSidedSpan[]>();
+  for (const s of input.added) {
+    const p = ctx.abnormal.tree.links.parent[s.row];
+    const g = `${p}\u0000${ctx.abnormal.key[s.row]}`;
+    const list = groups.get(g);
+    if (list) list.push(s);
+    else groups.set(g, [s]);
+  }
+  for (const list of groups.values()) {
+    const share = list.reduce((x, s) => x + s.share, 0);
+    if (share * sign < ctx.minShare || total === 0) continue;
+    const first = list[0]!;
+    const contribution = list.reduce((x, s) => x + s.contributionMs, 0);
+    const duration = list.reduce((x, s) => x + s.durationMs, 0);
+    const parentA = ctx.abnormal.tree.links.parent[first.row];
+    const key = ctx.abnormal.key[first.row];
+    const evidence: string[] = list
+      .slice(0, 5)
+      .map(
+        (s) =>
+          `new span ${s.spanId}: ${s.service} ${s.operation}, ${formatMs(s.durationMs)}, ${s.status}, ${s.spanCount} span(s)`,
+      );
+    if (list.length > 5) evidence.push(`... and ${list.length - 5} more`);
+    evidence.push(`contribution ${formatMs(contribution)} = ${sharePct(share)} of ${totalText} (${mode})`);
+    const calls = list.length === 1 ? 'a new call' : `${list.length} new calls`;
+    let text = `${calls} to ${first.service} ${first.operation}`;
+    if (first.parentService) text += ` from ${first.parentService} ${first.parentOperation}`;
+    text += ` (not in the normal trace) take${list.length === 1 ? 's' : ''} ${formatMs(duration)}${explained(share)}`;
+    let corroborated = false;
+    if (parentA >= 0) {
+      const siblings = childrenOf(ctx.abnormal, parentA);
+      let sameKey = 0;
+      let failedBefore = -1;
+      let cacheSibling = -1;
+      for (const s of siblings) {
+        if (ctx.abnormal.key[s] === key) {
+          sameKey++;
+          if (failed(at, s) && at.times.startNano[s] < at.times.startNano[first.row]) failedBefore = s;
+        } else if (isCacheLike(at, s) && !isCacheLike(at, first.row)) {
+          cacheSibling = s;
+        }
+      }
+      const normalParent = abnormalToNormal[parentA];
+      let cacheRemoved = -1;
+      if (normalParent >= 0) {
+        for (const s of childrenOf(ctx.normal, normalParent)) {
+          if (normalToAbnormal[s] < 0 && isCacheLike(nt, s)) cacheRemoved = s;
+        }
+      }
+      if (failedBefore >= 0) {
+        text += `; they look like retries: an earlier ${first.service} ${first.operation} call failed (${failureText(at, failedBefore)})`;
+        evidence.push(`earlier same call failed: ${failureText(at, failedBefore)}`);
+        corroborated = true;
+      } else if (sameKey >= 3 && sameKey > list.length) {
+        text += `; ${first.service} ${first.operation} is now called ${sameKey} times instead of ${sameKey - list.length} (repeated calls, e.g. N+1 queries or retries)`;
+        evidence.push(`calls under the parent: ${sameKey - list.length} → ${sameKey}`);
+        corroborated = true;
+      }
+      if (cacheSibling >= 0 && !isCacheLike(at, first.row)) {
+        const cacheAttrs = attrsByAbnormal.get(cacheSibling) ?? [];
+        const hit = cacheAttrs.find((a) => /hit|miss|found/i.test(a.key));
+        text += `; this looks like a cache miss: ${at.stringAt('service', cacheSibling)} ${at.stringAt('operation', cacheSibling)} ran first`;
+        if (hit) {
+          text += ` and ${hit.key} changed from ${quote(hit.normalValue)} to ${quote(hit.abnormalValue)}`;
+          evidence.push(`${hit.key}: ${quote(hit.normalValue)} → ${quote(hit.abnormalValue)}`);
+        }
+        corroborated = true;
+      } else if (cacheRemoved >= 0) {
+        text += `; the cache lookup ${nt.stringAt('service', cacheRemoved)} ${nt.stringAt('operation', cacheRemoved)} of the normal trace is missing, so this looks like a bypassed or failed cache`;
+        evidence.push(
+          `missing span: ${nt.stringAt('service', cacheRemoved)} ${nt.stringAt('operation', cacheRemoved)}`,
+        );
+        corroborated = true;
+      }
+    }
+    const failedNew = list.filter((s) => s.status === 'error').length;
+    if (failedNew > 0) evidence.push(`${failedNew} of the new call(s) failed`);
+    out.push({
+      text: `${text.charAt(0).toUpperCase()}${text.slice(1)}.`,
+      confidence: confidence(share, corroborated, mode),
+      evidence,
+      service: first.service,
+      operation: first.operation,
+      kind: 'new-calls',
+      contributionMs: contribution,
+      share,
+      rank: Math.abs(share),
+    });
+  }
+
+  // 3. Missing calls that account for the difference (the abnormal trace is faster without them, or they were
+  // on the normal path and their replacement is elsewhere).
+  for (const s of input.removed) {
+    if (s.share * sign < ctx.minShare || total === 0) continue;
+    out.push({
+      text:
+        `${s.service} ${s.operation}${s.parentService ? ` (called from ${s.parentService} ${s.parentOperation})` : ''} ` +
+        `took ${formatMs(s.durationMs)} in the normal trace and is missing from the abnormal one${explained(s.share)}.`,
+      confidence: confidence(s.share, false, mode),
+      evidence: [
+        `missing span ${s.spanId}: ${formatMs(s.durationMs)}, ${s.spanCount} span(s)`,
+        `contribution ${formatMs(s.contributionMs)} = ${sharePct(s.share)} of ${totalText} (${mode})`,
+      ],
+      service: s.service,
+      operation: s.operation,
+      kind: 'missing-calls',
+      contributionMs: s.contributionMs,
+      share: s.share,
+      rank: Math.abs(s.share),
+    });
+  }
+
+  // 4. Calls that now fail, not already part of a timing hypothesis.
+  for (const st of input.statusChanges) {
+    if (covered.has(st.abnormalRow) || !failed(at, st.abnormalRow) || failed(nt, st.normalRow)) continue;
+    const c = input.changed.find((x) => x.abnormalRow === st.abnormalRow);
+    const share = c?.share ?? 0;
+    const attrs = attrsByAbnormal.get(st.abnormalRow) ?? [];
+    const evidence = [
+      `status ${st.normalStatus} → ${st.abnormalStatus}`,
+      ...(st.normalHttpStatus !== st.abnormalHttpStatus
+        ? [`HTTP ${st.normalHttpStatus} → ${st.abnormalHttpStatus}`]
+        : []),
+      ...(st.message ? [`message: "${st.message}"`] : []),
+      ...attrs.map((a) => `${a.key}: ${quote(a.normalValue)} → ${quote(a.abnormalValue)}`),
+    ];
+    const timing = c ? ` after ${formatMs(c.abnormalMs)} (${formatMs(c.normalMs)} in the normal trace)` : '';
+    out.push({
+      text:
+        `${st.service} ${st.operation} failed in the abnormal trace (${failureText(at, st.abnormalRow)})${timing} ` +
+        `where it succeeded in the normal one${total !== 0 && Math.abs(share) >= 0.005 ? explained(share) : ''}.`,
+      confidence:
+        Math.round(Math.min(0.99, (0.45 + 0.45 * Math.min(1, Math.abs(share))) * MODE_FACTOR[mode]) * 100) / 100,
+      evidence,
+      service: st.service,
+      operation: st.operation,
+      kind: 'failed',
+      contributionMs: c?.contributionMs ?? 0,
+      share,
+      // A new failure is worth stating even when it is fast: rank it just below contributions above ~10%.
+      rank: Math.max(Math.abs(share), 0.1),
+    });
+  }
+
+  out.sort((x, y) => y.rank - x.rank || y.confidence - x.confidence);
+  return out.slice(0, ctx.maxHypotheses).map(({ rank: _rank, ...h }) => h);
+}
