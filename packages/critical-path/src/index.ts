@@ -9,3 +9,9 @@ export {
   criticalPath,
 } from './critical-path.ts';
 export { type CriticalPaths, type CriticalPathsOptions, criticalPaths, HeadKind } from './critical-paths.ts';
+export {
+  type BottleneckSpan,
+  type TraceBottleneck,
+  type TraceBottleneckOptions,
+  traceBottleneck,
+} from './trace-bottleneck.ts';
