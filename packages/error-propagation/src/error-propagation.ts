@@ -1,0 +1,603 @@
+// Error propagation: where the errors of failed traces start, how they spread to the callers, and why.
+//
+//   0 frontend GET /checkout  |=============================| 500       propagated to the root
+//   1 checkout  POST /order      |========================|   500       failed because of 2
+//   2 checkout  → payment           |========|                ECONNREFUSED   ← origin (client span, no server span)
+//   3 checkout  → inventory                    |====|          error, then 4 retried it:
+//   4 checkout  → inventory                          |==|      ok          3 is a handled error (retry)
+//   chain: 2 → 1 → 0, path payment-client(checkout) → checkout → frontend, type unavailable
+//
+// Algorithm: mark failed spans (failedSpans); classify each (classifyError); in one post-order pass per trace,
+// link every failed span to the failed child that explains it (the unhandled failed child that ended first, before
+// the parent ended; deeper origin on ties), so each failed span knows its origin. A failed child under a successful
+// parent, or one followed by a successful retry of the same call, is handled. Chains are read from their heads:
+// a head under nothing failed is propagated, under a successful parent handled, beside the cause of a failed parent
+// independent. A timeout origin whose callee was still running hands the blame down to the slow callee. Traces are
+// then counted by origin service, path and type, and hypotheses are written from the counts.
+// Reference: MicroRank (Yu et al., WWW'21) and TraceAnomaly's use of error status for root-cause services;
+//   OpenTelemetry "Recording errors" semantics.
+import { buildTraceTree, ParentRefType, type SpanTable, spanIdAt, type TraceTree, traceIdAt } from '@aiops/span-model';
+import type { ErrorType } from './classify-error.ts';
+import { failedSpans } from './failed-spans.ts';
+import { chainPass, E_FAILED, H_RETRY } from './internal/chains.ts';
+import {
+  calleeOf,
+  classifyRow,
+  ERROR_TYPE_NAMES,
+  errorContext,
+  looksLikeClient,
+  outlivingChild,
+  serviceOfPod,
+  T_OTHER,
+  T_TIMEOUT,
+} from './internal/error-context.ts';
+import { type ServiceTally, writeHypotheses } from './internal/hypotheses.ts';
+
+/** One span of an error chain. */
+export interface ChainSpan {
+  /** Row in the span table. */
+  readonly row: number;
+  /** 16 hex digits. */
+  readonly spanId: string;
+  /** Service name. */
+  readonly service: string;
+  /** Operation name. */
+  readonly operation: string;
+  /** Whether {@link failedSpans} marks it (false for a slow callee, or a span that only answered with an error code). */
+  readonly failed: boolean;
+  /** Its own error type, or null when it has no error of its own (slow callee, unmarked middle span). */
+  readonly errorType: ErrorType | null;
+  /**
+   * False for a callee that left no span (connection refused, an untraced database or external API): known only
+   * from its caller's `peer.service` / URL / `server.address`; then `row` is -1 and `spanId` is ''.
+   */
+  readonly observed: boolean;
+}
+
+/** How an error chain ended. */
+export type ChainKind = 'propagated' | 'handled' | 'independent';
+
+/** An error chain: from the origin up through the callers that failed because of it. */
+export interface ErrorChain {
+  /** propagated: reached the top of the trace; handled: a caller recovered; independent: a second origin. */
+  readonly kind: ChainKind;
+  /** Spans from the origin (first) to the head of the chain (last). */
+  readonly spans: readonly ChainSpan[];
+  /** Services along the chain, origin first, repeats in a row collapsed: `['payment', 'checkout', 'frontend']`. */
+  readonly path: readonly string[];
+  /** The error type of the chain: the first specific type from the origin up. */
+  readonly errorType: ErrorType;
+  /** Facts behind the type, from the span that decided it. */
+  readonly evidence: readonly string[];
+  /** Whether the origin is a slow callee that had not failed when its caller timed out. */
+  readonly slowCallee: boolean;
+  /** For handled chains: 'retry' (a later identical call succeeded) or 'fallback' (the caller succeeded anyway). */
+  readonly handling: 'retry' | 'fallback' | null;
+  /** For handled chains: the successful retry or the successful parent. */
+  readonly handledBy: ChainSpan | null;
+}
+
+/** The errors of one trace. */
+export interface TraceErrors {
+  /** 32 hex digits. */
+  readonly traceId: string;
+  /** Whether an error went unhandled (propagated or independent chains exist). */
+  readonly failed: boolean;
+  /** All chains, the primary one first when the trace failed. */
+  readonly chains: readonly ErrorChain[];
+  /** Distinct origins of unhandled chains; > 1 means independent errors in one trace. */
+  readonly origins: number;
+}
+
+/** A service where failed traces originate. */
+export interface RootCause {
+  /** Service name. */
+  readonly service: string;
+  /** Its most frequent origin operation. */
+  readonly operation: string;
+  /** Failed traces with an unhandled error originating in this service. */
+  readonly traces: number;
+  /** `traces / failedTraces`. */
+  readonly share: number;
+  /** The most frequent error type of those origins. */
+  readonly errorType: ErrorType;
+  /** Origins per error type. */
+  readonly byType: Readonly<Record<ErrorType, number>>;
+  /** Facts, most frequent first: counts, messages, codes, peers, hosts. */
+  readonly evidence: readonly string[];
+}
+
+/** A path errors travel along, with how many failed traces took it. */
+export interface PropagationPath {
+  /** Services from the origin to the top of the trace. */
+  readonly path: readonly string[];
+  /** Failed traces whose primary chain took this path. */
+  readonly traces: number;
+  /** The most frequent error type on this path. */
+  readonly errorType: ErrorType;
+}
+
+/** A root-cause hypothesis in words. */
+export interface Hypothesis {
+  /** The hypothesis, e.g. `payment is the origin of 92% of failed traces; ... → the gateway is down`. */
+  readonly text: string;
+  /** 0..1. */
+  readonly confidence: number;
+  /** The facts it rests on. */
+  readonly evidence: readonly string[];
+  /** The services it blames. */
+  readonly services: readonly string[];
+}
+
+/** The result of {@link errorPropagation}; maps one to one onto `aiops analyze-errors --json`. */
+export interface ErrorPropagationResult {
+  /** Traces analysed (after the `service` filter). */
+  readonly traces: number;
+  /** Traces with an unhandled error. */
+  readonly failedTraces: number;
+  /** `failedTraces / traces` (0 when there are no traces). */
+  readonly errorRate: number;
+  /** Traces whose only errors were handled (retries, fallbacks). */
+  readonly tracesWithHandledErrors: number;
+  /** Spans marked failed in the analysed traces. */
+  readonly failedSpans: number;
+  /** Failed traces by the error type of their primary chain. */
+  readonly byType: Readonly<Record<ErrorType, number>>;
+  /** Services ranked by failed traces originating in them. */
+  readonly rootCauses: readonly RootCause[];
+  /** Primary-chain paths ranked by failed traces. */
+  readonly propagationPaths: readonly PropagationPath[];
+  /** Root-cause hypotheses, most confident first. */
+  readonly hypotheses: readonly Hypothesis[];
+  /** Per trace with any error (failed or handled), in table order. Empty when `traceDetails` is false. */
+  readonly traceErrors: readonly TraceErrors[];
+  /** Data problems that limit the analysis. */
+  readonly warnings: readonly string[];
+}
+
+/** Options of {@link errorPropagation}. */
+export interface ErrorPropagationOptions {
+  /** A prebuilt tree of the table. */
+  readonly tree?: TraceTree;
+  /** Prebuilt {@link failedSpans} marks. */
+  readonly failed?: Uint8Array;
+  /** Only traces with at least one span of this service. */
+  readonly service?: string;
+  /** Keep per-trace chains in `traceErrors` (default true). */
+  readonly traceDetails?: boolean;
+  /** Root causes to return (default 10). */
+  readonly maxRootCauses?: number;
+  /** Propagation paths to return (default 20). */
+  readonly maxPaths?: number;
+  /** Evidence lines per root cause (default 6). */
+  readonly maxEvidence?: number;
+  /**
+   * Report Kubernetes Deployment pod names used as service names (`cart-7d9f8b5c4-x2k4p`, common in exported
+   * datasets) as their service (`cart`) in chains, paths and root causes (default true).
+   */
+  readonly podNamesToServices?: boolean;
+}
+
+const DEFAULTS = {
+  traceDetails: true,
+  maxRootCauses: 10,
+  maxPaths: 20,
+  maxEvidence: 6,
+  podNamesToServices: true,
+} as const;
+
+function bump<K>(m: Map<K, number>, k: K, by = 1): void {
+  m.set(k, (m.get(k) ?? 0) + by);
+}
+
+function top<K>(m: Map<K, number>): [K, number] | undefined {
+  let best: [K, number] | undefined;
+  for (const e of m) if (!best || e[1] > best[1]) best = e;
+  return best;
+}
+
+function typeRecord(counts: readonly number[]): Record<ErrorType, number> {
+  return {
+    timeout: counts[0]!,
+    http5xx: counts[1]!,
+    http4xx: counts[2]!,
+    unavailable: counts[3]!,
+    business: counts[4]!,
+    other: counts[5]!,
+  };
+}
+
+function argmax(counts: readonly number[]): number {
+  let b = 0;
+  for (let i = 1; i < counts.length; i++) if (counts[i]! > counts[b]!) b = i;
+  return b;
+}
+
+const pct = (x: number): string => `${Math.round(x * 100)}%`;
+
+/**
+ * Error chains, error types, root-cause services, propagation paths and hypotheses for the traces of `table`.
+ *
+ * **Details**
+ * - Per trace: each failed span is linked to the failed child that explains it: among its failed children that
+ *   were not handled and ended before it did, the one that ended first. The deepest span reached that way is the
+ *   origin. A failed child under a successful parent is a handled error ('fallback'); a failed call followed by a
+ *   successful call to the same service and operation from the same parent is handled ('retry'); a failed child
+ *   of a failed parent that is not the parent's cause starts an independent chain.
+ * - A timeout whose callee was still running when the caller gave up is blamed on the callee (descending while a
+ *   child outlives or fills ≥ 80% of its parent): the origin is that slow callee (`slowCallee: true`).
+ * - A span that answered its failed caller with an error code (a server span with 404) extends the chain even
+ *   though OTel does not mark it failed; a span with no mark and no code between a failed caller and a failed
+ *   callee (messy data) is passed through.
+ * - A trace failed when an error went unhandled. Its primary chain is the one reaching its root; `byType` and
+ *   `propagationPaths` count primary chains, `rootCauses` count every distinct origin service of a trace.
+ *
+ * **Complexity** O(spans + attributes) plus O(children²) for parents with failed children (retry matching); the
+ * tree is built when not given (O(n log k)).
+ *
+ * **Gotchas** Orphan spans head their own subtree; a failed chain ending at one is counted as propagated (its
+ * parent is missing, so nothing shows it was handled) and reported in `warnings`. Spans with status OK are never
+ * failed, whatever their codes say.
+ *
+ * @example
+ * ```ts
+ * const r = errorPropagation(table);
+ * r.failedTraces;                  // 412
+ * r.rootCauses[0];                 // { service: 'payment', share: 0.92, errorType: 'unavailable', ... }
+ * r.propagationPaths[0].path;      // ['payment', 'checkout', 'frontend']
+ * r.hypotheses[0].text;            // 'payment is the origin of 92% of failed traces; ...'
+ * ```
+ */
+export function errorPropagation(table: SpanTable, options: ErrorPropagationOptions = {}): ErrorPropagationResult {
+  const tree = options.tree ?? buildTraceTree(table);
+  if (tree.table !== table) throw new TypeError('error-propagation: options.tree was built from another table');
+  const failed = options.failed ?? failedSpans(table);
+  if (failed.length !== table.numSpans) {
+    throw new RangeError(`error-propagation: options.failed has ${failed.length} entries, expected ${table.numSpans}`);
+  }
+  const traceDetails = options.traceDetails ?? DEFAULTS.traceDetails;
+  const maxRootCauses = options.maxRootCauses ?? DEFAULTS.maxRootCauses;
+  const maxPaths = options.maxPaths ?? DEFAULTS.maxPaths;
+  const maxEvidence = options.maxEvidence ?? DEFAULTS.maxEvidence;
+  const normalize = options.podNamesToServices ?? DEFAULTS.podNamesToServices;
+  const ctx = errorContext(table);
+  const traces = tree.traces;
+  const svcDict = table.dict('service');
+  const opDict = table.dict('operation');
+  const hostDict = table.dict('host');
+  const versionDict = table.dict('serviceVersion');
+  const c = table.columns;
+  const { parent, childOffsets, children } = tree.links;
+  const { startNano, durationNano } = table.times;
+
+  // Traces in scope, and which of them have any failed span.
+  const inScope = new Uint8Array(traces.traceCount);
+  const hasErr = new Uint8Array(traces.traceCount);
+  let scopeCount = 0;
+  const wanted = options.service === undefined ? -2 : svcDict.values.indexOf(options.service);
+  for (let t = 0; t < traces.traceCount; t++) {
+    let keep = wanted === -2;
+    let anyFailed = false;
+    for (let k = traces.offsets[t]!; k < traces.offsets[t + 1]!; k++) {
+      const r = traces.rows[k]!;
+      if (failed[r]) anyFailed = true;
+      if (!keep && svcDict.codes[r] === wanted) keep = true;
+    }
+    if (keep) {
+      inScope[t] = 1;
+      scopeCount++;
+      if (anyFailed) hasErr[t] = 1;
+    }
+  }
+
+  const st = chainPass(ctx, tree, failed, hasErr);
+  const { err, type, cause, origin, handled, retriedBy } = st;
+
+  const serviceNames = normalize ? svcDict.values.map(serviceOfPod) : svcDict.values;
+  const chainSpan = (r: number): ChainSpan => ({
+    row: r,
+    spanId: spanIdAt(table, r),
+    service: serviceNames[svcDict.codes[r]!]!,
+    operation: opDict.values[opDict.codes[r]!]!,
+    failed: failed[r] !== 0,
+    errorType: type[r]! >= 0 && err[r] !== 3 ? ERROR_TYPE_NAMES[type[r]!]! : null,
+    observed: true,
+  });
+
+  /** The slow callee below a timed-out origin, or the origin itself. */
+  const slowDescent = (o: number): number[] => {
+    const path: number[] = [];
+    let cur = o;
+    for (let guard = 0; guard < 64; guard++) {
+      let next = outlivingChild(tree, cur);
+      if (next < 0) {
+        const need = durationNano[cur]! * (cur === o ? 0.9 : 0.8);
+        for (let k = childOffsets[cur]!; k < childOffsets[cur + 1]!; k++) {
+          const ch = children[k]!;
+          if (c.parentRefType[ch] === ParentRefType.FollowsFrom) continue;
+          if (durationNano[ch]! >= need && (next < 0 || durationNano[ch]! > durationNano[next]!)) next = ch;
+        }
+      }
+      if (next < 0) break;
+      path.push(next);
+      cur = next;
+    }
+    return path;
+  };
+
+  const tally = new Map<string, ServiceTally>();
+  const pathCounts = new Map<string, { path: string[]; traces: number; types: number[] }>();
+  const typeCounts = [0, 0, 0, 0, 0, 0];
+  const traceErrors: TraceErrors[] = [];
+  let failedTraces = 0;
+  let handledOnly = 0;
+  let failedSpanCount = 0;
+  let orphanHeads = 0;
+  let multiOrigin = 0;
+
+  const heads: number[] = [];
+  for (let t = 0; t < traces.traceCount; t++) {
+    if (!hasErr[t]) continue;
+    heads.length = 0;
+    for (let k = traces.offsets[t]!; k < traces.offsets[t + 1]!; k++) {
+      const r = traces.rows[k]!;
+      if (failed[r]) failedSpanCount++;
+      if (!err[r]) continue;
+      const p = parent[r]!;
+      if (p < 0 || !err[p] || handled[r] || cause[p] !== r) heads.push(r);
+    }
+    heads.sort((a, b) => startNano[a]! - startNano[b]! || a - b);
+    const chains: {
+      chain: ErrorChain;
+      origin: number;
+      originService: string;
+      originOperation: string;
+      decider: number;
+      root: boolean;
+    }[] = [];
+    for (const h of heads) {
+      const p = parent[h]!;
+      let kind: ChainKind;
+      let handling: 'retry' | 'fallback' | null = null;
+      let handledBy = -1;
+      if (handled[h] === H_RETRY) {
+        kind = 'handled';
+        handling = 'retry';
+        handledBy = retriedBy[h]!;
+      } else if (p >= 0 && !err[p] && c.parentRefType[h] !== ParentRefType.FollowsFrom) {
+        kind = 'handled';
+        handling = 'fallback';
+        handledBy = p;
+      } else if (p >= 0 && err[p]) kind = 'independent';
+      else kind = 'propagated';
+      if (kind === 'propagated' && p < 0 && c.parentRefType[h] !== ParentRefType.None) orphanHeads++;
+      // Spans from the origin up to the head.
+      const rows: number[] = [];
+      const o = origin[h]!;
+      for (let r = o; r >= 0; r = parent[r]!) {
+        rows.push(r);
+        if (r === h) break;
+      }
+      // The type: the first specific one from the origin up.
+      let decider = -1;
+      for (const r of rows) {
+        if (err[r] === 3 || type[r]! < 0) continue;
+        if (decider < 0) decider = r;
+        if (type[r] !== T_OTHER) {
+          decider = r;
+          break;
+        }
+      }
+      if (decider < 0) decider = o;
+      let slow: number[] = [];
+      if (type[o] === T_TIMEOUT && err[o] === E_FAILED) slow = slowDescent(o);
+      const all = [...slow.reverse(), ...rows];
+      const spans = all.map(chainSpan);
+      // An outgoing call that failed with no span under it: the callee it names is where the error starts.
+      const deepest = all[0]!;
+      let calleeName = '';
+      if (failed[deepest] && childOffsets[deepest + 1] === childOffsets[deepest] && looksLikeClient(table, deepest)) {
+        calleeName = calleeOf(table, deepest);
+        if (calleeName) {
+          spans.unshift({
+            row: -1,
+            spanId: '',
+            service: calleeName,
+            operation: opDict.values[opDict.codes[deepest]!]!,
+            failed: false,
+            errorType: null,
+            observed: false,
+          });
+        }
+      }
+      const path: string[] = [];
+      for (const s of spans) if (path[path.length - 1] !== s.service) path.push(s.service);
+      const evidence: string[] = [];
+      const tIdx = classifyRow(ctx, decider, tree, evidence);
+      chains.push({
+        chain: {
+          kind,
+          spans,
+          path,
+          errorType: ERROR_TYPE_NAMES[tIdx]!,
+          evidence,
+          slowCallee: slow.length > 0,
+          handling,
+          handledBy: handledBy >= 0 ? chainSpan(handledBy) : null,
+        },
+        origin: all[0]!,
+        originService: spans[0]!.service,
+        originOperation: spans[0]!.operation,
+        decider,
+        root: p < 0 && c.parentRefType[h] === ParentRefType.None,
+      });
+    }
+    const unhandled = chains.filter((x) => x.chain.kind !== 'handled');
+    // Primary: the chain reaching the true root, else the earliest head.
+    let primaryIdx = -1;
+    for (let i = 0; i < chains.length; i++) {
+      const x = chains[i]!;
+      if (x.chain.kind === 'handled') continue;
+      if (primaryIdx < 0 || (x.root && !chains[primaryIdx]!.root)) primaryIdx = i;
+    }
+    const originSet = new Set(unhandled.map((x) => `${x.originService}\u0000${x.originOperation}\u0000${x.origin}`));
+    if (originSet.size > 1) multiOrigin++;
+    if (primaryIdx > 0) chains.unshift(chains.splice(primaryIdx, 1)[0]!);
+    const isFailed = unhandled.length > 0;
+    if (isFailed) {
+      failedTraces++;
+      const primary = chains[0]!;
+      const ti = ERROR_TYPE_NAMES.indexOf(primary.chain.errorType);
+      typeCounts[ti]!++;
+      const key = primary.chain.path.join('\u0000');
+      let pc = pathCounts.get(key);
+      if (!pc) {
+        pc = { path: [...primary.chain.path], traces: 0, types: [0, 0, 0, 0, 0, 0] };
+        pathCounts.set(key, pc);
+      }
+      pc.traces++;
+      pc.types[ti]!++;
+      const seen = new Set<string>();
+      for (const x of [primary, ...unhandled.filter((u) => u !== primary)]) {
+        const name = x.originService;
+        if (seen.has(name)) continue;
+        seen.add(name);
+        let s = tally.get(name);
+        if (!s) {
+          s = {
+            service: name,
+            traces: 0,
+            types: [0, 0, 0, 0, 0, 0],
+            operations: new Map(),
+            evidence: new Map(),
+            peers: new Map(),
+            callers: new Map(),
+            slowCallee: 0,
+            hosts: new Map(),
+            versions: new Map(),
+          };
+          tally.set(name, s);
+        }
+        s.traces++;
+        s.types[ERROR_TYPE_NAMES.indexOf(x.chain.errorType)]!++;
+        bump(s.operations, x.originOperation);
+        for (const e of x.chain.evidence) bump(s.evidence, e.replace(/ \([^)]*\)$/, ''));
+        const peer = table.stringAt('peerService', x.decider) || table.stringAt('serverAddress', x.decider);
+        if (peer) bump(s.peers, peer);
+        const caller = x.chain.path.find((svc) => svc !== s.service);
+        if (caller) bump(s.callers, caller);
+        if (x.chain.slowCallee) s.slowCallee++;
+        // A callee that left no span has no host or version of its own.
+        if (x.chain.spans[0]!.observed) {
+          const host = hostDict.values[hostDict.codes[x.origin]!]!;
+          if (host) bump(s.hosts, host);
+          const version = versionDict.values[versionDict.codes[x.origin]!]!;
+          if (version) bump(s.versions, version);
+        }
+      }
+    } else if (chains.length > 0) handledOnly++;
+    if (traceDetails && chains.length > 0) {
+      traceErrors.push({
+        traceId: traceIdAt(table, traces.rows[traces.offsets[t]!]!),
+        failed: isFailed,
+        chains: chains.map((x) => x.chain),
+        origins: originSet.size,
+      });
+    }
+  }
+
+  // Hosts and versions of the top services over all their spans, to tell one bad instance from a whole service.
+  const ranked = [...tally.entries()].sort(
+    (a, b) => b[1].traces - a[1].traces || (a[1].service < b[1].service ? -1 : 1),
+  );
+  const topCodes = new Map<string, { hosts: Map<string, number>; versions: Map<string, number>; spans: number }>();
+  for (const [name] of ranked.slice(0, 3)) topCodes.set(name, { hosts: new Map(), versions: new Map(), spans: 0 });
+  if (topCodes.size > 0) {
+    const accOfCode = serviceNames.map((name) => topCodes.get(name));
+    for (let r = 0; r < table.numSpans; r++) {
+      const acc = accOfCode[svcDict.codes[r]!];
+      if (!acc || !inScope[traces.traceOfRow[r]!]) continue;
+      acc.spans++;
+      const h = hostDict.codes[r]!;
+      if (h) bump(acc.hosts, hostDict.values[h]!);
+      const v = versionDict.codes[r]!;
+      if (v) bump(acc.versions, versionDict.values[v]!);
+    }
+  }
+
+  const rootCauses: RootCause[] = ranked.slice(0, maxRootCauses).map(([code, s]) => {
+    const ti = argmax(s.types);
+    const evidence: string[] = [
+      `${s.traces} of ${failedTraces} failed traces (${pct(s.traces / failedTraces)}) originate in ${s.service}`,
+    ];
+    const [op, opN] = top(s.operations) ?? ['', 0];
+    if (op) evidence.push(`origin operation "${op}" in ${opN} of them`);
+    if (s.slowCallee) evidence.push(`${s.slowCallee} × still running when its caller timed out`);
+    const byCount = [...s.evidence.entries()].sort((a, b) => b[1] - a[1]);
+    for (const [e, k] of byCount.slice(0, 3)) evidence.push(`${k} × ${e}`);
+    const [peer, peerN] = top(s.peers) ?? ['', 0];
+    if (peer) evidence.push(`${peerN} origin spans call ${peer}`);
+    const all = topCodes.get(code);
+    if (all) {
+      for (const [label, mine, theirs] of [
+        ['host', s.hosts, all.hosts],
+        ['version', s.versions, all.versions],
+      ] as const) {
+        const best = top(mine);
+        if (!best || theirs.size < 2) continue;
+        const originShare = best[1] / s.traces;
+        const spanShare = (theirs.get(best[0]) ?? 0) / all.spans;
+        if (originShare >= 0.8 && spanShare < 0.6) {
+          evidence.push(
+            `${pct(originShare)} of origins on ${label} ${best[0]}, which serves ${pct(spanShare)} of ${s.service}'s spans`,
+          );
+        }
+      }
+    }
+    return {
+      service: s.service,
+      operation: op,
+      traces: s.traces,
+      share: failedTraces ? s.traces / failedTraces : 0,
+      errorType: ERROR_TYPE_NAMES[ti]!,
+      byType: typeRecord(s.types),
+      evidence: evidence.slice(0, maxEvidence),
+    };
+  });
+
+  const propagationPaths: PropagationPath[] = [...pathCounts.values()]
+    .sort((a, b) => b.traces - a.traces || (a.path.join() < b.path.join() ? -1 : 1))
+    .slice(0, maxPaths)
+    .map((p) => ({ path: p.path, traces: p.traces, errorType: ERROR_TYPE_NAMES[argmax(p.types)]! }));
+
+  const warnings: string[] = [];
+  if (orphanHeads > 0) {
+    warnings.push(
+      `${orphanHeads} error chains end at a span whose parent is missing: counted as unhandled, the caller may have recovered`,
+    );
+  }
+  if (tree.issues.cycles.length > 0) warnings.push(`${tree.issues.cycles.length} spans in parent cycles`);
+
+  const hypotheses = writeHypotheses({
+    tallies: ranked.map(([, s]) => s),
+    rootCauses,
+    failedTraces,
+    traces: scopeCount,
+    multiOrigin,
+    handledOnly,
+  });
+
+  return {
+    traces: scopeCount,
+    failedTraces,
+    errorRate: scopeCount ? failedTraces / scopeCount : 0,
+    tracesWithHandledErrors: handledOnly,
+    failedSpans: failedSpanCount,
+    byType: typeRecord(typeCounts),
+    rootCauses,
+    propagationPaths,
+    hypotheses,
+    traceErrors,
+    warnings,
+  };
+}

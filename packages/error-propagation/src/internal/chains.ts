@@ -1,0 +1,171 @@
+// The per-span pass behind errorPropagation: which failed child explains each failed span, retries, origins.
+import { SpanKind, type SpanTable, StatusCode, type TraceTree } from '@aiops/span-model';
+import { classifyRow, type ErrorContext, outlivingChild, T_OTHER, T_TIMEOUT } from './error-context.ts';
+
+/** err[] values: why a span takes part in an error chain. */
+export const E_NONE = 0;
+/** Marked failed by failedSpans. */
+export const E_FAILED = 1;
+/**
+ * Not failed by OTel rules, but answered with an error code (a server span with 404) to a failed caller, because of a
+ * failed callee, or as the entry of the trace.
+ */
+export const E_ANSWERED = 2;
+/** No mark of its own, but sits between a failed caller and a failed callee (messy data: the mark is missing). */
+export const E_IMPLIED = 3;
+
+/** handled[] values. */
+export const H_NONE = 0;
+/** A later call to the same service and operation by the same parent succeeded. */
+export const H_RETRY = 1;
+
+/** Per-span state of the chain pass. */
+export interface ChainState {
+  readonly err: Uint8Array;
+  /** Error type index per span with err ≠ 0, else -1. */
+  readonly type: Int8Array;
+  /** The child that explains each span's failure, or -1 (origin). */
+  readonly cause: Int32Array;
+  /** Origin (deepest failed span of the chain) of each span with err ≠ 0. */
+  readonly origin: Int32Array;
+  readonly handled: Uint8Array;
+  /** For a retried span, the sibling that succeeded; else -1. */
+  readonly retriedBy: Int32Array;
+}
+
+const RETRY_KEY_SCALE = 4194304;
+
+function hasCode(table: SpanTable, row: number): boolean {
+  return table.columns.httpStatusCode[row]! > 0 || table.columns.rpcStatusCode[row]! >= 0;
+}
+
+/**
+ * Runs the chain pass over the traces whose ordinals are flagged in `traceMask`.
+ */
+export function chainPass(ctx: ErrorContext, tree: TraceTree, failed: Uint8Array, traceMask: Uint8Array): ChainState {
+  const table = tree.table;
+  const n = table.numSpans;
+  const c = table.columns;
+  const { parent, childOffsets, children } = tree.links;
+  const { endNano, durationNano } = table.times;
+  const svc = table.dict('service').codes;
+  const op = table.dict('operation').codes;
+  const err = new Uint8Array(n);
+  const type = new Int8Array(n).fill(-1);
+  const cause = new Int32Array(n).fill(-1);
+  const origin = new Int32Array(n).fill(-1);
+  const handled = new Uint8Array(n);
+  const retriedBy = new Int32Array(n).fill(-1);
+  const { order, orderOffsets } = tree;
+
+  for (let t = 0; t < tree.traces.traceCount; t++) {
+    if (!traceMask[t]) continue;
+    const a = orderOffsets[t]!;
+    const b = orderOffsets[t + 1]!;
+    // Marks: failed spans, and spans that answered a failed caller with an error code.
+    for (let k = a; k < b; k++) {
+      const r = order[k]!;
+      if (failed[r]) err[r] = E_FAILED;
+    }
+    for (let k = a; k < b; k++) {
+      const r = order[k]!;
+      const p = parent[r]!;
+      if (err[r] || p < 0 || !err[p] || c.statusCode[r] === StatusCode.Ok) continue;
+      if (c.httpStatusCode[r]! >= 400 || c.rpcStatusCode[r]! > 0) err[r] = E_ANSWERED;
+    }
+    // Retries: a failed call followed by a successful call to the same service and operation from the same parent.
+    for (let k = a; k < b; k++) {
+      const p = order[k]!;
+      const ca = childOffsets[p]!;
+      const cb = childOffsets[p + 1]!;
+      if (cb - ca < 2) continue;
+      let anyErr = false;
+      for (let j = ca; j < cb; j++) if (err[children[j]!]) anyErr = true;
+      if (!anyErr) continue;
+      const laterOk = new Map<number, number>();
+      for (let j = cb - 1; j >= ca; j--) {
+        const ch = children[j]!;
+        const key = svc[ch]! * RETRY_KEY_SCALE + op[ch]!;
+        if (!err[ch]) laterOk.set(key, ch);
+        else {
+          const ok = laterOk.get(key);
+          if (ok !== undefined) {
+            handled[ch] = H_RETRY;
+            retriedBy[ch] = ok;
+          }
+        }
+      }
+    }
+    // Children before parents: reverse pre-order.
+    for (let k = b - 1; k >= a; k--) {
+      const s = order[k]!;
+      if (!err[s] && c.statusCode[s] !== StatusCode.Ok && (c.httpStatusCode[s]! >= 400 || c.rpcStatusCode[s]! > 0)) {
+        // Answered with an error code because a callee failed, or as the entry of the trace: part of the chain.
+        if (parent[s] < 0 && c.parentRefType[s] === 0) err[s] = E_ANSWERED;
+        for (let j = childOffsets[s]!; j < childOffsets[s + 1]! && !err[s]; j++) {
+          if (err[children[j]!]) err[s] = E_ANSWERED;
+        }
+      }
+      if (!err[s]) continue;
+      type[s] = classifyRow(ctx, s, tree, undefined);
+      let best = bestCause(s);
+      if (best < 0 && err[s] === E_FAILED) best = impliedCause(s);
+      if (best >= 0) {
+        cause[s] = best;
+        origin[s] = origin[best]!;
+      } else origin[s] = s;
+    }
+  }
+  return { err, type, cause, origin, handled, retriedBy };
+
+  /** The failed, unhandled child that failed first (earliest end; deeper origin on ties), ending before `s`. */
+  function bestCause(s: number): number {
+    const end = endNano[s]!;
+    const slack = Math.max(1e6, durationNano[s]! * 0.01);
+    let best = -1;
+    for (let j = childOffsets[s]!; j < childOffsets[s + 1]!; j++) {
+      const ch = children[j]!;
+      if (!err[ch] || handled[ch] || endNano[ch]! > end + slack) continue;
+      if (c.parentRefType[ch] === 2 && endNano[ch]! > end) continue;
+      if (
+        best < 0 ||
+        endNano[ch]! < endNano[best]! ||
+        (endNano[ch] === endNano[best] && tree.depth[origin[ch]!]! > tree.depth[origin[best]!]!)
+      ) {
+        best = ch;
+      }
+    }
+    return best;
+  }
+
+  /**
+   * A child with no mark and no response code whose own failed child went unhandled: on messy data the mark of
+   * the middle span is missing, and the failure passes through it.
+   */
+  function impliedCause(s: number): number {
+    // A timed-out caller whose callee was still running did not fail because of the callee's later failure.
+    if (type[s] === T_TIMEOUT && outlivingChild(tree, s) >= 0) return -1;
+    let best = -1;
+    let bestInner = -1;
+    for (let j = childOffsets[s]!; j < childOffsets[s + 1]!; j++) {
+      const ch = children[j]!;
+      if (err[ch] || c.statusCode[ch] !== StatusCode.Unset || hasCode(table, ch)) continue;
+      if (c.kind[ch] !== SpanKind.Unspecified && c.kind[ch] !== SpanKind.Server && c.kind[ch] !== SpanKind.Internal)
+        continue;
+      if (c.parentRefType[ch] === 2) continue;
+      const inner = bestCause(ch);
+      if (inner < 0) continue;
+      if (best < 0 || endNano[ch]! < endNano[best]!) {
+        best = ch;
+        bestInner = inner;
+      }
+    }
+    if (best >= 0) {
+      cause[best] = bestInner;
+      err[best] = E_IMPLIED;
+      type[best] = T_OTHER;
+      origin[best] = origin[cause[best]!]!;
+    }
+    return best;
+  }
+}
