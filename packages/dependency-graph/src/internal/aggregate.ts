@@ -1,0 +1,311 @@
+// The one pass over the spans (in trace pre-order) that finds every call, its caller and callee, and the endpoint
+// call tree each call belongs to.
+import type { SpanTable, TraceTree } from '@aiops/span-model';
+import { NodeRegistry } from './nodes.ts';
+import { spanErrorFlags } from './span-errors.ts';
+import { type LatencySummary, SampleBuffer, summarizeGroups } from './stats.ts';
+
+const SERVER = 2;
+const CLIENT = 3;
+const PRODUCER = 4;
+const CONSUMER = 5;
+// Keys of (parent, child) maps: parent * KEY + child stays below 2^53 for parents < 2^31.
+export const KEY: number = 2 ** 21;
+
+/** Everything the public result is assembled from. */
+export interface Aggregate {
+  readonly nodes: NodeRegistry;
+  readonly edgeFrom: readonly number[];
+  readonly edgeTo: readonly number[];
+  readonly edgeStats: readonly LatencySummary[];
+  /** Per edge: bit 1 when latencies came from client spans, bit 2 when from server spans. */
+  readonly edgeSource: readonly number[];
+  readonly nodeStats: readonly LatencySummary[];
+  /** Rooted traces whose call tree reaches each node. */
+  readonly nodeTraces: Int32Array;
+  /** Endpoint call trees: one tree node per distinct path of nodes from an entry. */
+  readonly treeParent: readonly number[];
+  readonly treeNode: readonly number[];
+  readonly treeCalls: readonly number[];
+  readonly treeTraces: readonly number[];
+  readonly treeEndpoint: readonly number[];
+  readonly endpointService: readonly number[];
+  readonly endpointOperation: readonly string[];
+  readonly endpointRoot: readonly number[];
+  readonly endpointTraces: readonly number[];
+  /** Rooted traces of endpoint e reaching node v: `endpointNodeTraces[endpointNodeIds.get(e * 2^21 + v)]`. */
+  readonly endpointNodeIds: ReadonlyMap<number, number>;
+  readonly endpointNodeTraces: readonly number[];
+  /** Endpoint of each trace (its earliest root span), −1 when the trace has no root span. */
+  readonly traceEndpoint: Int32Array;
+  /** Duration of each trace's root span, ns. */
+  readonly traceDurNano: Float64Array;
+  readonly traceErr: Uint8Array;
+  /** Tree node each span's time is attributed to (−1 outside a rooted call tree). */
+  readonly attrTree: Int32Array;
+  readonly windowNano: number;
+  readonly orphanHeads: number;
+  readonly rootlessTraces: number;
+  readonly multiRootTraces: number;
+  readonly unresolvedCalls: number;
+  readonly spansWithKind: number;
+}
+
+/** Runs the pass. */
+export function aggregate(table: SpanTable, tree: TraceTree, windowNano: number | undefined): Aggregate {
+  const n = table.numSpans;
+  const nodes = new NodeRegistry(table);
+  const svc = table.dict('service').codes;
+  const opDict = table.dict('operation');
+  const ops = opDict.codes;
+  const { kind, parentRefType } = table.columns;
+  const dur = table.times.durationNano;
+  const endNano = table.times.endNano;
+  const err = spanErrorFlags(table);
+  const { parent, childOffsets, children } = tree.links;
+  const { order, orderOffsets } = tree;
+  const traceCount = tree.traces.traceCount;
+
+  const edgeIds = new Map<number, number>();
+  const edgeFrom: number[] = [];
+  const edgeTo: number[] = [];
+  const edgeSource: number[] = [];
+  const calls = new SampleBuffer(n >> 1);
+  const nodeSamples = new SampleBuffer(n >> 1);
+
+  const treeIds = new Map<number, number>();
+  const treeParent: number[] = [];
+  const treeNode: number[] = [];
+  const treeCalls: number[] = [];
+  const treeTraces: number[] = [];
+  const treeLast: number[] = [];
+  const treeEndpoint: number[] = [];
+  const endpointIds = new Map<number, number>();
+  const endpointService: number[] = [];
+  const endpointOperation: string[] = [];
+  const endpointRoot: number[] = [];
+  const endpointTraces: number[] = [];
+  const endpointNodeIds = new Map<number, number>();
+  const endpointNodeTraces: number[] = [];
+  const endpointNodeLast: number[] = [];
+  let nodeTraces = new Int32Array(64);
+  let nodeLast = new Int32Array(64).fill(-1);
+
+  const ctx = new Int32Array(n).fill(-1);
+  const attrTree = new Int32Array(n).fill(-1);
+  const traceEndpoint = new Int32Array(traceCount).fill(-1);
+  const traceDurNano = new Float64Array(traceCount);
+  const traceErr = new Uint8Array(traceCount);
+  let orphanHeads = 0;
+  let rootlessTraces = 0;
+  let multiRootTraces = 0;
+  let unresolvedCalls = 0;
+  let spansWithKind = 0;
+  let trace = 0;
+
+  const edgeOf = (from: number, to: number, source: number): number => {
+    const key = from * KEY + to;
+    let e = edgeIds.get(key);
+    if (e === undefined) {
+      e = edgeFrom.length;
+      edgeIds.set(key, e);
+      edgeFrom.push(from);
+      edgeTo.push(to);
+      edgeSource.push(0);
+    }
+    edgeSource[e]! |= source;
+    return e;
+  };
+  const touch = (tn: number): void => {
+    if (treeLast[tn] !== trace) {
+      treeLast[tn] = trace;
+      treeTraces[tn]!++;
+      const node = treeNode[tn]!;
+      if (node >= nodeTraces.length) {
+        const grown = new Int32Array(Math.max(node + 1, nodeTraces.length * 2));
+        grown.set(nodeTraces);
+        nodeTraces = grown;
+        const last = new Int32Array(grown.length).fill(-1);
+        last.set(nodeLast);
+        nodeLast = last;
+      }
+      if (nodeLast[node] !== trace) {
+        nodeLast[node] = trace;
+        nodeTraces[node]!++;
+      }
+      const key = treeEndpoint[tn]! * KEY + node;
+      let en = endpointNodeIds.get(key);
+      if (en === undefined) {
+        en = endpointNodeTraces.length;
+        endpointNodeIds.set(key, en);
+        endpointNodeTraces.push(0);
+        endpointNodeLast.push(-1);
+      }
+      if (endpointNodeLast[en] !== trace) {
+        endpointNodeLast[en] = trace;
+        endpointNodeTraces[en]!++;
+      }
+    }
+  };
+  const newTreeNode = (parentTree: number, node: number, endpoint: number): number => {
+    const id = treeParent.length;
+    treeParent.push(parentTree);
+    treeNode.push(node);
+    treeCalls.push(0);
+    treeTraces.push(0);
+    treeLast.push(-1);
+    treeEndpoint.push(endpoint);
+    return id;
+  };
+  // The tree node of a call from tree node `from` to `node` (−1 stays −1: spans outside a rooted tree).
+  const callInto = (from: number, node: number): number => {
+    if (from < 0) return -1;
+    const key = from * KEY + node;
+    let tn = treeIds.get(key);
+    if (tn === undefined) {
+      tn = newTreeNode(from, node, treeEndpoint[from]!);
+      treeIds.set(key, tn);
+    }
+    treeCalls[tn]!++;
+    touch(tn);
+    return tn;
+  };
+  const hasCrossServiceChild = (row: number): boolean => {
+    const s = svc[row];
+    for (let k = childOffsets[row]!; k < childOffsets[row + 1]!; k++) if (svc[children[k]!] !== s) return true;
+    return false;
+  };
+  const isCallSpan = (row: number): boolean => {
+    const k = kind[row]!;
+    return k === CLIENT || k === PRODUCER || (k !== SERVER && k !== CONSUMER && nodes.namesPeer(row));
+  };
+  // The queue a messaging producer span publishes to, or −1 when `row` is not one.
+  const queueOf = (row: number): number =>
+    (kind[row] === PRODUCER || nodes.isMessaging(row)) && kind[row] !== CONSUMER && kind[row] !== SERVER
+      ? nodes.peerOf(row, true)
+      : -1;
+
+  for (trace = 0; trace < traceCount; trace++) {
+    let roots = 0;
+    for (let o = orderOffsets[trace]!; o < orderOffsets[trace + 1]!; o++) {
+      const i = order[o]!;
+      if (kind[i] !== 0) spansWithKind++;
+      const p = parent[i]!;
+      const s = svc[i]!;
+      const node = nodes.serviceNode[s]!;
+      if (p < 0) {
+        nodeSamples.push(node, dur[i]!, err[i]!);
+        if (parentRefType[i] === 0) {
+          const epKey = s * opDict.values.length + ops[i]!;
+          let ep = endpointIds.get(epKey);
+          if (ep === undefined) {
+            ep = endpointService.length;
+            endpointIds.set(epKey, ep);
+            endpointService.push(node);
+            endpointOperation.push(opDict.values[ops[i]!]!);
+            endpointRoot.push(newTreeNode(-1, node, ep));
+            endpointTraces.push(0);
+          }
+          const tn = endpointRoot[ep]!;
+          treeCalls[tn]!++;
+          touch(tn);
+          ctx[i] = tn;
+          if (roots++ === 0) {
+            traceEndpoint[trace] = ep;
+            traceDurNano[trace] = dur[i]!;
+            traceErr[trace] = err[i]!;
+            endpointTraces[ep]!++;
+          }
+        } else {
+          orphanHeads++;
+        }
+      } else if (svc[p] !== s) {
+        const q = queueOf(p);
+        let from: number;
+        let fromTree: number;
+        let d: number;
+        let e: number;
+        let source: number;
+        if (q >= 0) {
+          // producer → queue was recorded at the producer; this is queue → consumer, timed by the consumer.
+          from = q;
+          fromTree = ctx[p]! >= 0 ? treeIds.get(ctx[p]! * KEY + q)! : -1;
+          d = dur[i]!;
+          e = err[i]!;
+          source = 2;
+        } else if (isCallSpan(p)) {
+          from = nodes.serviceNode[svc[p]!]!;
+          fromTree = ctx[p]!;
+          d = dur[p]!;
+          e = err[p]! | err[i]!;
+          source = 1;
+        } else {
+          from = nodes.serviceNode[svc[p]!]!;
+          fromTree = ctx[p]!;
+          d = dur[i]!;
+          e = err[i]!;
+          source = 2;
+        }
+        calls.push(edgeOf(from, node, source), d, e);
+        nodeSamples.push(node, dur[i]!, err[i]!);
+        ctx[i] = callInto(fromTree, node);
+      } else {
+        ctx[i] = ctx[p]!;
+      }
+      attrTree[i] = ctx[i]!;
+      if (!isCallSpan(i)) continue;
+      const q = queueOf(i);
+      if (q >= 0) {
+        calls.push(edgeOf(node, q, 1), dur[i]!, err[i]!);
+        nodeSamples.push(q, dur[i]!, err[i]!);
+        attrTree[i] = callInto(ctx[i]!, q);
+      } else if (!hasCrossServiceChild(i)) {
+        const peer = nodes.peerOf(i, false);
+        if (peer < 0) unresolvedCalls++;
+        else if (peer !== node) {
+          calls.push(edgeOf(node, peer, 1), dur[i]!, err[i]!);
+          nodeSamples.push(peer, dur[i]!, err[i]!);
+          attrTree[i] = callInto(ctx[i]!, peer);
+        }
+      }
+    }
+    if (roots === 0) rootlessTraces++;
+    else if (roots > 1) multiRootTraces++;
+  }
+
+  let maxEnd = 0;
+  for (let i = 0; i < n; i++) if (endNano[i]! > maxEnd) maxEnd = endNano[i]!;
+  const nodeCount = nodes.names.length;
+  const traces = new Int32Array(nodeCount);
+  traces.set(nodeTraces.subarray(0, Math.min(nodeCount, nodeTraces.length)));
+  return {
+    nodes,
+    edgeFrom,
+    edgeTo,
+    edgeStats: summarizeGroups(edgeFrom.length, calls.length, calls.group, calls.dur, calls.err),
+    edgeSource,
+    nodeStats: summarizeGroups(nodeCount, nodeSamples.length, nodeSamples.group, nodeSamples.dur, nodeSamples.err),
+    nodeTraces: traces,
+    treeParent,
+    treeNode,
+    treeCalls,
+    treeTraces,
+    treeEndpoint,
+    endpointService,
+    endpointOperation,
+    endpointRoot,
+    endpointTraces,
+    endpointNodeIds,
+    endpointNodeTraces,
+    traceEndpoint,
+    traceDurNano,
+    traceErr,
+    attrTree,
+    windowNano: windowNano ?? maxEnd,
+    orphanHeads,
+    rootlessTraces,
+    multiRootTraces,
+    unresolvedCalls,
+    spansWithKind,
+  };
+}

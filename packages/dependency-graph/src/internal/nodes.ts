@@ -1,0 +1,126 @@
+// Node registry: services by dictionary code, and backing stores / external systems inferred from client spans.
+import type { DictColumn, SpanTable } from '@aiops/span-model';
+
+/** What a node of the dependency graph is. */
+export type NodeKind = 'service' | 'database' | 'cache' | 'queue' | 'external';
+
+const CACHE_SYSTEMS = new Set(['redis', 'memcached', 'valkey', 'hazelcast', 'aerospike', 'coherence', 'geode']);
+// A more specific kind replaces a vaguer one when the same peer name is seen with both.
+const KIND_RANK: Record<NodeKind, number> = { service: 4, database: 3, cache: 3, queue: 3, external: 1 };
+
+/** Interns graph nodes; service nodes first, peers as they are met. */
+export class NodeRegistry {
+  readonly names: string[] = [];
+  readonly kinds: NodeKind[] = [];
+  readonly byName: Map<string, number> = new Map();
+  /** Node of each service dictionary code (−1 for codes no span uses). */
+  readonly serviceNode: Int32Array;
+  readonly #cols: Record<string, DictColumn>;
+  readonly #cache: Map<string, Int32Array> = new Map();
+  // 1 where the dictionary value is non-empty, per column: compare integers in the hot loop, not strings.
+  readonly #present: Record<string, Uint8Array> = {};
+  // 1 database, 2 cache, per db.system code.
+  readonly #dbKind: Uint8Array;
+
+  constructor(table: SpanTable) {
+    const svc = table.dict('service');
+    const used = new Uint8Array(svc.values.length);
+    const codes = svc.codes;
+    for (let i = 0; i < codes.length; i++) used[codes[i]!] = 1;
+    this.serviceNode = new Int32Array(svc.values.length).fill(-1);
+    for (let c = 0; c < used.length; c++) {
+      if (!used[c]) continue;
+      const name = svc.values[c] || '(unknown service)';
+      let id = this.byName.get(name);
+      if (id === undefined) id = this.#add(name, 'service');
+      this.serviceNode[c] = id;
+    }
+    this.#cols = {
+      peerService: table.dict('peerService'),
+      serverAddress: table.dict('serverAddress'),
+      dbSystem: table.dict('dbSystem'),
+      dbName: table.dict('dbName'),
+      messagingSystem: table.dict('messagingSystem'),
+      messagingDestination: table.dict('messagingDestination'),
+    };
+    for (const [name, col] of Object.entries(this.#cols)) {
+      this.#present[name] = Uint8Array.from(col.values, (v) => (v !== '' ? 1 : 0));
+    }
+    this.#dbKind = Uint8Array.from(this.#cols.dbSystem!.values, (v) =>
+      v === '' ? 0 : CACHE_SYSTEMS.has(v.toLowerCase()) ? 2 : 1,
+    );
+  }
+
+  #add(name: string, kind: NodeKind): number {
+    const id = this.names.length;
+    this.names.push(name);
+    this.kinds.push(kind);
+    this.byName.set(name, id);
+    return id;
+  }
+
+  #named(column: string, code: number, kind: NodeKind): number {
+    let cache = this.#cache.get(`${kind}/${column}`);
+    if (!cache) {
+      cache = new Int32Array(this.#cols[column]!.values.length).fill(-1);
+      this.#cache.set(`${kind}/${column}`, cache);
+    }
+    const hit = cache[code]!;
+    if (hit >= 0) return hit;
+    const name = this.#cols[column]!.values[code]!;
+    let id = this.byName.get(name);
+    if (id === undefined) id = this.#add(name, kind);
+    else if (KIND_RANK[kind] > KIND_RANK[this.kinds[id]!]) this.kinds[id] = kind;
+    cache[code] = id;
+    return id;
+  }
+
+  /**
+   * The peer a call span `row` talks to, from its attributes, or −1 when they name none. The name is
+   * `peer.service`, else (queues) the destination, else `server.address`, else the database name, else the system.
+   */
+  peerOf(row: number, producer: boolean): number {
+    const c = this.#cols;
+    const db = c.dbSystem!.codes[row]!;
+    const ms = c.messagingSystem!.codes[row]!;
+    const kind: NodeKind =
+      this.#present.messagingSystem![ms] || producer
+        ? 'queue'
+        : this.#dbKind[db] === 2
+          ? 'cache'
+          : db > 0 && this.#present.dbSystem![db]
+            ? 'database'
+            : 'external';
+    const ps = c.peerService!.codes[row]!;
+    if (this.#present.peerService![ps]) return this.#named('peerService', ps, kind);
+    if (kind === 'queue') {
+      const md = c.messagingDestination!.codes[row]!;
+      if (this.#present.messagingDestination![md]) return this.#named('messagingDestination', md, kind);
+    }
+    const sa = c.serverAddress!.codes[row]!;
+    if (this.#present.serverAddress![sa]) return this.#named('serverAddress', sa, kind);
+    if (kind === 'database' || kind === 'cache') {
+      const dn = c.dbName!.codes[row]!;
+      if (this.#present.dbName![dn]) return this.#named('dbName', dn, kind);
+      return this.#named('dbSystem', db, kind);
+    }
+    if (kind === 'queue' && this.#present.messagingSystem![ms]) return this.#named('messagingSystem', ms, kind);
+    return -1;
+  }
+
+  /** Whether span `row` names a peer by attribute (`peer.service`, `db.system`, `messaging.system`). */
+  namesPeer(row: number): boolean {
+    const c = this.#cols;
+    const p = this.#present;
+    return (
+      p.peerService![c.peerService!.codes[row]!] === 1 ||
+      p.dbSystem![c.dbSystem!.codes[row]!] === 1 ||
+      p.messagingSystem![c.messagingSystem!.codes[row]!] === 1
+    );
+  }
+
+  /** Whether span `row` carries `messaging.system`. */
+  isMessaging(row: number): boolean {
+    return this.#present.messagingSystem![this.#cols.messagingSystem!.codes[row]!] === 1;
+  }
+}
