@@ -1,0 +1,25 @@
+// @aiops/benchmarks scenarios: synthetic microservice traffic with injected faults and ground truth, for
+// measuring the analyzers' accuracy and the ingest/store throughput.
+export { generateScenario, SCENARIO_DEFAULTS, scenarioTopology } from './generate-scenario.ts';
+export type {
+  EdgeKind,
+  ErrorType,
+  FaultKind,
+  FaultSpec,
+  HandledError,
+  Scenario,
+  ScenarioOptions,
+  ScenarioTopology,
+  ScenarioTruth,
+  ServiceKind,
+  ServiceOperation,
+  SlowCause,
+  TopologyCall,
+  TopologyOperation,
+  TraceTruth,
+  TrafficBurst,
+  TruthEdge,
+  TruthEntry,
+  TruthFault,
+  TruthService,
+} from './types.ts';
