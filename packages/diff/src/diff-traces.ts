@@ -14,6 +14,9 @@ import { type CriticalPathSegment, type SpanTable, STATUS_CODE_NAMES, spanIdAt }
 import { type AlignedEntry, alignTraces } from './internal/align.ts';
 import { comparableAttributes, valuesDiffer } from './internal/attributes.ts';
 import { type AttributionMode, attribute } from './internal/attribution.ts';
+
+export type { AttributionMode };
+
 import { buildHypotheses } from './internal/hypotheses.ts';
 import { childrenOf, KeySpace, type TraceView, traceView } from './internal/trace-view.ts';
 

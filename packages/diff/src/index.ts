@@ -1,7 +1,17 @@
 // @aiops/diff: Structural and timing comparison of traces and groups of traces.
 export {
+  type AttributeShift,
+  type CompareTraceGroupsOptions,
+  compareTraceGroups,
+  type GroupHypothesis,
+  type OperationShift,
+  type TraceGroupComparison,
+  type TraceGroupSummary,
+} from './compare-trace-groups.ts';
+export {
   type AlignedSpan,
   type AttributeChange,
+  type AttributionMode,
   type ChangedSpan,
   type DiffTraceSummary,
   type DiffTracesOptions,
@@ -11,4 +21,3 @@ export {
   type StatusChange,
   type TraceDiff,
 } from './diff-traces.ts';
-export type { AttributionMode } from './internal/attribution.ts';
