@@ -1,0 +1,8 @@
+// The list of commands, in the order `aiops --help` shows them.
+import type { Command } from '../command.ts';
+import { importCommand } from './import.ts';
+import { searchTracesCommand } from './search-traces.ts';
+import { traceCommand } from './trace.ts';
+
+/** Every command of the cli. */
+export const COMMANDS: readonly Command[] = [importCommand, traceCommand, searchTracesCommand];
