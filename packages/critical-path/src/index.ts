@@ -1,4 +1,23 @@
 // @aiops/critical-path: critical path, exclusive time and bottlenecks of traces, and why slow traces are slow.
+
+export {
+  type AggregatedCriticalPath,
+  type AggregatedPathRow,
+  type AggregateOptions,
+  aggregateCriticalPath,
+  type PathPresence,
+} from './aggregate-critical-path.ts';
+export {
+  analyzeSlowTraces,
+  type DurationStats,
+  type SlowBottleneck,
+  type SlowEndpoint,
+  type SlowTrace,
+  type SlowTraceAnalysis,
+  type SlowTraceOptions,
+  type SlowTraceSuggestion,
+  type SlowTrait,
+} from './analyze-slow-traces.ts';
 export {
   type CriticalPathHead,
   type CriticalPathOptions,

@@ -1,0 +1,115 @@
+import { spanTableFromRows } from '@aiops/span-model';
+import { describe, expect, it } from 'vitest';
+import { type Drawn, drawnSpan } from '../test/draw.ts';
+import { analyzeSlowTraces } from './analyze-slow-traces.ts';
+
+const tid = (i: number): string => (i + 1).toString(16).padStart(32, '0');
+const db = (stmt: string, host: string) => ({
+  service: 'api',
+  operation: 'SELECT',
+  kind: 'client' as const,
+  attributes: { 'db.system': 'mysql', 'peer.service': 'orders-db', 'db.statement': stmt, 'host.name': host },
+});
+
+// 40 requests of GET /checkout (µs):
+//   fast (i % 8 != 0)  api |==|====|=====|==|     0..(100+i)   SELECT 10..30, cart 40..70
+//   slow (i % 8 == 0)  api |==|===============================|=====|==|   SELECT 10..800 on host db-2
+//   every slow one also makes 6 sequential `GET /price` calls (N+1) and one failed then retried `pay` call
+function checkoutTraces(): Drawn[] {
+  const rows: Drawn[] = [];
+  for (let i = 0; i < 40; i++) {
+    const trace = tid(i);
+    const slow = i % 8 === 0;
+    const end = slow ? 1000 + i : 100 + i;
+    const t = (x: Drawn): Drawn => [`${x[0]}${i}`, x[1] ? `${x[1]}${i}` : '', x[2], x[3], { trace, ...x[4] }];
+    rows.push(t(['root', '', 0, end, { service: 'api', operation: 'GET /checkout', kind: 'server' }]));
+    rows.push(t(['q', 'root', 10, slow ? 800 : 30, db('SELECT * FROM orders WHERE user = ?', slow ? 'db-2' : 'db-1')]));
+    rows.push(t(['cart', 'root', slow ? 810 : 40, slow ? 840 : 70, { service: 'cart', operation: 'GET /cart' }]));
+    if (slow) {
+      for (let k = 0; k < 6; k++) {
+        rows.push(t([`p${k}`, 'root', 850 + k * 20, 868 + k * 20, { service: 'pricing', operation: 'GET /price' }]));
+      }
+      rows.push(
+        t(['pay1', 'root', 970 + (i % 3), 980, { service: 'payment', operation: 'POST /pay', status: 'error' }]),
+      );
+      rows.push(t(['pay2', 'root', 981, 995, { service: 'payment', operation: 'POST /pay', status: 'ok' }]));
+    }
+  }
+  return rows;
+}
+
+describe('analyzeSlowTraces', () => {
+  const table = spanTableFromRows(checkoutTraces().map(drawnSpan));
+
+  it('finds the traces over the threshold with their exact durations', () => {
+    const r = analyzeSlowTraces(table, { thresholdNano: 500_000 });
+    expect(r.traces).toBe(40);
+    expect(r.slowCount).toBe(5);
+    expect(r.slowTraces.map((s) => s.traceId)).toEqual([32, 24, 16, 8, 0].map(tid));
+    expect(r.slowTraces[0]!.durationMs).toBe(1.032);
+    expect(r.slowTraces[0]!.bottleneck).toMatchObject({ service: 'orders-db', operation: 'SELECT', share: 790 / 1032 });
+    expect(r.bottlenecks).toEqual([
+      expect.objectContaining({ service: 'orders-db', operation: 'SELECT', traces: 5, isDependency: true }),
+    ]);
+  });
+
+  it('flags slow traces per endpoint without a threshold (robust rule) and none when all are alike', () => {
+    const r = analyzeSlowTraces(table);
+    expect(r.slowTraces.map((s) => s.traceId).sort()).toEqual([0, 8, 16, 24, 32].map(tid).sort());
+    expect(r.rule).toContain('MAD');
+    const calm = spanTableFromRows(
+      checkoutTraces()
+        .filter((row) => !/^(root|q|cart)(0|8|16|24|32)$/.test(row[0]) && !/^(p\d|pay)/.test(row[0]))
+        .map(drawnSpan),
+    );
+    expect(analyzeSlowTraces(calm).slowCount).toBe(0);
+  });
+
+  it('ranks the traits slow traces share against fast ones', () => {
+    const r = analyzeSlowTraces(table, { thresholdNano: 500_000 });
+    const host = r.traits.find((t) => t.key === 'host.name' && t.value === 'db-2');
+    expect(host).toMatchObject({ slowTraces: 5, fastTraces: 0, slowSupport: 1, fastSupport: 0 });
+    expect(r.traits.find((t) => t.key === 'host.name' && t.value === 'db-1')).toBeUndefined();
+    expect(r.traits.some((t) => t.kind === 'service' && t.service === 'pricing')).toBe(true);
+  });
+
+  it('contrasts the aggregated critical path of slow and fast traces', () => {
+    const r = analyzeSlowTraces(table, { thresholdNano: 500_000 });
+    const q = r.aggregate.operations.find((x) => x.service === 'orders-db')!;
+    expect(q.frequency).toBe(1);
+    expect(q.meanExclusiveNano).toBe(790_000);
+    expect(q.baseline?.meanExclusiveNano).toBe(20_000);
+    expect(q.deltaMeanExclusiveNano).toBe(770_000);
+    expect(r.aggregate).toMatchObject({ traces: 5, baselineTraces: 35 });
+  });
+
+  it('derives suggestions from the evidence on the critical path', () => {
+    const r = analyzeSlowTraces(table, { thresholdNano: 500_000 });
+    const kinds = r.suggestions.map((s) => s.kind);
+    expect(kinds[0]).toBe('slow-db-statement');
+    const dbs = r.suggestions[0]!;
+    expect(dbs).toMatchObject({
+      service: 'orders-db',
+      statement: 'SELECT * FROM orders WHERE user = ?',
+      slowTraces: 5,
+    });
+    expect(dbs.meanMs).toBeCloseTo(0.79, 6);
+    expect(dbs.fastMeanMs).toBe(0);
+    expect(dbs.text).toContain('EXPLAIN');
+    expect(r.suggestions.find((s) => s.kind === 'n-plus-one')).toMatchObject({ service: 'pricing', slowTraces: 5 });
+    expect(r.suggestions.find((s) => s.kind === 'retry-storm')).toMatchObject({ service: 'payment', slowTraces: 5 });
+    // cart, pricing and payment run one after another, but in parallel they would save 58 µs of 1 ms (< 20%)
+    expect(kinds).not.toContain('sequential-calls');
+  });
+
+  it('analyses the requests of one service through its entry spans', () => {
+    const r = analyzeSlowTraces(table, { service: 'cart', thresholdNano: 20_000 });
+    expect(r.traces).toBe(40);
+    expect(r.slowCount).toBe(40);
+    expect(r.endpoints).toEqual([expect.objectContaining({ service: 'cart', operation: 'GET /cart', traces: 40 })]);
+  });
+
+  it('rejects a negative threshold', () => {
+    expect(() => analyzeSlowTraces(table, { thresholdNano: -1 })).toThrow(RangeError);
+  });
+});

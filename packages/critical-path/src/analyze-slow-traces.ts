@@ -1,0 +1,374 @@
+// Slow-trace analysis: which traces are slow, what they share against the fast traces of the same endpoint, where
+// their critical paths spend the time, and what to do about it.
+//
+//   endpoint GET /checkout, threshold 300 ms
+//   fast  api |==|====|==|                  120 ms    db SELECT 20 ms on the path
+//   slow  api |==|==================|==|    900 ms    db SELECT 780 ms on the path, host=db-2
+//   → bottleneck orders-db SELECT (87%), trait host=db-2 (100% of slow, 3% of fast), EXPLAIN the statement
+//
+// Algorithm: duration of each trace's analysed span (root, or the entry span of `service`); slow by threshold, or
+// per endpoint by a robust outlier rule; critical paths (CRISP) for bottlenecks, the aggregated path and the
+// patterns behind suggestions; traits counted once per trace and ranked by support difference and path time.
+// Reference: CRISP, Zhang et al., ATC'22; modified z-score, Iglewicz and Hoaglin (1993).
+import { buildTraceTree, type SpanTable, spanIdAt, type TraceTree, traceIdAt } from '@aiops/span-model';
+import { type AggregatedCriticalPath, aggregateCriticalPath } from './aggregate-critical-path.ts';
+import { type CriticalPaths, criticalPaths } from './critical-paths.ts';
+import { attributeSpans, workloadName } from './internal/attribution.ts';
+import { bottleneckOf, bottleneckScratch, type RawBottleneck } from './internal/bottleneck.ts';
+import { type DurationStats, durationStats, quantileSorted, robustThreshold } from './internal/stats.ts';
+import { type SlowTraceSuggestion, suggest } from './internal/suggestions.ts';
+import { type SlowTrait, slowTraits } from './internal/traits.ts';
+
+export type { DurationStats, SlowTraceSuggestion, SlowTrait };
+
+/** Options of {@link analyzeSlowTraces}. */
+export interface SlowTraceOptions {
+  /** Traces at least this long are slow (ns). When absent, slowness is judged per endpoint (see `rule`). */
+  readonly thresholdNano?: number;
+  /** Without a threshold: slow = above this percentile (0..100) of the endpoint. Default: the robust rule. */
+  readonly percentile?: number;
+  /** Robust rule: modified z-score of log-duration above which a trace is slow. Default 3.5. */
+  readonly zScore?: number;
+  /** Without a threshold, endpoints with fewer traces are not judged. Default 20. */
+  readonly minTracesPerEndpoint?: number;
+  /** Analyse the requests of this service: its topmost span in each trace (pods folded). Default: the root. */
+  readonly service?: string;
+  /** With or without `service`: only spans of this operation. */
+  readonly operation?: string;
+  /** A prebuilt tree of the table. */
+  readonly tree?: TraceTree;
+  /** Precomputed critical paths of the tree (used when they follow the same heads). */
+  readonly criticalPaths?: CriticalPaths;
+  /** Fold Kubernetes pod names into their workload. Default true. */
+  readonly groupPods?: boolean;
+  /** Repeated calls under one parent from which N+1 is reported. Default 5. */
+  readonly nPlusOneMin?: number;
+  /** Share of a trace's critical path from which a span counts as a slow call. Default 0.2. */
+  readonly minShare?: number;
+  /** Traits returned. Default 20. */
+  readonly maxTraits?: number;
+}
+
+const DEFAULTS = {
+  zScore: 3.5,
+  minTracesPerEndpoint: 20,
+  groupPods: true,
+  nPlusOneMin: 5,
+  minShare: 0.2,
+  maxTraits: 20,
+} as const;
+
+/** One slow trace and its bottleneck. */
+export interface SlowTrace {
+  /** Trace id, 32 hex digits. */
+  readonly traceId: string;
+  /** Trace ordinal in the tree. */
+  readonly trace: number;
+  /** Endpoint service (of the analysed span). */
+  readonly service: string;
+  /** Endpoint operation. */
+  readonly operation: string;
+  /** Duration of the analysed span, ms. */
+  readonly durationMs: number;
+  /** Duration of the analysed span, ns (exact integer). */
+  readonly durationNano: number;
+  /** The threshold it exceeded, ms. */
+  readonly thresholdMs: number;
+  /** Where its critical path spends the most time. */
+  readonly bottleneck: {
+    readonly service: string;
+    readonly operation: string;
+    readonly isDependency: boolean;
+    readonly spanId: string;
+    readonly exclusiveNano: number;
+    readonly exclusiveMs: number;
+    readonly share: number;
+  };
+}
+
+/** A bottleneck shared by slow traces. */
+export interface SlowBottleneck {
+  /** Service or dependency. */
+  readonly service: string;
+  /** Operation. */
+  readonly operation: string;
+  /** Whether it is a dependency reached by a client call. */
+  readonly isDependency: boolean;
+  /** Slow traces whose bottleneck it is. */
+  readonly traces: number;
+  /** traces / slow traces. */
+  readonly traceShare: number;
+  /** Mean share of the critical path it holds in those traces. */
+  readonly meanShare: number;
+  /** Mean exclusive time on the path in those traces, ms. */
+  readonly meanExclusiveMs: number;
+}
+
+/** Per-endpoint figures. */
+export interface SlowEndpoint {
+  /** Service. */
+  readonly service: string;
+  /** Operation. */
+  readonly operation: string;
+  /** Traces analysed. */
+  readonly traces: number;
+  /** Slow traces. */
+  readonly slowTraces: number;
+  /** The threshold applied, ms (undefined when the endpoint was not judged: too few traces). */
+  readonly thresholdMs: number | undefined;
+  /** Duration distribution. */
+  readonly durations: DurationStats;
+}
+
+/** Result of {@link analyzeSlowTraces}. */
+export interface SlowTraceAnalysis {
+  /** How slowness was decided, in words. */
+  readonly rule: string;
+  /** Traces analysed (with an analysed span). */
+  readonly traces: number;
+  /** Slow traces. */
+  readonly slowCount: number;
+  /** slowCount / traces. */
+  readonly slowShare: number;
+  /** Duration distribution of all analysed traces and of the slow ones. */
+  readonly durations: { readonly all: DurationStats; readonly slow: DurationStats };
+  /** Endpoints, most traces first. */
+  readonly endpoints: readonly SlowEndpoint[];
+  /** Every slow trace, slowest first. */
+  readonly slowTraces: readonly SlowTrace[];
+  /** Bottlenecks of slow traces, most frequent first. */
+  readonly bottlenecks: readonly SlowBottleneck[];
+  /** The aggregated critical path of slow traces against the fast traces of the same endpoints. */
+  readonly aggregate: AggregatedCriticalPath;
+  /** What slow traces share, most distinctive first. */
+  readonly traits: readonly SlowTrait[];
+  /** Suggestions with their evidence, most costly first. */
+  readonly suggestions: readonly SlowTraceSuggestion[];
+}
+
+// The analysed span of each trace: its head, or the topmost span of the requested service/operation.
+function analysedHeads(
+  table: SpanTable,
+  tree: TraceTree,
+  service: string | undefined,
+  operation: string | undefined,
+  groupPods: boolean,
+): Int32Array | undefined {
+  if (service === undefined && operation === undefined) return undefined;
+  const svc = table.dict('service');
+  const op = table.dict('operation');
+  const svcOk = svc.values.map(
+    (v) => service === undefined || v === service || (groupPods && workloadName(v) === service),
+  );
+  const opOk = op.values.map((v) => operation === undefined || v === operation);
+  const heads = new Int32Array(tree.traces.traceCount).fill(-2);
+  const { order, orderOffsets, depth } = tree;
+  for (let t = 0; t < tree.traces.traceCount; t++) {
+    let best = -1;
+    for (let k = orderOffsets[t]!; k < orderOffsets[t + 1]!; k++) {
+      const r = order[k]!;
+      if (!svcOk[svc.codes[r]!] || !opOk[op.codes[r]!]) continue;
+      if (best < 0 || depth[r]! < depth[best]!) best = r;
+    }
+    heads[t] = best < 0 ? -2 : best;
+  }
+  return heads;
+}
+
+/**
+ * Finds the slow traces of a table and explains them: bottlenecks, the aggregated critical path against fast traces,
+ * shared traits and evidence-based suggestions.
+ *
+ * **Details**
+ * - Duration of a trace = duration of its analysed span: the root (the longest root; without a root, the longest
+ *   orphan), or with `service`/`operation` the topmost span of that service/operation. Traces without one are
+ *   left out.
+ * - Slow: duration ≥ `thresholdNano` when given. Otherwise per endpoint (service + operation of the analysed span,
+ *   pods folded) with at least `minTracesPerEndpoint` traces: above the endpoint's `percentile` when given, else
+ *   above exp(median + zScore · 1.4826 · MAD) of its log-durations (modified z-score 3.5: a trace about 2.5× the
+ *   median at typical spread), so that an endpoint with no slow requests reports none.
+ * - Fast traces = the other traces of the endpoints that have slow ones; traits, the aggregate and suggestions
+ *   compare slow against them.
+ * - Suggestions come only from patterns on the critical paths of slow traces that are more frequent or costlier
+ *   than in fast traces: slow DB statement, slow external dependency, slow own code, N+1, retries, sequential calls
+ *   to different services, cache miss then database.
+ *
+ * **Complexity** O(n) for the tree and paths, plus O(spans of slow and fast traces) for traits and suggestions.
+ *
+ * **Gotchas** Works without span kinds and status codes (patterns then rely on names, timing and `error` tags);
+ * retries are only told apart from N+1 when some attempts are marked failed.
+ *
+ * @example
+ * ```ts
+ * const report = analyzeSlowTraces(table, { thresholdNano: 3e9 });
+ * report.bottlenecks[0];   // { service: 'orders-db', operation: 'SELECT', traces: 41, meanShare: 0.82, ... }
+ * report.suggestions[0].text;
+ * ```
+ */
+export function analyzeSlowTraces(table: SpanTable, options: SlowTraceOptions = {}): SlowTraceAnalysis {
+  const o = { ...DEFAULTS, ...options };
+  if (o.thresholdNano !== undefined && !(o.thresholdNano >= 0)) {
+    throw new RangeError(`critical-path: thresholdNano must be ≥ 0, got ${o.thresholdNano}`);
+  }
+  if (o.percentile !== undefined && !(o.percentile > 0 && o.percentile < 100)) {
+    throw new RangeError(`critical-path: percentile must be in (0, 100), got ${o.percentile}`);
+  }
+  const tree = o.criticalPaths?.tree ?? o.tree ?? buildTraceTree(table);
+  if (tree.table !== table)
+    throw new TypeError('critical-path: options.tree/criticalPaths were built on another table');
+  const heads = analysedHeads(table, tree, o.service, o.operation, o.groupPods);
+  const paths =
+    heads === undefined
+      ? (o.criticalPaths ?? criticalPaths(tree))
+      : criticalPaths(tree, { heads: heads.map((h) => (h < 0 ? -1 : h)) });
+  const traceCount = tree.traces.traceCount;
+  const attribution = attributeSpans(table, tree, o.groupPods);
+  const svcDict = table.dict('service');
+  const opDict = table.dict('operation');
+  const { durationNano } = table.times;
+
+  // Endpoints of the analysed spans.
+  const endpointOf = new Int32Array(traceCount).fill(-1);
+  const endpointKeys = new Map<string, number>();
+  const endpointNames: [string, string][] = [];
+  const endpointTraces: number[][] = [];
+  for (let t = 0; t < traceCount; t++) {
+    if (heads && heads[t]! < 0) continue;
+    const h = paths.head[t]!;
+    if (h < 0) continue;
+    const raw = svcDict.values[svcDict.codes[h]!]!;
+    const s = o.groupPods ? workloadName(raw) : raw;
+    const opName = opDict.values[opDict.codes[h]!]!;
+    const key = `${s}\u0000${opName}`;
+    let e = endpointKeys.get(key);
+    if (e === undefined) {
+      e = endpointNames.length;
+      endpointKeys.set(key, e);
+      endpointNames.push([s, opName]);
+      endpointTraces.push([]);
+    }
+    endpointOf[t] = e;
+    endpointTraces[e]!.push(t);
+  }
+  const durationOf = (t: number): number => durationNano[paths.head[t]!]!;
+
+  // Thresholds per endpoint.
+  const thresholds = new Float64Array(endpointNames.length).fill(Number.NaN);
+  let rule: string;
+  if (o.thresholdNano !== undefined) {
+    thresholds.fill(o.thresholdNano);
+    rule = `duration ≥ ${(o.thresholdNano / 1e6).toFixed(3)} ms`;
+  } else {
+    rule =
+      o.percentile !== undefined
+        ? `duration above the P${o.percentile} of its endpoint (endpoints with ≥ ${o.minTracesPerEndpoint} traces)`
+        : `duration above exp(median + ${o.zScore} × 1.4826 × MAD) of its endpoint's log-durations (endpoints with ≥ ${o.minTracesPerEndpoint} traces)`;
+    endpointTraces.forEach((list, e) => {
+      if (list.length < o.minTracesPerEndpoint) return;
+      const sorted = Float64Array.from(list, durationOf).sort();
+      thresholds[e] =
+        o.percentile !== undefined ? quantileSorted(sorted, o.percentile / 100) : robustThreshold(sorted, o.zScore);
+    });
+  }
+  const isSlow = (t: number): boolean => {
+    const e = endpointOf[t]!;
+    if (e < 0 || Number.isNaN(thresholds[e]!)) return false;
+    const d = durationOf(t);
+    return o.thresholdNano !== undefined || o.percentile === undefined ? d >= thresholds[e]! : d > thresholds[e]!;
+  };
+  const slow: number[] = [];
+  const fast: number[] = [];
+  const endpointSlow = new Int32Array(endpointNames.length);
+  for (let t = 0; t < traceCount; t++) if (endpointOf[t]! >= 0 && isSlow(t)) endpointSlow[endpointOf[t]!]!++;
+  let analysed = 0;
+  for (let t = 0; t < traceCount; t++) {
+    const e = endpointOf[t]!;
+    if (e < 0) continue;
+    analysed++;
+    if (isSlow(t)) slow.push(t);
+    else if (endpointSlow[e]! > 0) fast.push(t);
+  }
+  slow.sort((a, b) => durationOf(b) - durationOf(a) || a - b);
+
+  // Bottleneck of each slow trace.
+  const scratch = bottleneckScratch(attribution, opDict.values.length);
+  const raw: RawBottleneck = { code: -1, op: -1, row: -1, exclusiveNano: 0, operationExclusiveNano: 0 };
+  const slowTraces: SlowTrace[] = [];
+  const groups = new Map<
+    string,
+    { service: string; operation: string; dep: boolean; n: number; share: number; excl: number }
+  >();
+  for (const t of slow) {
+    bottleneckOf(paths, attribution, opDict.codes, t, scratch, raw);
+    const total = paths.totalNano[t]!;
+    const service = attribution.names[raw.code]!;
+    const operation = opDict.values[raw.op]!;
+    const share = total > 0 ? raw.exclusiveNano / total : 0;
+    const dep = attribution.isDependency[raw.row] === 1;
+    const [es, eo] = endpointNames[endpointOf[t]!]!;
+    slowTraces.push({
+      traceId: traceIdAt(table, paths.head[t]!),
+      trace: t,
+      service: es,
+      operation: eo,
+      durationMs: durationOf(t) / 1e6,
+      durationNano: durationOf(t),
+      thresholdMs: thresholds[endpointOf[t]!]! / 1e6,
+      bottleneck: {
+        service,
+        operation,
+        isDependency: dep,
+        spanId: spanIdAt(table, raw.row),
+        exclusiveNano: raw.exclusiveNano,
+        exclusiveMs: raw.exclusiveNano / 1e6,
+        share,
+      },
+    });
+    const key = `${service}\u0000${operation}`;
+    const g = groups.get(key) ?? { service, operation, dep, n: 0, share: 0, excl: 0 };
+    g.n++;
+    g.share += share;
+    g.excl += raw.exclusiveNano;
+    groups.set(key, g);
+  }
+  const bottlenecks: SlowBottleneck[] = [...groups.values()]
+    .map((g) => ({
+      service: g.service,
+      operation: g.operation,
+      isDependency: g.dep,
+      traces: g.n,
+      traceShare: g.n / slow.length,
+      meanShare: g.share / g.n,
+      meanExclusiveMs: g.excl / g.n / 1e6,
+    }))
+    .sort((a, b) => b.traces - a.traces || b.meanShare - a.meanShare);
+
+  const meanSlowNano = slow.length ? slow.reduce((s, t) => s + paths.totalNano[t]!, 0) / slow.length : 0;
+  const endpoints: SlowEndpoint[] = endpointNames
+    .map(([service, operation], e) => ({
+      service,
+      operation,
+      traces: endpointTraces[e]!.length,
+      slowTraces: endpointSlow[e]!,
+      thresholdMs: Number.isNaN(thresholds[e]!) ? undefined : thresholds[e]! / 1e6,
+      durations: durationStats(endpointTraces[e]!.map(durationOf)),
+    }))
+    .sort((a, b) => b.traces - a.traces);
+  const allDurations: number[] = [];
+  for (let t = 0; t < traceCount; t++) if (endpointOf[t]! >= 0) allDurations.push(durationOf(t));
+  return {
+    rule,
+    traces: analysed,
+    slowCount: slow.length,
+    slowShare: analysed ? slow.length / analysed : 0,
+    durations: { all: durationStats(allDurations), slow: durationStats(slow.map(durationOf)) },
+    endpoints,
+    slowTraces,
+    bottlenecks,
+    aggregate: aggregateCriticalPath(paths, { traces: slow, baseline: fast, groupPods: o.groupPods }),
+    traits: slow.length ? slowTraits(table, paths, attribution, slow, fast, meanSlowNano, o.maxTraits) : [],
+    suggestions: slow.length
+      ? suggest(table, paths, attribution, slow, fast, { nPlusOneMin: o.nPlusOneMin, minShare: o.minShare })
+      : [],
+  };
+}
