@@ -87,7 +87,12 @@ export const importCommand: Command = {
             report.spans += t.numSpans;
             const ids = t.columns.traceId;
             for (let r = 0; r < t.numSpans; r++) traces.add(bytesToHex(ids, r * 16, 16));
-            for (const s of t.dict('service').values) if (s) services.add(s);
+            const svc = t.dict('service');
+            const used = new Uint8Array(svc.values.length);
+            for (let r = 0; r < t.numSpans; r++) used[svc.codes[r]!] = 1;
+            svc.values.forEach((s, code) => {
+              if (used[code]) services.add(s);
+            });
             for (const rj of batch.rejected) {
               const have = report.rejected.find((x) => x.reason === rj.reason);
               if (have) {
