@@ -246,7 +246,7 @@ function statusName(table: SpanTable, row: number): string {
  *   reported in `warnings`.
  *
  * **Complexity** O(n log n) for n spans, plus O(p·q·min(p,q)) per bucket of p and q same-keyed siblings (buckets
- * over 40,000 cells are paired by start order).
+ * above about 100 × 100 are paired by start order, with a warning).
  *
  * **Gotchas** The end-to-end latency is the duration of the root span (the longest parent-less span). Throws a
  * RangeError when a table is empty or the requested trace id is not in it.

@@ -2,7 +2,7 @@
 //
 // Algorithm: the roots are paired; then, for every pair, the children of both spans are bucketed by key
 // (service + operation, interned) and the spans of each bucket are paired by a minimum-cost assignment
-// (Hungarian, up to ASSIGNMENT_LIMIT cells; beyond that, by start order). The cost of pairing two same-keyed
+// (Hungarian, up to about 100 × 100 siblings; beyond that, by start order). The cost of pairing two same-keyed
 // siblings adds: their rank difference among same-keyed siblings, the difference of their start offsets relative
 // to the parent, the log-ratio of their durations, a changed statement shape, a changed status and a different
 // number of children. Unpaired spans head subtrees that exist only on one side.
@@ -12,8 +12,11 @@ import { minCostAssignment } from './assignment.ts';
 import { statementShape } from './attributes.ts';
 import { childrenOf, type TraceView } from './trace-view.ts';
 
-/** Cells of a cost matrix above which same-keyed siblings are paired by start order instead of by cost. */
-const ASSIGNMENT_LIMIT = 40_000;
+/**
+ * Work (p·q·min(p,q) for p and q same-keyed siblings) above which a bucket is paired by start order instead of by
+ * cost: about 100 × 100 siblings, a few milliseconds.
+ */
+const ASSIGNMENT_LIMIT = 1_000_000;
 
 /** One line of the aligned tree: a pair of spans, or a span present on one side only (the other row is -1). */
 export interface AlignedEntry {
@@ -101,7 +104,7 @@ function pairGroup(
     out.push([listN[0], listA[0]]);
     return false;
   }
-  if (p * q > ASSIGNMENT_LIMIT) {
+  if (p * q * Math.min(p, q) > ASSIGNMENT_LIMIT) {
     const k = Math.min(p, q);
     for (let i = 0; i < k; i++) out.push([listN[i], listA[i]]);
     return true;
