@@ -13,7 +13,14 @@ import type { DecodeResult } from './decode-result.ts';
 import { IngestErrorCode } from './ingest-error.ts';
 import { DecodeContext, SpanProblem } from './internal/decode-context.ts';
 import { inputText, parseJson, typeName } from './internal/json-text.ts';
-import { durationNanosFromMicros, intText, lostPrecision, nanosFromMicros, plainTypeText } from './internal/values.ts';
+import {
+  checkedId,
+  durationNanosFromMicros,
+  intText,
+  lostPrecision,
+  nanosFromMicros,
+  plainTypeText,
+} from './internal/values.ts';
 
 const DEFAULTS = { source: '<input>' } as const;
 
@@ -128,8 +135,8 @@ function decodeSpan(s: unknown, st: TraceState, ctx: DecodeContext): void {
   }
   b.setScope(scopeName, scopeVersion);
   ctx.begin();
-  b.setTraceId(traceId);
-  b.setSpanId(spanId);
+  b.setTraceId(checkedId(traceId, 16));
+  b.setSpanId(checkedId(spanId, 8));
   if (typeof s.operationName === 'string') b.setOperation(s.operationName);
   else if (s.operationName != null)
     throw new SpanProblem('wrong type', `operationName: expected a string, got ${typeName(s.operationName)}`);
@@ -157,8 +164,9 @@ function decodeSpan(s: unknown, st: TraceState, ctx: DecodeContext): void {
       parentType = ParentRefType.FollowsFrom;
     }
   }
-  if (parentIndex >= 0) b.setParentSpanId(idText((refs[parentIndex] as Obj).spanID, 'references.spanID'), parentType);
-  else if (typeof s.parentSpanID === 'string') b.setParentSpanId(s.parentSpanID);
+  if (parentIndex >= 0)
+    b.setParentSpanId(checkedId(idText((refs[parentIndex] as Obj).spanID, 'references.spanID'), 8), parentType);
+  else if (typeof s.parentSpanID === 'string') b.setParentSpanId(checkedId(s.parentSpanID, 8));
   for (let i = 0; i < refs.length; i++) {
     if (i === parentIndex) continue;
     const r = refs[i] as Obj;

@@ -5,7 +5,15 @@ import type { DecodeResult } from './decode-result.ts';
 import { IngestError, IngestErrorCode } from './ingest-error.ts';
 import { DecodeContext, SpanProblem } from './internal/decode-context.ts';
 import { inputText, jsonSyntaxError, locateJsonError, typeName } from './internal/json-text.ts';
-import { anyValueTypeText, keyValueTriples, kindOf, lostPrecision, nanosOf, statusOf } from './internal/values.ts';
+import {
+  anyValueTypeText,
+  checkedId,
+  keyValueTriples,
+  kindOf,
+  lostPrecision,
+  nanosOf,
+  statusOf,
+} from './internal/values.ts';
 
 /** Options of the decoders. */
 export interface DecodeOptions {
@@ -59,10 +67,10 @@ function addSpanAttributes(b: SpanTableBuilder, attrs: unknown): void {
 function decodeSpan(s: unknown, ctx: DecodeContext): void {
   const b = ctx.builder;
   if (!isObj(s)) throw new SpanProblem('wrong type', `expected a span object, got ${typeName(s)}`);
-  b.setTraceId(str(s, 'traceId', 'trace_id', ''));
-  b.setSpanId(str(s, 'spanId', 'span_id', ''));
+  b.setTraceId(checkedId(str(s, 'traceId', 'trace_id', ''), 16));
+  b.setSpanId(checkedId(str(s, 'spanId', 'span_id', ''), 8));
   const parent = str(s, 'parentSpanId', 'parent_span_id', '');
-  if (parent !== '') b.setParentSpanId(parent);
+  if (parent !== '') b.setParentSpanId(checkedId(parent, 8));
   b.setOperation(str(s, 'name', 'name', ''));
   const kindRaw = s.kind;
   const kind = kindOf(kindRaw);

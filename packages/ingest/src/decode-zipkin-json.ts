@@ -6,7 +6,7 @@ import type { DecodeResult } from './decode-result.ts';
 import { IngestErrorCode } from './ingest-error.ts';
 import { DecodeContext, SpanProblem } from './internal/decode-context.ts';
 import { inputText, parseJson, typeName } from './internal/json-text.ts';
-import { kindOf, nanosFromMicros, plainTypeText } from './internal/values.ts';
+import { checkedId, kindOf, nanosFromMicros, plainTypeText } from './internal/values.ts';
 
 const DEFAULTS = { source: '<input>' } as const;
 
@@ -111,7 +111,7 @@ export function appendZipkinDocument(doc: unknown, ctx: DecodeContext): void {
       ctx.begin();
       const traceId = strField(s, 'traceId');
       const id = strField(s, 'id');
-      b.setTraceId(traceId);
+      b.setTraceId(checkedId(traceId, 16));
       const plan = plans[j]!;
       const parent = strField(s, 'parentId');
       if (plan.serverSplit) {
@@ -121,14 +121,14 @@ export function appendZipkinDocument(doc: unknown, ctx: DecodeContext): void {
         b.addAttribute(SHARED_ID_KEY, AttributeType.String, shared);
         ctx.sharedSpansSplit++;
       } else {
-        b.setSpanId(id);
+        b.setSpanId(checkedId(id, 8));
         if (parent !== '') {
           const pKey = `${normalizeId(traceId, 16) ?? traceId}/${normalizeId(parent, 8) ?? parent}`;
           const serverService = serverServiceOfShared.get(pKey);
           const isClientHalf = String(s.kind ?? '').toUpperCase() === 'CLIENT' && spanKey(s) === pKey;
           if (serverService !== undefined && serverService === service && !isClientHalf)
             b.setParentSpanId(derivedServerId(normalizeId(parent, 8) ?? parent));
-          else b.setParentSpanId(parent);
+          else b.setParentSpanId(checkedId(parent, 8));
         }
       }
       b.setOperation(strField(s, 'name'));

@@ -193,3 +193,19 @@ export function statusOf(v: unknown): StatusCode | undefined {
   if (typeof v === 'string') return STATUS_BY_NAME[v.toUpperCase()];
   return undefined;
 }
+
+const HEX_ID = /^[0-9a-fA-F]+$/;
+const B64_ID = /^[A-Za-z0-9+/_-]+={0,2}$/;
+
+/**
+ * The id text to hand to the builder: hex of at most `width` bytes, or base64 of exactly 8 or `width` bytes; anything
+ * else becomes '!' so that the builder marks the id invalid (span-model's parser also accepts short base64 like 'xyz').
+ */
+export function checkedId(text: string, width: 8 | 16): string {
+  const t = text.trim();
+  if (t === '') return '';
+  if (HEX_ID.test(t)) return t.length <= width * 2 ? t : '!';
+  if (!B64_ID.test(t)) return '!';
+  const bytes = Buffer.from(t, t.includes('-') || t.includes('_') ? 'base64url' : 'base64').length;
+  return bytes === width || bytes === 8 ? t : '!';
+}
