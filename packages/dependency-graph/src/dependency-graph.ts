@@ -256,14 +256,32 @@ export interface AnomalyThresholds {
   readonly minCalls?: number;
 }
 
+/**
+ * Critical paths of every trace in columns: trace `t` owns segments `segmentOffsets[t] .. segmentOffsets[t+1]`.
+ * The result of `criticalPaths(tree)` in @aiops/critical-path has this shape and can be passed as is.
+ */
+export interface ColumnarCriticalPaths {
+  /** Start of each trace's segments; traceCount + 1 entries. */
+  readonly segmentOffsets: Int32Array;
+  /** Span row of each segment. */
+  readonly segmentRow: Int32Array;
+  /** Segment start, ns relative to the table's `times.baseUnixNano`. */
+  readonly segmentStartNano: Float64Array;
+  /** Segment end, ns relative to the table's `times.baseUnixNano`. */
+  readonly segmentEndNano: Float64Array;
+}
+
 /** Options of {@link dependencyGraph}. */
 export interface DependencyGraphOptions {
   /** A prebuilt trace tree of the same table. */
   readonly tree?: TraceTree;
   /** A prebuilt trace index of the same table (used when `tree` is absent). */
   readonly traceIndex?: TraceIndex;
-  /** Critical path of each trace, indexed by trace ordinal of `buildTraceIndex(table)`. */
-  readonly criticalPaths?: readonly (readonly CriticalPathSegment[])[];
+  /**
+   * Critical path of each trace, indexed by trace ordinal of `buildTraceIndex(table)`: segment arrays, or the same
+   * in columns (pass `criticalPaths(tree)` of @aiops/critical-path as is: no per-segment objects).
+   */
+  readonly criticalPaths?: readonly (readonly CriticalPathSegment[])[] | ColumnarCriticalPaths;
   /** A baseline window (spans or its graph) for anomaly detection. */
   readonly baseline?: SpanTable | DependencyGraph;
   /** Window length for rates, ns. Default: from the earliest span start to the latest span end. */

@@ -1,6 +1,7 @@
 // @aiops/dependency-graph: Service dependency graph, critical paths and single points of failure from traces.
 export {
   type AnomalyThresholds,
+  type ColumnarCriticalPaths,
   DEFAULTS,
   type DependencyEdge,
   type DependencyGraph,

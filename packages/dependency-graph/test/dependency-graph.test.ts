@@ -224,6 +224,22 @@ describe('dependencyGraph', () => {
       ]);
       expect(g.warnings.some((w) => w.includes('critical paths not given'))).toBe(false);
     });
+
+    it('accepts the same critical paths in columns (the shape of @aiops/critical-path criticalPaths)', () => {
+      const columnar = {
+        segmentOffsets: Int32Array.of(0, path.length),
+        segmentRow: Int32Array.from(path, (s) => s.row),
+        segmentStartNano: Float64Array.from(path, (s) => s.startNano),
+        segmentEndNano: Float64Array.from(path, (s) => s.endNano),
+      };
+      expect(dependencyGraph(table, { criticalPaths: columnar }).criticalPaths).toEqual(g.criticalPaths);
+    });
+
+    it('warns about tail traces without a critical path', () => {
+      const none = dependencyGraph(table, { criticalPaths: [[]] });
+      expect(none.criticalPaths).toEqual([]);
+      expect(none.warnings).toContain('1 tail traces have no critical path; skipped');
+    });
   });
 
   describe('single points of failure', () => {

@@ -1,5 +1,6 @@
 // Critical path per entry endpoint: which node of the call tree holds the critical path of the slowest traces.
 import type { CriticalPathSegment } from '@aiops/span-model';
+import type { ColumnarCriticalPaths } from '../dependency-graph.ts';
 import type { Aggregate } from './aggregate.ts';
 import { nearestRank } from './stats.ts';
 
@@ -22,7 +23,7 @@ export interface RawCriticalPath {
 export function summarizeCriticalPaths(
   agg: Aggregate,
   serviceOfRow: (row: number) => number,
-  paths: readonly (readonly CriticalPathSegment[] | undefined)[],
+  paths: readonly (readonly CriticalPathSegment[] | undefined)[] | ColumnarCriticalPaths,
   tailQuantile: number,
 ): { readonly paths: RawCriticalPath[]; readonly missingTraces: number; readonly badSegments: number } {
   const endpoints = agg.endpointService.length;
@@ -47,24 +48,34 @@ export function summarizeCriticalPaths(
     let used = 0;
     for (const t of traces) {
       if (agg.traceDurNano[t]! < p99) continue;
-      const segs = paths[t];
-      if (!segs || segs.length === 0) {
-        missingTraces++;
-        continue;
-      }
-      used++;
-      for (const seg of segs) {
-        const len = seg.endNano - seg.startNano;
-        if (!(seg.row >= 0 && seg.row < n) || !(len >= 0)) {
+      const add = (row: number, len: number): void => {
+        if (!(row >= 0 && row < n) || !(len >= 0)) {
           badSegments++;
-          continue;
+          return;
         }
-        const tn = agg.attrTree[seg.row]!;
-        const node = tn >= 0 ? agg.treeNode[tn]! : serviceOfRow(seg.row);
+        const tn = agg.attrTree[row]!;
+        const node = tn >= 0 ? agg.treeNode[tn]! : serviceOfRow(row);
         total += len;
         byNode.set(node, (byNode.get(node) ?? 0) + len);
         if (tn >= 0) byTree.set(tn, (byTree.get(tn) ?? 0) + len);
+      };
+      if (isColumnar(paths)) {
+        const a = t + 1 < paths.segmentOffsets.length ? paths.segmentOffsets[t]! : 0;
+        const b = t + 1 < paths.segmentOffsets.length ? paths.segmentOffsets[t + 1]! : 0;
+        if (a === b) {
+          missingTraces++;
+          continue;
+        }
+        for (let k = a; k < b; k++) add(paths.segmentRow[k]!, paths.segmentEndNano[k]! - paths.segmentStartNano[k]!);
+      } else {
+        const segs = paths[t];
+        if (!segs || segs.length === 0) {
+          missingTraces++;
+          continue;
+        }
+        for (const seg of segs) add(seg.row, seg.endNano - seg.startNano);
       }
+      used++;
     }
     if (used === 0 || total <= 0) continue;
     let bottleneck = -1;
@@ -86,7 +97,10 @@ export function summarizeCriticalPaths(
     const pathNodes: number[] = [];
     for (let tn = bestTree; tn >= 0; tn = agg.treeParent[tn]!) pathNodes.push(agg.treeNode[tn]!);
     pathNodes.reverse();
-    if (pathNodes.length === 0) pathNodes.push(agg.endpointService[e]!, bottleneck);
+    if (pathNodes.length === 0) {
+      pathNodes.push(agg.endpointService[e]!);
+      if (bottleneck !== agg.endpointService[e]) pathNodes.push(bottleneck);
+    }
     const contributions = [...byNode]
       .map(([node, time]) => ({ node, share: time / total }))
       .sort((a, b) => b.share - a.share || a.node - b.node);
@@ -101,4 +115,10 @@ export function summarizeCriticalPaths(
     });
   }
   return { paths: out, missingTraces, badSegments };
+}
+
+function isColumnar(
+  p: readonly (readonly CriticalPathSegment[] | undefined)[] | ColumnarCriticalPaths,
+): p is ColumnarCriticalPaths {
+  return !Array.isArray(p);
 }

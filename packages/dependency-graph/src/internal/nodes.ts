@@ -8,6 +8,17 @@ const CACHE_SYSTEMS = new Set(['redis', 'memcached', 'valkey', 'hazelcast', 'aer
 // A more specific kind replaces a vaguer one when the same peer name is seen with both.
 const KIND_RANK: Record<NodeKind, number> = { service: 4, database: 3, cache: 3, queue: 3, external: 1 };
 
+const KIND_INDEX: Record<NodeKind, number> = { service: 0, database: 1, cache: 2, queue: 3, external: 4 };
+const COLUMNS = [
+  'peerService',
+  'serverAddress',
+  'dbSystem',
+  'dbName',
+  'messagingSystem',
+  'messagingDestination',
+] as const;
+const COLUMN_INDEX: Record<string, number> = Object.fromEntries(COLUMNS.map((c, i) => [c, i]));
+
 /** Interns graph nodes; service nodes first, peers as they are met. */
 export class NodeRegistry {
   readonly names: string[] = [];
@@ -16,7 +27,8 @@ export class NodeRegistry {
   /** Node of each service dictionary code (−1 for codes no span uses). */
   readonly serviceNode: Int32Array;
   readonly #cols: Record<string, DictColumn>;
-  readonly #cache: Map<string, Int32Array> = new Map();
+  // Node per dictionary code, per (kind, column): the hot loop resolves a peer with two array reads.
+  readonly #cache: (Int32Array | undefined)[] = [];
   // 1 where the dictionary value is non-empty, per column: compare integers in the hot loop, not strings.
   readonly #present: Record<string, Uint8Array> = {};
   // 1 database, 2 cache, per db.system code.
@@ -60,10 +72,11 @@ export class NodeRegistry {
   }
 
   #named(column: string, code: number, kind: NodeKind): number {
-    let cache = this.#cache.get(`${kind}/${column}`);
+    const slot = KIND_INDEX[kind] * COLUMNS.length + COLUMN_INDEX[column]!;
+    let cache = this.#cache[slot];
     if (!cache) {
       cache = new Int32Array(this.#cols[column]!.values.length).fill(-1);
-      this.#cache.set(`${kind}/${column}`, cache);
+      this.#cache[slot] = cache;
     }
     const hit = cache[code]!;
     if (hit >= 0) return hit;
