@@ -24,13 +24,22 @@ export const CREATE_SCHEMA: readonly string[] = [
      span_count INTEGER NOT NULL, error_count INTEGER NOT NULL,
      root_op INTEGER NOT NULL, root_start_ns BIGINT NOT NULL,
      services INTEGER[] NOT NULL, ops INTEGER[] NOT NULL)`,
-  `CREATE TABLE IF NOT EXISTS spans (
+  ...['spans', 'spans_recent'].map(
+    (name) => `CREATE TABLE IF NOT EXISTS ${name} (
      trace_no INTEGER NOT NULL, seq INTEGER NOT NULL, span_id BIGINT NOT NULL,
      parent_seq INTEGER NOT NULL, parent_span_id BIGINT, flags UTINYINT NOT NULL,
      op_id INTEGER NOT NULL, resource_id INTEGER NOT NULL, scope_id INTEGER NOT NULL,
      start_off BIGINT NOT NULL, duration_ns BIGINT NOT NULL,
      status_msg INTEGER NOT NULL, trace_state INTEGER NOT NULL, shape_id INTEGER NOT NULL,
      ${slotColumns}, attr_more VARCHAR, events VARCHAR, links VARCHAR)`,
+  ),
+  'CREATE VIEW IF NOT EXISTS all_spans AS SELECT * FROM spans UNION ALL SELECT * FROM spans_recent',
+];
+
+/** Moves the recent spans into the compacted table in trace order (late spans join the rest of their trace). */
+export const COMPACT: readonly string[] = [
+  'INSERT INTO spans SELECT * FROM spans_recent ORDER BY trace_no, seq',
+  'DELETE FROM spans_recent',
 ];
 
 /** The columns of `spans` read back to rebuild spans, in this order. */

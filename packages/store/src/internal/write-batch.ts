@@ -183,7 +183,7 @@ export async function writeBatch(
     const lo = Math.min(...nos);
     const hi = Math.max(...nos);
     const rows = await conn.runAndReadAll(
-      `SELECT s.trace_no, s.span_id, s.seq FROM spans s JOIN _batch_found f ON s.trace_no = f.trace_no
+      `SELECT s.trace_no, s.span_id, s.seq FROM all_spans s JOIN _batch_found f ON s.trace_no = f.trace_no
         WHERE s.trace_no BETWEEN ${lo} AND ${hi}`,
     );
     for (const r of rows.getRows()) {
@@ -324,14 +324,8 @@ export async function writeBatch(
     shapeRow[r] = id;
   }
 
-  // 6. Rows sorted by operation and shape (long runs for the engine's RLE and dictionaries), then by trace.
-  accepted.sort(
-    (x, y) =>
-      opIdRow[x]! - opIdRow[y]! ||
-      shapeRow[x]! - shapeRow[y]! ||
-      traceNoOf[x]! - traceNoOf[y]! ||
-      seqOf[x]! - seqOf[y]!,
-  );
+  // 6. Rows in trace order (best for small batches; compaction later re-sorts by operation and shape).
+  accepted.sort((x, y) => traceNoOf[x]! - traceNoOf[y]! || seqOf[x]! - seqOf[y]!);
   const m = accepted.length;
   const cols: DuckDBValue[][] = SPAN_TYPES.map(() => new Array<DuckDBValue>(m));
   for (let k = 0; k < m; k++) {
@@ -367,7 +361,7 @@ export async function writeBatch(
 
   // 7. Write: dictionaries, spans, trace summaries.
   await dicts.writePending(conn);
-  await appendColumns(conn, 'spans', SPAN_TYPES, cols);
+  await appendColumns(conn, 'spans_recent', SPAN_TYPES, cols);
   if (newTraces.length > 0) {
     await appendColumns(conn, 'traces', TRACE_TYPES, traceColumns(newTraces));
   }
