@@ -21,7 +21,7 @@ interface Hooks {
     barCenter(i: number): number[] | undefined;
   };
 }
-declare const window: { aiopsViz: Hooks };
+declare const window: { aiopsViz: Hooks; scrollX: number; scrollY: number };
 
 const describeBrowser = hasChromium ? describe : describe.skip;
 if (!hasChromium) {
@@ -163,7 +163,7 @@ describeBrowser('pages in headless Chromium', () => {
       expect(axis).toContain('62.50 ms');
       expect(axis).toContain('120.00 ms');
       expect(axis).not.toContain('250.00 ms');
-      expect(await page.locator('#range').innerText()).toContain('62.50 ms – 187.50 ms');
+      expect(await page.locator('#range').textContent()).toContain('62.50 ms – 187.50 ms');
       await page.click('#zoom-reset');
       expect(await page.evaluate(() => window.aiopsViz.waterfall.range())).toEqual([0, 250]);
       expect(await svgTexts('#waterfall')).toContain('250.00 ms');
@@ -191,7 +191,7 @@ describeBrowser('pages in headless Chromium', () => {
     it('collapses a subtree and filters by search', async () => {
       await page.evaluate(() => window.aiopsViz.search('postgres'));
       expect(await page.evaluate(() => window.aiopsViz.waterfall.visible().length)).toBe(5);
-      expect(await page.locator('#search-count').innerText()).toBe('5 span(s) match or lead to a match');
+      expect(await page.locator('#search-count').textContent()).toBe('5 span(s) match or lead to a match');
       await page.evaluate(() => window.aiopsViz.search(''));
       await page.click('#collapse-all');
       // Collapse all keeps the root open: frontend GET /checkout, checkout PlaceOrder (collapsed), frontend render.
