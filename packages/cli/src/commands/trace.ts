@@ -1,5 +1,5 @@
 // aiops trace: one trace as a panel — header, span tree with slow/failed markers, bottleneck, suggestions, statistics.
-import { criticalPath } from '@aiops/critical-path';
+import { criticalPath, traceBottleneck } from '@aiops/critical-path';
 import {
   buildTraceTree,
   normalizeTraceId,
@@ -60,19 +60,6 @@ function analyse(table: SpanTable, slowThresholdMs: number | undefined): TraceVi
   return { table, tree, cp, onPath, slow, failed, startNano, endNano };
 }
 
-function bottleneckOf(v: TraceView) {
-  const top = v.cp.services[0];
-  if (!top || v.cp.totalNano <= 0) return undefined;
-  const span = v.cp.spans.find((s) => s.service === top.service)!;
-  const { childOffsets, children } = v.tree.links;
-  let child = -1;
-  for (let k = childOffsets[span.row]!; k < childOffsets[span.row + 1]!; k++) {
-    const c = children[k]!;
-    if (child < 0 || v.table.times.durationNano[c]! > v.table.times.durationNano[child]!) child = c;
-  }
-  return { top, span, child };
-}
-
 function statistics(v: TraceView) {
   const { table, tree } = v;
   const n = table.numSpans;
@@ -113,7 +100,7 @@ function traceJson(v: TraceView, lang: 'en' | 'zh') {
   const { table, tree, cp } = v;
   const base = table.times.baseUnixNano;
   const head = cp.head;
-  const b = bottleneckOf(v);
+  const b = traceBottleneck(table, { tree });
   const services = new Set<string>();
   for (let i = 0; i < table.numSpans; i++) services.add(table.stringAt('service', i));
   const failedCount = v.failed.reduce((s, x) => s + x, 0);
@@ -147,23 +134,32 @@ function traceJson(v: TraceView, lang: 'en' | 'zh') {
     }),
     bottleneck: b
       ? {
-          spanId: spanIdAt(table, b.span.row),
-          service: b.top.service,
-          operation: b.span.operation,
-          exclusiveMs: nanoToMs(b.top.exclusiveNano),
-          share: round(b.top.share),
+          spanId: b.spanId,
+          service: b.service,
+          operation: b.operation,
+          isDependency: b.isDependency,
+          calledBy: b.isDependency ? b.span.service : undefined,
+          dbSystem: b.span.dbSystem || undefined,
+          exclusiveMs: nanoToMs(b.exclusiveNano),
+          share: round(b.share),
           spanExclusiveMs: nanoToMs(b.span.exclusiveNano),
-          slowestChild:
-            b.child >= 0
-              ? {
-                  spanId: spanIdAt(table, b.child),
-                  service: table.stringAt('service', b.child),
-                  operation: table.stringAt('operation', b.child),
-                  durationMs: nanoToMs(table.times.durationNano[b.child]!),
-                  dbStatement: table.stringAt('dbStatement', b.child) || undefined,
-                }
-              : null,
-          suggestions: suggestionsFor(table, tree, b.span.row, nanoToMs(b.span.exclusiveNano), lang),
+          slowestChild: b.slowestDescendant
+            ? {
+                spanId: b.slowestDescendant.spanId,
+                service: b.slowestDescendant.service,
+                operation: b.slowestDescendant.operation,
+                durationMs: nanoToMs(b.slowestDescendant.durationNano),
+                exclusiveMs: nanoToMs(b.slowestDescendant.exclusiveNano),
+                dbStatement: b.slowestDescendant.dbStatement || undefined,
+              }
+            : null,
+          suggestions: suggestionsFor(
+            table,
+            tree,
+            (b.slowestDescendant ?? b.span).row,
+            nanoToMs((b.slowestDescendant ?? b.span).exclusiveNano),
+            lang,
+          ),
         }
       : null,
     criticalPath: cp.segments.map((s) => ({
@@ -253,7 +249,7 @@ function printPanel(ctx: CommandContext, v: TraceView, doc: ReturnType<typeof tr
   if (!b) ctx.print('  -');
   else {
     ctx.print(
-      `  ${c.bold(c.yellow(b.service))} ${b.operation} — ${formatMs(b.exclusiveMs)} ${t('exclusive time on the critical path')} (${formatShare(b.share)} ${t('of the trace')})`,
+      `  ${c.bold(c.yellow(b.service))}${b.calledBy ? c.dim(` (${b.dbSystem ?? 'dependency'} called by ${b.calledBy})`) : ''} ${b.operation} — ${formatMs(b.exclusiveMs)} ${t('exclusive time on the critical path')} (${formatShare(b.share)} ${t('of the trace')})`,
     );
     if (b.slowestChild) {
       const sc = b.slowestChild;
