@@ -16,7 +16,15 @@
 // then counted by origin service, path and type, and hypotheses are written from the counts.
 // Reference: MicroRank (Yu et al., WWW'21) and TraceAnomaly's use of error status for root-cause services;
 //   OpenTelemetry "Recording errors" semantics.
-import { buildTraceTree, ParentRefType, type SpanTable, spanIdAt, type TraceTree, traceIdAt } from '@aiops/span-model';
+import {
+  buildTraceTree,
+  ParentRefType,
+  SpanKind,
+  type SpanTable,
+  spanIdAt,
+  type TraceTree,
+  traceIdAt,
+} from '@aiops/span-model';
 import type { ErrorType } from './classify-error.ts';
 import { failedSpans } from './failed-spans.ts';
 import { chainPass, E_FAILED, H_RETRY } from './internal/chains.ts';
@@ -71,9 +79,12 @@ export interface ErrorChain {
   readonly evidence: readonly string[];
   /** Whether the origin is a slow callee that had not failed when its caller timed out. */
   readonly slowCallee: boolean;
-  /** For handled chains: 'retry' (a later identical call succeeded) or 'fallback' (the caller succeeded anyway). */
-  readonly handling: 'retry' | 'fallback' | null;
-  /** For handled chains: the successful retry or the successful parent. */
+  /**
+   * For handled chains: 'retry' (the caller made the same call again), 'fallback' (the caller succeeded anyway) or
+   * 'async' (a consumer or FOLLOWS_FROM span failed after its producer had moved on).
+   */
+  readonly handling: 'retry' | 'fallback' | 'async' | null;
+  /** For handled chains: the retry (which may have failed too, carrying the failure on) or the parent. */
   readonly handledBy: ChainSpan | null;
 }
 
@@ -171,6 +182,12 @@ export interface ErrorPropagationOptions {
   readonly maxPaths?: number;
   /** Evidence lines per root cause (default 6). */
   readonly maxEvidence?: number;
+  /**
+   * Whether the data records success at all (status codes, HTTP or gRPC codes). Default: detected — when no span in
+   * scope has any, errors are visible only as tags, and an unmarked caller of a failed span is taken to have failed
+   * with it (unless it retried), since nothing says it succeeded.
+   */
+  readonly statusKnown?: boolean;
   /**
    * Report Kubernetes Deployment pod names used as service names (`cart-7d9f8b5c4-x2k4p`, common in exported
    * datasets) as their service (`cart`) in chains, paths and root causes (default true).
@@ -280,7 +297,15 @@ export function errorPropagation(table: SpanTable, options: ErrorPropagationOpti
     let anyFailed = false;
     for (let k = traces.offsets[t]!; k < traces.offsets[t + 1]!; k++) {
       const r = traces.rows[k]!;
+      // A failed span, or an entry that answered with an error code (a 4xx root is not failed by OTel rules).
       if (failed[r]) anyFailed = true;
+      else if (
+        c.parentRefType[r] === 0 &&
+        c.statusCode[r] !== 1 &&
+        (c.httpStatusCode[r]! >= 400 || c.rpcStatusCode[r]! > 0)
+      ) {
+        anyFailed = true;
+      }
       if (!keep && svcDict.codes[r] === wanted) keep = true;
     }
     if (keep) {
@@ -290,7 +315,14 @@ export function errorPropagation(table: SpanTable, options: ErrorPropagationOpti
     }
   }
 
-  const st = chainPass(ctx, tree, failed, hasErr);
+  // Tag-only data (no status, HTTP or gRPC code on any span in scope): an unmarked span is unknown, not a success.
+  let statusKnown = false;
+  for (let r = 0; r < table.numSpans && !statusKnown; r++) {
+    if (!inScope[traces.traceOfRow[r]!]) continue;
+    if (c.statusCode[r] !== 0 || c.httpStatusCode[r]! > 0 || c.rpcStatusCode[r]! >= 0) statusKnown = true;
+  }
+  const tagOnly = options.statusKnown === undefined ? !statusKnown : !options.statusKnown;
+  const st = chainPass(ctx, tree, failed, hasErr, tagOnly);
   const { err, type, cause, origin, handled, retriedBy } = st;
 
   const serviceNames = normalize ? svcDict.values.map(serviceOfPod) : svcDict.values;
@@ -358,15 +390,16 @@ export function errorPropagation(table: SpanTable, options: ErrorPropagationOpti
     for (const h of heads) {
       const p = parent[h]!;
       let kind: ChainKind;
-      let handling: 'retry' | 'fallback' | null = null;
+      let handling: 'retry' | 'fallback' | 'async' | null = null;
       let handledBy = -1;
       if (handled[h] === H_RETRY) {
         kind = 'handled';
         handling = 'retry';
         handledBy = retriedBy[h]!;
-      } else if (p >= 0 && !err[p] && c.parentRefType[h] !== ParentRefType.FollowsFrom) {
+      } else if (p >= 0 && !err[p]) {
         kind = 'handled';
-        handling = 'fallback';
+        const async = c.parentRefType[h] === ParentRefType.FollowsFrom || c.kind[h] === SpanKind.Consumer;
+        handling = async ? 'async' : 'fallback';
         handledBy = p;
       } else if (p >= 0 && err[p]) kind = 'independent';
       else kind = 'propagated';
@@ -482,7 +515,7 @@ export function errorPropagation(table: SpanTable, options: ErrorPropagationOpti
         s.types[ERROR_TYPE_NAMES.indexOf(x.chain.errorType)]!++;
         bump(s.operations, x.originOperation);
         for (const e of x.chain.evidence) bump(s.evidence, e.replace(/ \([^)]*\)$/, ''));
-        const peer = table.stringAt('peerService', x.decider) || table.stringAt('serverAddress', x.decider);
+        const peer = looksLikeClient(table, x.decider) ? calleeOf(table, x.decider) : '';
         if (peer) bump(s.peers, peer);
         const caller = x.chain.path.find((svc) => svc !== s.service);
         if (caller) bump(s.callers, caller);

@@ -16,7 +16,7 @@ export const E_IMPLIED = 3;
 
 /** handled[] values. */
 export const H_NONE = 0;
-/** A later call to the same service and operation by the same parent succeeded. */
+/** The same parent called the same service and operation again after this call failed (a retry). */
 export const H_RETRY = 1;
 
 /** Per-span state of the chain pass. */
@@ -42,12 +42,18 @@ function hasCode(table: SpanTable, row: number): boolean {
 /**
  * Runs the chain pass over the traces whose ordinals are flagged in `traceMask`.
  */
-export function chainPass(ctx: ErrorContext, tree: TraceTree, failed: Uint8Array, traceMask: Uint8Array): ChainState {
+export function chainPass(
+  ctx: ErrorContext,
+  tree: TraceTree,
+  failed: Uint8Array,
+  traceMask: Uint8Array,
+  tagOnly: boolean,
+): ChainState {
   const table = tree.table;
   const n = table.numSpans;
   const c = table.columns;
   const { parent, childOffsets, children } = tree.links;
-  const { endNano, durationNano } = table.times;
+  const { startNano, endNano, durationNano } = table.times;
   const svc = table.dict('service').codes;
   const op = table.dict('operation').codes;
   const err = new Uint8Array(n);
@@ -82,18 +88,26 @@ export function chainPass(ctx: ErrorContext, tree: TraceTree, failed: Uint8Array
       let anyErr = false;
       for (let j = ca; j < cb; j++) if (err[children[j]!]) anyErr = true;
       if (!anyErr) continue;
+      // Backwards: for each call, the nearest later call to the same service and operation, and the nearest ok one.
       const laterOk = new Map<number, number>();
+      const laterAny = new Map<number, number>();
       for (let j = cb - 1; j >= ca; j--) {
         const ch = children[j]!;
         const key = svc[ch]! * RETRY_KEY_SCALE + op[ch]!;
-        if (!err[ch]) laterOk.set(key, ch);
-        else {
+        if (err[ch]) {
+          // A retry starts after the failed attempt ended; identical calls running side by side are a fan-out.
           const ok = laterOk.get(key);
-          if (ok !== undefined) {
+          const next = laterAny.get(key);
+          if (ok !== undefined && startNano[ok]! >= endNano[ch]! - 1e6) {
             handled[ch] = H_RETRY;
             retriedBy[ch] = ok;
+          } else if (next !== undefined && startNano[next]! >= endNano[ch]! - 1e6) {
+            // Retried, and the retry failed too: the last attempt carries the failure upwards.
+            handled[ch] = H_RETRY;
+            retriedBy[ch] = next;
           }
-        }
+        } else laterOk.set(key, ch);
+        laterAny.set(key, ch);
       }
     }
     // Children before parents: reverse pre-order.
@@ -105,6 +119,18 @@ export function chainPass(ctx: ErrorContext, tree: TraceTree, failed: Uint8Array
         for (let j = childOffsets[s]!; j < childOffsets[s + 1]! && !err[s]; j++) {
           if (err[children[j]!]) err[s] = E_ANSWERED;
         }
+      }
+      if (!err[s] && tagOnly && c.kind[s] !== SpanKind.Consumer) {
+        // No status, code or kind anywhere: a span without a mark is unknown, not successful. A failed child it
+        // did not retry carried the failure up.
+        const inner = bestCause(s);
+        if (inner >= 0 && c.parentRefType[inner] !== 2) {
+          err[s] = E_IMPLIED;
+          type[s] = T_OTHER;
+          cause[s] = inner;
+          origin[s] = origin[inner]!;
+        }
+        continue;
       }
       if (!err[s]) continue;
       type[s] = classifyRow(ctx, s, tree, undefined);

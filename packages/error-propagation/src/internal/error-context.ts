@@ -74,7 +74,8 @@ export function outlivingChild(tree: TraceTree, row: number): number {
   const { startNano, endNano, durationNano } = tree.table.times;
   const { childOffsets, children } = tree.links;
   const end = endNano[row]!;
-  const slack = Math.max(1e6, durationNano[row]! * 0.01);
+  // Wide enough that clock skew between hosts (a few ms) does not look like a callee outliving its caller.
+  const slack = Math.max(10e6, durationNano[row]! * 0.05);
   let best = -1;
   for (let k = childOffsets[row]!; k < childOffsets[row + 1]!; k++) {
     const c = children[k]!;
@@ -199,7 +200,7 @@ export function classifyRow(
   const appEvidence = (): void => {
     if (!ev) return;
     if (etF & TextFlag.Application) ev.push(`error.type ${quote(et())}`);
-    if (emF & TextFlag.Application) ev.push(`exception ${quote(em())}`);
+    if (emCode) ev.push(`exception ${quote(em())}`);
     if (!appText && appStatus) ev.push(`status message ${quote(sm())}`);
   };
   // 3. Server errors: an application exception makes it a business-logic error.
