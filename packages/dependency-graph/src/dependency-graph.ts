@@ -146,12 +146,17 @@ export interface EndpointCriticalPath {
   readonly path: readonly string[];
   /** P99 of the endpoint's trace durations, ms. */
   readonly p99Ms: number;
-  /** The node holding the most critical-path time in the endpoint's traces at or above its P99. */
+  /**
+   * The node that makes the endpoint's P99 slow: the one whose critical-path time in the traces at or above the P99
+   * exceeds its critical-path time in a typical trace of the endpoint the most.
+   */
   readonly bottleneck: string;
   /** Kind of the bottleneck. */
   readonly bottleneckKind: DependencyNodeKind;
-  /** Bottleneck's share (0..1) of the critical-path time of those traces. */
+  /** Bottleneck's share (0..1) of the critical-path time of the traces at or above the P99. */
   readonly share: number;
+  /** How much longer the bottleneck holds the critical path in a tail trace than in a typical one, ms. */
+  readonly excessMs: number;
   /** high: share ≥ 0.5; medium: ≥ 0.25; low otherwise (see `DEFAULTS.priority`). */
   readonly priority: Priority;
   /** Traces at or above the P99 whose critical path was used. */
@@ -429,6 +434,7 @@ export function dependencyGraph(table: SpanTable, options: DependencyGraphOption
         bottleneck: names[c.bottleneck]!,
         bottleneckKind: kinds[c.bottleneck]!,
         share: c.share,
+        excessMs: c.excessNano / 1e6,
         priority: c.share >= DEFAULTS.priority.high ? 'high' : c.share >= DEFAULTS.priority.medium ? 'medium' : 'low',
         tailTraces: c.tailTraces,
         contributions: c.contributions.map((x) => ({ service: names[x.node]!, share: x.share })),

@@ -180,6 +180,26 @@ describe('dependencyGraph', () => {
     });
   });
 
+  describe('messaging without span kinds', () => {
+    // The same flow as above with no span kinds (public datasets): the span that enters shipping with messaging
+    // attributes is the consumer, the one inside orders the producer.
+    const kafka = { 'messaging.system': 'kafka', 'messaging.destination.name': 'order-events' };
+    const g = dependencyGraph(
+      spanTableFromRows([
+        span(1, 'a', undefined, 'orders', 'POST /order', 0, 100),
+        span(1, 'b', 'a', 'orders', 'publish', 10, 20, { attributes: kafka }),
+        span(1, 'c', 'b', 'shipping', 'process', 30, 130, { attributes: kafka }),
+      ]),
+    );
+
+    it('still routes producer → topic → consumer', () => {
+      expect(g.edges.map((e) => `${e.from} -> ${e.to}`)).toEqual([
+        'order-events -> shipping',
+        'orders -> order-events',
+      ]);
+    });
+  });
+
   describe('critical paths (fixtures.ts checkoutRows)', () => {
     // Critical path of the trace, latest first (µs):
     //   a 95..100, e 80..95, a 70..80, b 65..70, c 62..65, d 25..62, c 15..25, b 10..15, a 0..10
@@ -239,6 +259,55 @@ describe('dependencyGraph', () => {
       const none = dependencyGraph(table, { criticalPaths: [[]] });
       expect(none.criticalPaths).toEqual([]);
       expect(none.warnings).toContain('1 tail traces have no critical path; skipped');
+    });
+  });
+
+  describe('critical paths: what makes the tail slow', () => {
+    // Three traces of frontend GET /; every trace waits 80 µs on the external api.ext, but in trace 3 cart is slow.
+    //   trace 1, 2:  a frontend GET /   |==========|            0..100
+    //                e frontend rates     |=======|              10..90   client, server.address=api.ext
+    //                c cart     GET /item          |            90..95   (no span kind)
+    //   trace 3:     a frontend GET /   |================|      0..160
+    //                e frontend rates     |=======|              10..90
+    //                c cart     GET /item          |=====|      90..150
+    //   P99 tail = trace 3. Mean critical time per trace: api.ext 80 in the tail and overall; cart 60 in the tail,
+    //   70/3 overall (excess 36.7 µs); frontend 20 in the tail, 50/3 overall. Bottleneck: cart, share 60/160.
+    const rows: SpanInput[] = [];
+    const paths: CriticalPathSegment[][] = [];
+    const us = (row: number, s: number, e: number): CriticalPathSegment => ({
+      row,
+      startNano: s * 1e3,
+      endNano: e * 1e3,
+    });
+    for (const [t, cartEnd] of [
+      [1, 95],
+      [2, 95],
+      [3, 150],
+    ] as const) {
+      const end = cartEnd + (t === 3 ? 10 : 5);
+      rows.push(span(t, 'a', undefined, 'frontend', 'GET /', 0, end, { kind: 'server' }));
+      rows.push(
+        span(t, 'e', 'a', 'frontend', 'rates', 10, 90, { kind: 'client', attributes: { 'server.address': 'api.ext' } }),
+      );
+      rows.push(span(t, 'c', 'a', 'cart', 'GET /item', 90, cartEnd));
+      const r = (t - 1) * 3;
+      paths.push([us(r, cartEnd, end), us(r + 2, 90, cartEnd), us(r + 1, 10, 90), us(r, 0, 10)]);
+    }
+    const g = dependencyGraph(spanTableFromRows(rows), { criticalPaths: paths });
+
+    it('blames the node whose critical-path time grew in the tail, not the one that is always slow', () => {
+      const cp = g.criticalPaths[0]!;
+      expect(pick(cp, 'entry', 'path', 'p99Ms', 'bottleneck', 'priority', 'tailTraces')).toEqual({
+        entry: 'frontend GET /',
+        path: ['frontend', 'cart'],
+        p99Ms: 0.16,
+        bottleneck: 'cart',
+        priority: 'medium',
+        tailTraces: 1,
+      });
+      expect(cp.share).toBeCloseTo(60 / 160, 12);
+      expect(cp.excessMs).toBeCloseTo((60 - 70 / 3) / 1000, 12);
+      expect(cp.contributions[0]).toEqual({ service: 'api.ext', share: 0.5 });
     });
   });
 

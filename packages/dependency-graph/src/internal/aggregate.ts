@@ -5,6 +5,7 @@ import { NodeRegistry } from './nodes.ts';
 import { spanErrorFlags } from './span-errors.ts';
 import { type LatencySummary, SampleBuffer, summarizeGroups } from './stats.ts';
 
+const INTERNAL = 1;
 const SERVER = 2;
 const CLIENT = 3;
 const PRODUCER = 4;
@@ -175,13 +176,22 @@ export function aggregate(table: SpanTable, tree: TraceTree, windowNano: number 
     for (let k = childOffsets[row]!; k < childOffsets[row + 1]!; k++) if (svc[children[k]!] !== s) return true;
     return false;
   };
+  // Without span kinds, a messaging span that enters its service (parent elsewhere or none) is a consumer.
+  const isConsumer = (row: number): boolean => {
+    const k = kind[row]!;
+    if (k === CONSUMER) return true;
+    if (k !== 0 && k !== INTERNAL) return false;
+    if (!nodes.isMessaging(row)) return false;
+    const p = parent[row]!;
+    return p < 0 || svc[p] !== svc[row];
+  };
   const isCallSpan = (row: number): boolean => {
     const k = kind[row]!;
-    return k === CLIENT || k === PRODUCER || (k !== SERVER && k !== CONSUMER && nodes.namesPeer(row));
+    return k === CLIENT || k === PRODUCER || (k !== SERVER && nodes.namesPeer(row) && !isConsumer(row));
   };
   // The queue a messaging producer span publishes to, or −1 when `row` is not one.
   const queueOf = (row: number): number =>
-    (kind[row] === PRODUCER || nodes.isMessaging(row)) && kind[row] !== CONSUMER && kind[row] !== SERVER
+    (kind[row] === PRODUCER || nodes.isMessaging(row)) && kind[row] !== SERVER && !isConsumer(row)
       ? nodes.peerOf(row, true)
       : -1;
 

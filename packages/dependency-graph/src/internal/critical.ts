@@ -11,14 +11,16 @@ export interface RawCriticalPath {
   readonly p99Nano: number;
   readonly bottleneck: number;
   readonly share: number;
+  readonly excessNano: number;
   readonly tailTraces: number;
   readonly contributions: readonly { readonly node: number; readonly share: number }[];
 }
 
 /**
- * For each endpoint: take its traces at or above the `tailQuantile` duration, sum the time of their critical-path
- * segments by the node each span is attributed to, and report the node with the most time (the bottleneck) and the
- * call-tree path from the entry to it.
+ * For each endpoint: sum the critical-path time of its traces by the node each span is attributed to, over all its
+ * traces and over those at or above the `tailQuantile` duration; the bottleneck is the node whose mean time per
+ * tail trace exceeds its mean per trace the most, its share is its part of the tail's critical-path time, and the
+ * path is the call-tree path from the entry to it.
  */
 export function summarizeCriticalPaths(
   agg: Aggregate,
@@ -35,6 +37,9 @@ export function summarizeCriticalPaths(
   const byEndpoint = new Int32Array(offsets[endpoints]!);
   for (let t = 0; t < traceCount; t++) if (agg.traceEndpoint[t]! >= 0) byEndpoint[fill[agg.traceEndpoint[t]!]!++] = t;
   const n = agg.attrTree.length;
+  const nodeCount = agg.nodes.names.length;
+  const tailByNode = new Float64Array(nodeCount);
+  const allByNode = new Float64Array(nodeCount);
   let missingTraces = 0;
   let badSegments = 0;
   const out: RawCriticalPath[] = [];
@@ -42,12 +47,14 @@ export function summarizeCriticalPaths(
     const traces = byEndpoint.subarray(offsets[e]!, offsets[e + 1]!);
     const durs = Float64Array.from(traces, (t) => agg.traceDurNano[t]!).sort();
     const p99 = nearestRank(durs, tailQuantile);
-    const byNode = new Map<number, number>();
+    tailByNode.fill(0);
+    allByNode.fill(0);
     const byTree = new Map<number, number>();
-    let total = 0;
-    let used = 0;
+    let tailTotal = 0;
+    let tailUsed = 0;
+    let allUsed = 0;
     for (const t of traces) {
-      if (agg.traceDurNano[t]! < p99) continue;
+      const tail = agg.traceDurNano[t]! >= p99;
       const add = (row: number, len: number): void => {
         if (!(row >= 0 && row < n) || !(len >= 0)) {
           badSegments++;
@@ -55,35 +62,49 @@ export function summarizeCriticalPaths(
         }
         const tn = agg.attrTree[row]!;
         const node = tn >= 0 ? agg.treeNode[tn]! : serviceOfRow(row);
-        total += len;
-        byNode.set(node, (byNode.get(node) ?? 0) + len);
+        allByNode[node]! += len;
+        if (!tail) return;
+        tailTotal += len;
+        tailByNode[node]! += len;
         if (tn >= 0) byTree.set(tn, (byTree.get(tn) ?? 0) + len);
       };
+      let a = 0;
+      let b = 0;
+      let segs: readonly CriticalPathSegment[] | undefined;
       if (isColumnar(paths)) {
-        const a = t + 1 < paths.segmentOffsets.length ? paths.segmentOffsets[t]! : 0;
-        const b = t + 1 < paths.segmentOffsets.length ? paths.segmentOffsets[t + 1]! : 0;
-        if (a === b) {
-          missingTraces++;
-          continue;
+        if (t + 1 < paths.segmentOffsets.length) {
+          a = paths.segmentOffsets[t]!;
+          b = paths.segmentOffsets[t + 1]!;
         }
-        for (let k = a; k < b; k++) add(paths.segmentRow[k]!, paths.segmentEndNano[k]! - paths.segmentStartNano[k]!);
       } else {
-        const segs = paths[t];
-        if (!segs || segs.length === 0) {
-          missingTraces++;
-          continue;
-        }
-        for (const seg of segs) add(seg.row, seg.endNano - seg.startNano);
+        segs = paths[t];
+        b = segs?.length ?? 0;
       }
-      used++;
+      if (a === b) {
+        if (tail) missingTraces++;
+        continue;
+      }
+      allUsed++;
+      if (tail) tailUsed++;
+      if (segs) for (const seg of segs) add(seg.row, seg.endNano - seg.startNano);
+      else {
+        const c = paths as ColumnarCriticalPaths;
+        for (let k = a; k < b; k++) add(c.segmentRow[k]!, c.segmentEndNano[k]! - c.segmentStartNano[k]!);
+      }
     }
-    if (used === 0 || total <= 0) continue;
+    if (tailUsed === 0 || tailTotal <= 0) continue;
+    // The bottleneck is the node whose critical-path time in the tail exceeds its time in a typical trace the
+    // most: what makes the P99 slower than usual, not what is always slow (a slow external API every trace waits
+    // on would otherwise hide a service that became slow).
     let bottleneck = -1;
-    let best = -1;
-    for (const [node, time] of byNode) {
-      if (time > best || (time === best && node < bottleneck)) {
-        best = time;
-        bottleneck = node;
+    let best = Number.NEGATIVE_INFINITY;
+    for (let v = 0; v < nodeCount; v++) {
+      if (tailByNode[v] === 0) continue;
+      const excess = tailByNode[v]! / tailUsed - allByNode[v]! / allUsed;
+      // Ties (e.g. a single trace, where every excess is 0) go to the node holding more tail time.
+      if (excess > best || (excess === best && tailByNode[v]! > tailByNode[bottleneck]!)) {
+        best = excess;
+        bottleneck = v;
       }
     }
     let bestTree = -1;
@@ -101,16 +122,19 @@ export function summarizeCriticalPaths(
       pathNodes.push(agg.endpointService[e]!);
       if (bottleneck !== agg.endpointService[e]) pathNodes.push(bottleneck);
     }
-    const contributions = [...byNode]
-      .map(([node, time]) => ({ node, share: time / total }))
-      .sort((a, b) => b.share - a.share || a.node - b.node);
+    const contributions: { node: number; share: number }[] = [];
+    for (let v = 0; v < nodeCount; v++) {
+      if (tailByNode[v]! > 0) contributions.push({ node: v, share: tailByNode[v]! / tailTotal });
+    }
+    contributions.sort((x, y) => y.share - x.share || x.node - y.node);
     out.push({
       endpoint: e,
       pathNodes,
       p99Nano: p99,
       bottleneck,
-      share: best / total,
-      tailTraces: used,
+      share: tailByNode[bottleneck]! / tailTotal,
+      excessNano: best,
+      tailTraces: tailUsed,
       contributions,
     });
   }
