@@ -197,12 +197,21 @@ export async function writeBatch(
   // 3. Dictionary remaps from the table's codes to store ids.
   const svc = table.dict('service');
   const op = table.dict('operation');
-  const svcIds = svc.values.map((s) => dicts.services.intern(s));
+  // Interned lazily: a table's dictionaries may hold values no accepted span uses (e.g. 'unknown_service').
+  const lazy = (values: readonly string[], into: { intern(s: string): number }) => {
+    const ids = new Int32Array(values.length).fill(-1);
+    return (code: number): number => {
+      let id = ids[code]!;
+      if (id < 0) id = ids[code] = into.intern(values[code]!);
+      return id;
+    };
+  };
+  const svcId = lazy(svc.values, dicts.services);
   const opIdOf = new Map<number, number>();
-  const resIds = table.dict('resource').values.map((s) => dicts.resources.intern(s));
-  const scopeIds = table.dict('scope').values.map((s) => dicts.scopes.intern(s));
-  const msgIds = table.dict('statusMessage').values.map((s) => dicts.strings.intern(s));
-  const stateIds = table.dict('traceState').values.map((s) => dicts.strings.intern(s));
+  const resId = lazy(table.dict('resource').values, dicts.resources);
+  const scopeId = lazy(table.dict('scope').values, dicts.scopes);
+  const msgId = lazy(table.dict('statusMessage').values, dicts.strings);
+  const stateId = lazy(table.dict('traceState').values, dicts.strings);
   const resCodes = table.dict('resource').codes;
   const scopeCodes = table.dict('scope').codes;
   const msgCodes = table.dict('statusMessage').codes;
@@ -253,12 +262,12 @@ export async function writeBatch(
       const pairKey = sc * 4194304 + op.codes[r]!;
       let opId = opIdOf.get(pairKey);
       if (opId === undefined) {
-        opId = dicts.op(svcIds[sc]!, op.values[op.codes[r]!]!);
+        opId = dicts.op(svcId(sc), op.values[op.codes[r]!]!);
         opIdOf.set(pairKey, opId);
       }
       opIdRow[r] = opId;
       opCounts.set(opId, (opCounts.get(opId) ?? 0) + 1);
-      services.add(svcIds[sc]!);
+      services.add(svcId(sc));
       ops.add(opId);
       if (c.parentRefType[r] === 0 && (rootOp < 0 || start < rootStart)) {
         rootOp = opId;
@@ -338,12 +347,12 @@ export async function writeBatch(
     cols[4]![k] = ref !== 0 && parentSeq[r]! < 0 ? pdv.getBigInt64(r * 8, false) : null;
     cols[5]![k] = c.kind[r]! | (c.statusCode[r]! << 3) | (ref << 5);
     cols[6]![k] = opIdRow[r]!;
-    cols[7]![k] = resIds[resCodes[r]!]!;
-    cols[8]![k] = scopeIds[scopeCodes[r]!]!;
+    cols[7]![k] = resId(resCodes[r]!);
+    cols[8]![k] = scopeId(scopeCodes[r]!);
     cols[9]![k] = c.startUnixNano[r]! - baseOfRow[r]!;
     cols[10]![k] = c.durationNano[r]!;
-    cols[11]![k] = msgIds[msgCodes[r]!]!;
-    cols[12]![k] = stateIds[stateCodes[r]!]!;
+    cols[11]![k] = msgId(msgCodes[r]!);
+    cols[12]![k] = stateId(stateCodes[r]!);
     cols[13]![k] = shapeRow[r]!;
     const a0 = c.attrOffsets[r]!;
     const a1 = c.attrOffsets[r + 1]!;
