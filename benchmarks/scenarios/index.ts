@@ -1,6 +1,13 @@
 // @aiops/benchmarks scenarios: synthetic microservice traffic with injected faults and ground truth, for
 // measuring the analyzers' accuracy and the ingest/store throughput.
 export { generateScenario, SCENARIO_DEFAULTS, scenarioTopology } from './generate-scenario.ts';
+export {
+  generateTracePair,
+  type PairDifference,
+  type TracePair,
+  type TracePairOptions,
+  type TracePairTruth,
+} from './trace-pair.ts';
 export type {
   EdgeKind,
   ErrorType,

@@ -54,9 +54,8 @@ export interface CompiledFault {
 /** A one-trace override used by trace pairs. */
 export interface TraceOverride {
   readonly kind: 'slow-span' | 'added-retry' | 'changed-query' | 'failed-call' | 'missing-cache-hit';
-  /** The step (by identity) or operation the difference applies to. */
-  readonly step?: Step;
-  readonly op?: number;
+  /** The step (by identity) the difference applies to. */
+  readonly step: Step;
   readonly factor?: number;
   readonly statement?: string;
 }
@@ -134,8 +133,10 @@ export class TraceEngine {
   private stack: number[] = [];
   private lastResource: unknown = null;
   private override: TraceOverride | undefined;
-  /** Set when a pair override was applied in the current trace. */
-  overrideApplied = false;
+  /** A pair override for the next server span (set by the calling step). */
+  private force: { factor?: number; status?: number; early: boolean } | null = null;
+  /** How many times a pair override was applied in the current trace. */
+  overrideApplied = 0;
   private readonly traceId = new Uint8Array(16);
   /** Rounded start/end offsets of the last span written (the root, after `run`). */
   private lastStart = 0;
@@ -366,7 +367,7 @@ export class TraceEngine {
     this.dropped = 0;
     this.stack.length = 0;
     this.override = override;
-    this.overrideApplied = false;
+    this.overrideApplied = 0;
     this.active = this.faults.filter((f) => offsetNano >= f.startNano && offsetNano < f.endNano);
     this.rng.bytes(this.traceId, 0, 16);
     const root = this.server(entry, 0, -1, -1, 0, 3000, null);
@@ -471,21 +472,18 @@ export class TraceEngine {
           break;
       }
     }
-    const ov = this.override;
-    if (ov && ov.op === opIndex && !op.consumer) {
-      if (ov.kind === 'slow-span') {
-        factor *= ov.factor ?? 5;
+    const force = this.force;
+    this.force = null;
+    if (force) {
+      this.overrideApplied++;
+      if (force.factor !== undefined) {
+        factor *= force.factor;
         latencyFault = -2;
-        this.overrideApplied = true;
-      } else if (ov.kind === 'failed-call' && parent >= 0) {
-        failHttp = 500;
+      }
+      if (force.status !== undefined) {
+        failHttp = force.status;
         failType = 'http5xx';
-        this.overrideApplied = true;
-      } else if (ov.kind === 'added-retry' && attempt === 0) {
-        failHttp = 503;
-        failType = 'http5xx';
-        early = true;
-        this.overrideApplied = true;
+        early = force.early;
       }
     }
     if (failHttp === 0 && parent >= 0 && this.s.backgroundErrorRate > 0 && rng.chance(this.s.backgroundErrorRate)) {
@@ -789,6 +787,11 @@ export class TraceEngine {
         const net1 = this.noise(0.25, 0.4);
         const net2 = this.noise(0.25, 0.4);
         this.stack.push(node.index);
+        if (ov?.step === step) {
+          if (ov.kind === 'slow-span') this.force = { factor: ov.factor ?? 5, early: false };
+          else if (ov.kind === 'failed-call') this.force = { status: 500, early: false };
+          else if (ov.kind === 'added-retry' && attempt === 0) this.force = { status: 503, early: true };
+        }
         const srv = this.server(step.targetOp, t + net1, slot, node.index, attempt, step.timeoutMs, frame);
         this.stack.pop();
         end = srv.end + net2;
@@ -919,11 +922,12 @@ export class TraceEngine {
     if (ov?.step === step) {
       if (ov.kind === 'changed-query' && ov.statement) {
         statement = ov.statement;
-        this.overrideApplied = true;
+        factor *= ov.factor ?? 1;
+        this.overrideApplied++;
       }
       if (ov.kind === 'slow-span') {
         factor *= ov.factor ?? 5;
-        this.overrideApplied = true;
+        this.overrideApplied++;
       }
     }
     for (const f of this.active) {
@@ -1053,7 +1057,7 @@ export class TraceEngine {
     const ov = this.override;
     if (ov?.kind === 'missing-cache-hit' && ov.step === step) {
       hit = false;
-      this.overrideApplied = true;
+      this.overrideApplied++;
     }
     this.edge(node.index, cache.index, 'cache');
     const key = step.detail.replace('{id}', String(rng.int(1000, 99999)));

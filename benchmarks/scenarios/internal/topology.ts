@@ -335,7 +335,12 @@ export function buildTopology(sizes: TopologySizes, rng: Random): Topology {
     const statement =
       db.system === 'mongodb'
         ? `{"find":"${table}","filter":{"owner_id":"?"},"limit":50}`
-        : shape.replaceAll('{t}', table);
+        : db.system === 'mysql'
+          ? shape
+              .replaceAll('{t}', table)
+              .replace(/\$\d/g, '?')
+              .replace(/ RETURNING id$/, '')
+          : shape.replaceAll('{t}', table);
     const dbOperation = db.system === 'mongodb' ? 'find' : operation;
     return {
       kind: 'db',
