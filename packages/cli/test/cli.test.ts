@@ -126,3 +126,15 @@ describe('aiops --help', () => {
     expect(r.stderr).toContain("Unknown option '--bogus'");
   });
 });
+
+describe('aiops visualize-trace', () => {
+  it('writes a self-contained page and prints its path', async () => {
+    const out = path.join(dir, 'page', 'trace.html');
+    const r = await runCli(['visualize-trace', 'a1b2c3d4e5f60718293a4b5c6d7e8f90', '--store', store, '--output', out]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(out);
+    const html = fs.readFileSync(out, 'utf8');
+    expect(html).toContain('a1b2c3d4e5f60718293a4b5c6d7e8f90');
+    expect(html).not.toMatch(/<script[^>]+src=/);
+  });
+});

@@ -3,6 +3,7 @@ import type { Command } from '../command.ts';
 import { importCommand } from './import.ts';
 import { searchTracesCommand } from './search-traces.ts';
 import { traceCommand } from './trace.ts';
+import { visualizeTraceCommand } from './visualize-trace.ts';
 
 /** Every command of the cli. */
-export const COMMANDS: readonly Command[] = [importCommand, traceCommand, searchTracesCommand];
+export const COMMANDS: readonly Command[] = [importCommand, traceCommand, searchTracesCommand, visualizeTraceCommand];

@@ -1,20 +1,13 @@
 // aiops trace: one trace as a panel — header, span tree with slow/failed markers, bottleneck, suggestions, statistics.
 import { criticalPath, traceBottleneck } from '@aiops/critical-path';
-import {
-  buildTraceTree,
-  normalizeTraceId,
-  type SpanTable,
-  StatusCode,
-  spanIdAt,
-  spanRecord,
-  type TraceTree,
-} from '@aiops/span-model';
+import { buildTraceTree, type SpanTable, StatusCode, spanIdAt, spanRecord, type TraceTree } from '@aiops/span-model';
 import { renderWaterfallText } from '@aiops/viz';
 import type { Command, CommandContext } from '../command.ts';
-import { ExitCode, notFoundError, usageError } from '../errors.ts';
+import { ExitCode, usageError } from '../errors.ts';
 import { formatMs, formatShare, isoFromUnixNano, nanoToMs, padEnd, truncate } from '../internal/format.ts';
 import { callKind, suggestionsFor } from '../internal/span-facts.ts';
 import { parseDurationMs } from '../internal/time.ts';
+import { loadTrace, TRACE_ID_OPTION, traceIdArg } from '../internal/trace-input.ts';
 
 const DEFAULTS = { slowShare: 0.15, maxSpans: 500 } as const;
 
@@ -330,19 +323,14 @@ export const traceCommand: Command = {
     '           endsAfterParentMs, followsFrom}, duplicateSpanIds[], cycles[] } }',
   ].join('\n'),
   async run(ctx) {
-    const raw = ctx.str('trace-id') ?? ctx.positionals[0];
-    if (!raw) throw usageError('trace: give a trace id: aiops trace --trace-id <id>');
-    const id = normalizeTraceId(raw);
-    if (!id) throw usageError(`trace: "${raw}" is not a trace id (expected 16 or 32 hex digits)`);
+    const id = traceIdArg(ctx.str('trace-id') ?? ctx.positionals[0], 'trace --trace-id');
     const slowText = ctx.str('slow-threshold');
     const slowMs = slowText ? parseDurationMs(slowText, '--slow-threshold') : undefined;
     const maxText = ctx.str('max-spans');
     const maxSpans = maxText === undefined ? DEFAULTS.maxSpans : Number(maxText);
     if (!Number.isInteger(maxSpans) || maxSpans < 1)
       throw usageError(`--max-spans: "${maxText}" is not a whole number ≥ 1`);
-    const source = await ctx.openSource();
-    const table = await source.getTrace(id);
-    if (!table || table.numSpans === 0) throw notFoundError(`trace ${id} not found (${source.kind} source)`);
+    const table = await loadTrace(ctx, id);
     const view = analyse(table, slowMs);
     const doc = traceJson(view, ctx.lang);
     if (ctx.jsonMode) {
