@@ -79,6 +79,8 @@ export interface SlowTrace {
     readonly service: string;
     readonly operation: string;
     readonly isDependency: boolean;
+    /** Service that emitted the bottleneck span (the caller, when `service` is a dependency). */
+    readonly spanService: string;
     readonly spanId: string;
     readonly exclusiveNano: number;
     readonly exclusiveMs: number;
@@ -318,6 +320,9 @@ export function analyzeSlowTraces(table: SpanTable, options: SlowTraceOptions = 
         service,
         operation,
         isDependency: dep,
+        spanService: o.groupPods
+          ? workloadName(svcDict.values[svcDict.codes[raw.row]!]!)
+          : svcDict.values[svcDict.codes[raw.row]!]!,
         spanId: spanIdAt(table, raw.row),
         exclusiveNano: raw.exclusiveNano,
         exclusiveMs: raw.exclusiveNano / 1e6,
