@@ -10,7 +10,7 @@
 // - hard case: traces touched by a fault whose slow span is NOT on the critical path — how often we still blame it.
 
 import { analyzeSlowTraces, criticalPaths } from '@aiops/critical-path';
-import { buildTraceTree, findTrace } from '@aiops/span-model';
+import { buildTraceTree } from '@aiops/span-model';
 import type { FaultSpec, ScenarioTopology } from '../scenarios/index.ts';
 import { generateScenario } from '../scenarios/index.ts';
 
@@ -78,11 +78,6 @@ for (const [k, c] of cases.entries()) {
   });
   const tree = buildTraceTree(table);
   const paths = criticalPaths(tree);
-  const ordinal = new Map<string, number>();
-  for (const tt of truth.traces) ordinal.set(tt.traceId, findTraceFast(tt.traceId));
-  function findTraceFast(id: string): number {
-    return findTrace(table, tree.traces, id);
-  }
   // Threshold mode: a threshold at the P90 of true root durations.
   const durs = truth.traces.map((t) => Number(t.durationNano)).sort((a, b) => a - b);
   const threshold = durs[Math.floor(durs.length * 0.9)]!;
@@ -146,7 +141,6 @@ for (const [k, c] of cases.entries()) {
   rows.push(
     `| ${c.name} | ${table.numSpans} | ${truth.traces.length} | ${pct(tp / (tp + fp || 1))} / ${pct(tp / (tp + fn || 1))} | ${maxErr.toExponential(1)} | ${slowN} | ${pct(atp / (atp + afp || 1))} / ${pct(atp / (atp + afn || 1))} | ${pct(right / (slowN || 1))} | ${offPathBlamed}/${offPath} | ${top ? `${top.kind} ${top.service}` : '—'} |`,
   );
-  void ordinal;
 }
 const header = [
   '| scenario | spans | traces | threshold mode P / R | max duration error | slow by fault (≥30% of duration) | auto mode P / R | bottleneck right | off-path fault blamed | top suggestion |',
