@@ -18,7 +18,9 @@ const { table, truth } = generateScenario({
     const ext = topo.services.find((s) => s.kind === 'external')?.name;
     return [
       { kind: 'latency', service: db, factor: 40, startSeconds: 30, endSeconds: 70 },
-      ...(ext ? [{ kind: 'unavailable' as const, service: ext, probability: 0.5, startSeconds: 80, endSeconds: 110 }] : []),
+      ...(ext
+        ? [{ kind: 'unavailable' as const, service: ext, probability: 0.5, startSeconds: 80, endSeconds: 110 }]
+        : []),
     ];
   },
 });
