@@ -424,7 +424,7 @@ function span(ctx: DecodeContext, end: number): void {
         pos = e;
         break;
       }
-      case 0x62: {
+      case 0x6a: {
         const e = lenEnd(end);
         spanLink(ctx, e);
         pos = e;

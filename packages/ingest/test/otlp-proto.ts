@@ -112,6 +112,7 @@ const ID_KEYS = new Set(['traceId', 'spanId', 'parentSpanId']);
 
 // OTLP/JSON → protobufjs object: hex ids become bytes; everything else protobufjs reads as is.
 function toProtoObject(v: unknown, key = ''): unknown {
+  if (v instanceof Uint8Array) return v;
   if (Array.isArray(v)) return v.map((x) => toProtoObject(x));
   if (v !== null && typeof v === 'object') {
     const out: Record<string, unknown> = {};
