@@ -193,7 +193,10 @@ const STATUS_BY_NAME: Record<string, StatusCode> = { unset: 0, ok: 1, error: 2 }
 export function spanTableFromRows(rows: readonly SpanInput[]): SpanTable {
   const b = new SpanTableBuilder({ initialCapacity: rows.length });
   rows.forEach((row, i) => {
-    b.setResource([['service.name', AttributeType.String, row.service], ...mapTriples(row.resource)]);
+    b.setResource([
+      ['service.name', AttributeType.String, row.service],
+      ...mapTriples(row.resource).filter(([k]) => k !== 'service.name'),
+    ]);
     b.beginSpan();
     b.setTraceId(row.traceId);
     b.setSpanId(row.spanId);
