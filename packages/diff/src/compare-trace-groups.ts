@@ -18,7 +18,15 @@ import {
   STATUS_CODE_NAMES,
   StringDictionary,
 } from '@aiops/span-model';
-import { HOST_KEY, isVolatileKey, STATEMENT_KEYS, statementShape, VERSION_KEY } from './internal/attributes.ts';
+import {
+  HOST_KEY,
+  isPathKey,
+  isVolatileKey,
+  pathShape,
+  STATEMENT_KEYS,
+  statementShape,
+  VERSION_KEY,
+} from './internal/attributes.ts';
 import { formatMs } from './internal/hypotheses.ts';
 import { cliffsDelta, cohensH, quantile } from './internal/stats.ts';
 import { KeySpace } from './internal/trace-view.ts';
@@ -250,11 +258,14 @@ class FeatureCounter {
     return k;
   }
 
-  shape(valueCode: number): number {
-    let s = this.#shapeOf.get(valueCode);
+  /** Code of the shape of value `valueCode`: kind 1 a statement, kind 2 a URL or path. */
+  shape(valueCode: number, kind: number): number {
+    const id = valueCode * 4 + kind;
+    let s = this.#shapeOf.get(id);
     if (s === undefined) {
-      s = this.values.intern(statementShape(this.values.values[valueCode]));
-      this.#shapeOf.set(valueCode, s);
+      const text = this.values.values[valueCode];
+      s = this.values.intern(kind === 1 ? statementShape(text) : pathShape(text));
+      this.#shapeOf.set(id, s);
     }
     return s;
   }
@@ -289,11 +300,11 @@ function countFeatures(
   const traces = buildTraceIndex(table);
   const c = table.columns;
   const localKey = new Int32Array(c.attrKeys.length);
-  const isStatement = new Uint8Array(c.attrKeys.length);
+  const shapeKind = new Uint8Array(c.attrKeys.length);
   c.attrKeys.forEach((k, i) => {
     const keep = !isVolatileKey(k) && (only === undefined || only.has(k));
     localKey[i] = keep ? fc.keyId(k) : -1;
-    isStatement[i] = STATEMENT_KEYS.has(k) ? 1 : 0;
+    shapeKind[i] = STATEMENT_KEYS.has(k) ? 1 : isPathKey(k) ? 2 : 0;
   });
   const statusKey = fc.keyId('status');
   const hostKey = fc.keyId(HOST_KEY);
@@ -313,7 +324,7 @@ function countFeatures(
         const gk = localKey[lk];
         if (gk < 0) continue;
         let v = fc.values.internUtf8(bytes, vo[a], vo[a + 1]);
-        if (isStatement[lk]) v = fc.shape(v);
+        if (shapeKind[lk] !== 0) v = fc.shape(v, shapeKind[lk]);
         fc.see(group, stamp, gk, v);
       }
       fc.see(group, stamp, statusKey, statusCodes[c.statusCode[r]] ?? statusCodes[0]);
@@ -334,7 +345,7 @@ function countFeatures(
  *   share of traces with it, calls per trace, median and p95 span duration and Cliff's delta of span durations.
  * - Attribute values (span attributes, plus the pseudo-keys `status`, `host` and `service.version`) are ranked by the
  *   change of the share of traces carrying them, with Cohen's h. Volatile keys (ids, timestamps, ports) are skipped
- *   by the same rule as {@link diffTraces}; statements are compared by shape; keys with more than
+ *   by the same rule as {@link diffTraces}; statements and URLs are compared by shape; keys with more than
  *   `maxValuesPerKey` distinct values are left out (listed in `warnings`).
  * - `hypotheses` words the strongest operation and attribute shifts.
  *

@@ -123,7 +123,8 @@ describe('diffTraces', () => {
     // 2 cart getCart       |====|     10..50       |===================|          10..210  error (timeout)
     // 3 cart getCart                                                    |====|    220..260 ok (the retry)
     // The first call pairs with the normal one (rank, start, status); the retry is new.
-    // contributions: first call 200 − 40 = 160, retry 40, api (10+10+40) − (10+50) = 0.
+    // contributions: first call 200 − 40 = 160; retry 40 + the 10 ms back-off (api's path time 210..220 between the
+    // failure and the retry) = 50; api (10+10+40) − (10+50) − 10 = −10.
     const normal = traceFromRows(N, [
       ['1', '', 'api', 'GET /cart', 0, 100],
       ['2', '1', 'cart', 'getCart', 10, 50, { statusCode: 'ok' }],
@@ -157,8 +158,8 @@ describe('diffTraces', () => {
           parentService: 'api',
           durationMs: 40,
           status: 'ok',
-          contributionMs: 40,
-          share: 0.2,
+          contributionMs: 50,
+          share: 0.25,
         }),
       ]);
       expect(d.changed[0]).toMatchObject({ abnormalSpanId: '0000000000000012', contributionMs: 160, share: 0.8 });
@@ -179,7 +180,7 @@ describe('diffTraces', () => {
     it('explains the new call as a retry after the failure', () => {
       const retry = d.hypotheses.find((h) => h.kind === 'new-calls');
       expect(retry?.text).toBe(
-        'A new call to cart getCart from api GET /cart (not in the normal trace) takes 40 ms and explains 20% of the ' +
+        'A new call to cart getCart from api GET /cart (not in the normal trace) takes 40 ms and explains 25% of the ' +
           '200 ms difference; they look like retries: an earlier cart getCart call failed (status error, "deadline exceeded").',
       );
       expect(d.hypotheses[0]!.text).toContain('cart getCart took 200 ms instead of 40 ms (+400%)');
@@ -234,11 +235,14 @@ describe('diffTraces', () => {
     });
 
     it('credits the slow query and debits the call that left the critical path', () => {
-      // abnormal path: web 10 + 10, prefs 130; normal path: web 12 + 40, recs 48.
+      // abnormal path: web 10 + 10, prefs 130. At normal speed those pieces took web 50 (its whole exclusive time),
+      // prefs 24: 74 ms; the other 26 ms of the normal 100 ms ran on recs (normal path: web 12 + 40, recs 48).
+      // prefs 130 − 24 = 106, web 20 − 50 = −30, recs 0 − 26 = −26, users 0: sum 50.
       const byId = new Map(d.changed.map((c) => [c.abnormalSpanId.slice(-2), c.contributionMs]));
-      expect(byId.get('13')).toBe(130);
-      expect(byId.get('14')).toBe(-48);
-      expect(byId.get('11')).toBe(20 - 52);
+      expect(byId.get('13')).toBe(106);
+      expect(byId.get('14')).toBe(-26);
+      expect(byId.get('11')).toBe(-30);
+      expect(byId.get('12') ?? 0).toBe(0);
       expect(d.changed[0]!.abnormalSpanId.slice(-2)).toBe('13');
       expectSumsToTotal(d);
     });

@@ -81,9 +81,27 @@ export function comparableAttributes(table: SpanTable, row: number): Map<string,
   return out;
 }
 
-/** Whether two values of `key` count as different (statements by shape). */
+/** Whether `key` holds a URL or path, compared by {@link pathShape}. */
+export function isPathKey(key: string): boolean {
+  return /(^|[._])(url|uri|path|target|full|template)($|[._])/i.test(key) && !STATEMENT_KEYS.has(key);
+}
+
+/**
+ * The shape of a URL or path: numeric, UUID and long hex segments and query values replaced by `{}`, so
+ * `/users/42?page=2` and `/users/43?page=3` have the same shape.
+ */
+export function pathShape(text: string): string {
+  return text
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '{}')
+    .replace(/(?<=[/=:])(?=[0-9a-f]*\d)[0-9a-f]{8,}(?=$|[/?&#;])/gi, '{}')
+    .replace(/(?<=[/=:])\d+(?=$|[/?&#;.])/g, '{}')
+    .replace(/=[^&#]*/g, '={}');
+}
+
+/** Whether two values of `key` count as different (statements and paths by shape). */
 export function valuesDiffer(key: string, a: string, b: string): boolean {
   if (a === b) return false;
   if (STATEMENT_KEYS.has(key)) return statementShape(a) !== statementShape(b);
+  if (isPathKey(key)) return pathShape(a) !== pathShape(b);
   return true;
 }

@@ -1,19 +1,23 @@
 // Splits the end-to-end latency difference of two aligned traces into per-span contributions that sum to it.
 //
 // Three modes, best first:
-//   critical-path            both critical paths given: contribution = time on the abnormal path − time on the
-//                            normal path (paired spans), + time on the abnormal path (new spans), − time on the
-//                            normal path (missing spans). Sums to durA − durN because each path covers its root.
-//   critical-path-estimated  only the abnormal path given: a paired span's normal time on the path is estimated as
-//                            its normal exclusive time × the share of its abnormal exclusive time that is on the
-//                            abnormal path; the rest of the normal duration is spread over the normal spans that
-//                            are off the abnormal path, by exclusive time.
+//   critical-path            both critical paths given. Each piece of the abnormal path is compared with what the
+//                            same piece took in the normal trace: a paired span on the abnormal path contributes its
+//                            time on the path minus its normal exclusive time × the fraction of its abnormal
+//                            exclusive time that is on the path; a new span its time on the path. What the normal
+//                            trace spent beyond that (its critical path ran elsewhere) is debited to the spans of the
+//                            normal critical path that are off the abnormal path, by their time on it. A span whose
+//                            branch merely became critical, unchanged, thus contributes ~0.
+//   critical-path-estimated  only the abnormal path given: the same, the debit spread over the normal spans off the
+//                            abnormal path by exclusive time.
 //   exclusive-time           no path: top-down over the aligned tree, a pair's duration change is split into its
 //                            exclusive-time change and its children's duration changes, the latter scaled down when
 //                            concurrent children overlap (any remainder stays with the parent).
+// Retries: with a path, the parent's path time between a failed call and its new same-named retry (the back-off)
+// is credited to the retry.
 import type { CriticalPathSegment } from '@aiops/span-model';
 import type { Alignment } from './align.ts';
-import { childrenOf, type TraceView } from './trace-view.ts';
+import { childrenOf, spanFailed, type TraceView } from './trace-view.ts';
 
 /** How the contributions were computed. */
 export type AttributionMode = 'critical-path' | 'critical-path-estimated' | 'exclusive-time';
@@ -89,23 +93,26 @@ export function attribute(
   const contribN = new Float64Array(normal.table.numSpans);
   if (abnormalPath) {
     const cpA = pathTime(abnormal, abnormalPath, 'abnormal', warnings);
-    let cpN: Float64Array;
-    let mode: AttributionMode = 'critical-path';
-    if (normalPath) {
-      cpN = pathTime(normal, normalPath, 'normal', warnings);
-    } else {
-      mode = 'critical-path-estimated';
-      cpN = estimateNormalPath(normal, abnormal, alignment, cpA);
+    const cpN = normalPath ? pathTime(normal, normalPath, 'normal', warnings) : undefined;
+    if (!cpN) {
       warnings.push(
-        'no normal critical path given: the normal side of each contribution is estimated from exclusive times',
+        'no normal critical path given: the time the normal trace spent off the abnormal path is spread over its ' +
+          'spans by exclusive time',
       );
     }
+    const baseline = normalBaseline(normal, abnormal, alignment, cpA, cpN);
     for (const r of abnormal.rows) {
       const m = abnormalToNormal[r];
-      contribA[r] = m >= 0 ? cpA[r] - cpN[m] : cpA[r];
+      contribA[r] = m >= 0 ? cpA[r] - baseline[m] : cpA[r];
     }
-    for (const r of normal.rows) if (normalToAbnormal[r] < 0) contribN[r] = -cpN[r];
-    return { mode, abnormalNano: contribA, normalNano: contribN, abnormalPathNano: cpA };
+    for (const r of normal.rows) if (normalToAbnormal[r] < 0) contribN[r] = -baseline[r];
+    creditRetryBackoff(abnormal, alignment, abnormalPath, contribA);
+    return {
+      mode: cpN ? 'critical-path' : 'critical-path-estimated',
+      abnormalNano: contribA,
+      normalNano: contribN,
+      abnormalPathNano: cpA,
+    };
   }
   warnings.push(
     'no critical path given: the difference is attributed by exclusive-time change along the tree, which ' +
@@ -120,15 +127,21 @@ export function attribute(
   };
 }
 
-function estimateNormalPath(
+/**
+ * What each normal span contributes to the normal duration, seen from the abnormal path: the normal time of the
+ * abnormal path's pieces, plus the rest of the normal duration on the normal spans off the abnormal path. Sums to
+ * the normal duration.
+ */
+function normalBaseline(
   normal: TraceView,
   abnormal: TraceView,
   alignment: Alignment,
   cpA: Float64Array,
+  cpN: Float64Array | undefined,
 ): Float64Array {
   const selfN = normal.tree.selfNano;
   const selfA = abnormal.tree.selfNano;
-  const est = new Float64Array(normal.table.numSpans);
+  const base = new Float64Array(normal.table.numSpans);
   const inRoot = rootSubtreeMask(normal);
   let sum = 0;
   for (const n of normal.rows) {
@@ -136,29 +149,58 @@ function estimateNormalPath(
     const a = alignment.normalToAbnormal[n];
     if (a < 0 || cpA[a] <= 0) continue;
     const share = selfA[a] > 0 ? Math.min(1, cpA[a] / selfA[a]) : 1;
-    est[n] = selfN[n] * share;
-    sum += est[n];
+    base[n] = selfN[n] * share;
+    sum += base[n];
   }
   const residual = normal.durationNano - sum;
-  if (residual >= 0) {
-    let weight = 0;
-    for (const n of normal.rows) {
-      const a = alignment.normalToAbnormal[n];
-      if (inRoot[n] && (a < 0 || cpA[a] <= 0)) weight += selfN[n];
-    }
-    if (weight > 0) {
-      for (const n of normal.rows) {
-        const a = alignment.normalToAbnormal[n];
-        if (inRoot[n] && (a < 0 || cpA[a] <= 0)) est[n] += (residual * selfN[n]) / weight;
-      }
-    } else {
-      est[normal.root] += residual;
-    }
+  let weight = 0;
+  const offPath = (n: number): boolean => {
+    const a = alignment.normalToAbnormal[n];
+    return inRoot[n] === 1 && (a < 0 || cpA[a] <= 0);
+  };
+  const weightOf = (n: number): number => (cpN ? cpN[n] : selfN[n]);
+  for (const n of normal.rows) if (offPath(n)) weight += weightOf(n);
+  if (weight > 0) {
+    for (const n of normal.rows) if (offPath(n)) base[n] += (residual * weightOf(n)) / weight;
   } else {
-    const f = normal.durationNano / sum;
-    for (const n of normal.rows) est[n] *= f;
+    base[normal.root] += residual;
   }
-  return est;
+  return base;
+}
+
+/**
+ * Moves the parent's path time between a failed call and its retry (the back-off) to the retry: a new span whose
+ * latest earlier same-named sibling failed.
+ */
+function creditRetryBackoff(
+  abnormal: TraceView,
+  alignment: Alignment,
+  segments: readonly CriticalPathSegment[],
+  contribA: Float64Array,
+): void {
+  const { startNano, endNano } = abnormal.table.times;
+  const parent = abnormal.tree.links.parent;
+  for (const r of abnormal.rows) {
+    const p = parent[r];
+    if (alignment.abnormalToNormal[r] >= 0 || p < 0 || alignment.abnormalToNormal[p] < 0) continue;
+    let failedBefore = -1;
+    for (const s of childrenOf(abnormal, p)) {
+      if (s === r || abnormal.key[s] !== abnormal.key[r] || endNano[s] > startNano[r]) continue;
+      if (failedBefore < 0 || endNano[s] > endNano[failedBefore]) failedBefore = s;
+    }
+    if (failedBefore < 0 || !spanFailed(abnormal.table, failedBefore)) continue;
+    const g0 = endNano[failedBefore];
+    const g1 = startNano[r];
+    let gap = 0;
+    for (const seg of segments) {
+      if (seg.row !== p) continue;
+      const s = Math.max(seg.startNano, g0);
+      const e = Math.min(seg.endNano, g1);
+      if (e > s) gap += e - s;
+    }
+    contribA[p] -= gap;
+    contribA[r] += gap;
+  }
 }
 
 /** Duration of `row` clipped to `parent`'s interval, ns. */

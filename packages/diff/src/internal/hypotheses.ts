@@ -112,7 +112,6 @@ interface Candidate extends Hypothesis {
 export function buildHypotheses(input: HypothesisInput, ctx: HypothesisContext): Hypothesis[] {
   const total = input.durationDiffMs;
   const totalText = formatDiff(total);
-  const sign = total >= 0 ? 1 : -1;
   const mode = input.attribution;
   const nt = ctx.normal.table;
   const at = ctx.abnormal.table;
@@ -129,12 +128,12 @@ export function buildHypotheses(input: HypothesisInput, ctx: HypothesisContext):
   const explained = (share: number): string =>
     total === 0
       ? ''
-      : ` and ${share * sign >= 0 ? 'explains' : 'offsets'} ${sharePct(Math.abs(share))} of the ${totalText} difference`;
+      : ` and ${share >= 0 ? 'explains' : 'offsets'} ${sharePct(Math.abs(share))} of the ${totalText} difference`;
   const covered = new Set<number>();
 
   // 1. Paired spans whose own time changed.
   for (const c of input.changed) {
-    if (c.share * sign < ctx.minShare || total === 0) continue;
+    if (c.share < ctx.minShare || total === 0) continue;
     const evidence: string[] = [
       `duration ${formatMs(c.normalMs)} → ${formatMs(c.abnormalMs)} (${c.diffMs >= 0 ? '+' : ''}${formatMs(c.diffMs)}, ${formatPct(c.relativeChange)})`,
       `exclusive time ${formatMs(c.normalSelfMs)} → ${formatMs(c.abnormalSelfMs)}`,
@@ -184,7 +183,7 @@ export function buildHypotheses(input: HypothesisInput, ctx: HypothesisContext):
   }
   for (const list of groups.values()) {
     const share = list.reduce((x, s) => x + s.share, 0);
-    if (share * sign < ctx.minShare || total === 0) continue;
+    if (share < ctx.minShare || total === 0) continue;
     const first = list[0]!;
     const contribution = list.reduce((x, s) => x + s.contributionMs, 0);
     const duration = list.reduce((x, s) => x + s.durationMs, 0);
@@ -267,7 +266,7 @@ export function buildHypotheses(input: HypothesisInput, ctx: HypothesisContext):
   // 3. Missing calls that account for the difference (the abnormal trace is faster without them, or they were
   // on the normal path and their replacement is elsewhere).
   for (const s of input.removed) {
-    if (s.share * sign < ctx.minShare || total === 0) continue;
+    if (s.share < ctx.minShare || total === 0) continue;
     out.push({
       text:
         `${s.service} ${s.operation}${s.parentService ? ` (called from ${s.parentService} ${s.parentOperation})` : ''} ` +

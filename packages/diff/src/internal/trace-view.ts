@@ -131,3 +131,9 @@ export function childrenOf(view: TraceView, row: number): Int32Array {
   const { childOffsets, children } = view.tree.links;
   return children.subarray(childOffsets[row], childOffsets[row + 1]);
 }
+
+/** Whether span `row` failed: error status, HTTP 5xx or a non-zero gRPC code. */
+export function spanFailed(table: SpanTable, row: number): boolean {
+  const c = table.columns;
+  return c.statusCode[row] === 2 || c.httpStatusCode[row] >= 500 || c.rpcStatusCode[row] > 0;
+}
