@@ -102,7 +102,8 @@ export function parseIdInto(text: string, out: Uint8Array, offset: number, width
   } catch {
     return false;
   }
-  if (raw.length === 0 || raw.length > width) return false;
+  // Base64 ids are whole binary ids: 16 or 8 bytes for trace ids (a 64-bit id), 8 for span ids.
+  if (raw.length !== width && !(width === 16 && raw.length === 8)) return false;
   out.fill(0, offset, offset + width);
   out.set(raw, offset + width - raw.length);
   for (let i = 0; i < raw.length; i++) if (raw[i] !== 0) return true;

@@ -130,6 +130,8 @@ describe('ids', () => {
     expect(normalizeId('W47/95gDgQPSabYzgT/GDA==', 16)).toBe('5b8efff798038103d269b633813fc60c');
     expect(normalizeId('7uGbfsPBsXM=', 8)).toBe('eee19b7ec3c1b173');
     expect(normalizeTraceId('not-an-id')).toBeUndefined();
+    expect(normalizeId('xyz', 8)).toBeUndefined();
+    expect(normalizeId('AAE=', 8)).toBeUndefined();
   });
 });
 

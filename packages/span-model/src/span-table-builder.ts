@@ -64,6 +64,7 @@ const SLOT_RPC_STATUS = NUM_DICTS + 1;
 const NUM_SLOTS = NUM_DICTS + 2;
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /** A span event as accepted by {@link SpanTableBuilder.addEvent} and returned by `spanEvents`. */
 export interface SpanEventInput {
@@ -497,7 +498,7 @@ export class SpanTableBuilder {
     this.attrBytes.set(buf.subarray(start, end), this.nAttrBytes);
     this.nAttrBytes += len;
     this.attrValOffsets[this.nAttr] = this.nAttrBytes;
-    if (this.slotOf(keyCode) >= 0) this.derive(keyCode, new TextDecoder().decode(buf.subarray(start, end)));
+    if (this.slotOf(keyCode) >= 0) this.derive(keyCode, decoder.decode(buf.subarray(start, end)));
   }
 
   private pushAttrHead(keyCode: number, type: AttributeType): void {
@@ -601,6 +602,15 @@ export class SpanTableBuilder {
         attributes: link.attributes ?? [],
       }),
     );
+  }
+
+  /** Discards the span begun with {@link beginSpan} (e.g. when its input turned out malformed). */
+  abortSpan(): void {
+    const r = this.row;
+    if (r < 0) return;
+    this.row = -1;
+    this.nAttr = this.attrOffsets[r]!;
+    this.nAttrBytes = this.attrValOffsets[this.nAttr]!;
   }
 
   /** Finishes the current span: returns undefined when it was added, or why it was rejected (and rolls it back). */
