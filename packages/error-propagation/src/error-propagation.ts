@@ -80,6 +80,11 @@ export interface ErrorChain {
   /** Whether the origin is a slow callee that had not failed when its caller timed out. */
   readonly slowCallee: boolean;
   /**
+   * How many spans at the start of `spans` lie below the deepest failed span the chain was traced to: the slow
+   * callee and its slow descendants, or a callee known only by name. 0 when the origin failed by itself.
+   */
+  readonly calleeSpans: number;
+  /**
    * For handled chains: 'retry' (the caller made the same call again), 'fallback' (the caller succeeded anyway) or
    * 'async' (a consumer or FOLLOWS_FROM span failed after its producer had moved on).
    */
@@ -230,6 +235,9 @@ function argmax(counts: readonly number[]): number {
   return b;
 }
 
+/** How far past its caller's end a child must end to count as failing after the caller gave up. */
+const LATE_SLACK_NANO = 10e6;
+
 const pct = (x: number): string => `${Math.round(x * 100)}%`;
 
 /**
@@ -242,7 +250,7 @@ const pct = (x: number): string => `${Math.round(x * 100)}%`;
  *   successful call to the same service and operation from the same parent is handled ('retry'); a failed child
  *   of a failed parent that is not the parent's cause starts an independent chain.
  * - A timeout whose callee was still running when the caller gave up is blamed on the callee (descending while a
- *   child outlives or fills ≥ 80% of its parent): the origin is that slow callee (`slowCallee: true`).
+ *   child outlives its parent, timed out itself, or fills ≥ 50% of it): the origin is that slow callee (`slowCallee: true`).
  * - A span that answered its failed caller with an error code (a server span with 404) extends the chain even
  *   though OTel does not mark it failed; a span with no mark and no code between a failed caller and a failed
  *   callee (messy data) is passed through.
@@ -285,7 +293,7 @@ export function errorPropagation(table: SpanTable, options: ErrorPropagationOpti
   const versionDict = table.dict('serviceVersion');
   const c = table.columns;
   const { parent, childOffsets, children } = tree.links;
-  const { startNano, durationNano } = table.times;
+  const { startNano, endNano, durationNano } = table.times;
 
   // Traces in scope, and which of them have any failed span.
   const inScope = new Uint8Array(traces.traceCount);
@@ -342,8 +350,13 @@ export function errorPropagation(table: SpanTable, options: ErrorPropagationOpti
     let cur = o;
     for (let guard = 0; guard < 64; guard++) {
       let next = outlivingChild(tree, cur);
+      // A callee that timed out itself, later: the slowness lies below it.
+      for (let k = childOffsets[cur]!; k < childOffsets[cur + 1]! && next < 0; k++) {
+        const ch = children[k]!;
+        if (failed[ch] && type[ch] === T_TIMEOUT) next = ch;
+      }
       if (next < 0) {
-        const need = durationNano[cur]! * (cur === o ? 0.9 : 0.8);
+        const need = durationNano[cur]! * (cur === o ? 0.9 : 0.5);
         for (let k = childOffsets[cur]!; k < childOffsets[cur + 1]!; k++) {
           const ch = children[k]!;
           if (c.parentRefType[ch] === ParentRefType.FollowsFrom) continue;
@@ -376,6 +389,10 @@ export function errorPropagation(table: SpanTable, options: ErrorPropagationOpti
       if (failed[r]) failedSpanCount++;
       if (!err[r]) continue;
       const p = parent[r]!;
+      if (p >= 0 && err[p] && !handled[r] && cause[p] !== r && endNano[r]! > endNano[p]! + LATE_SLACK_NANO) {
+        // Failed after its caller had already given up: part of the caller's (slow-callee) chain, not a new one.
+        continue;
+      }
       if (p < 0 || !err[p] || handled[r] || cause[p] !== r) heads.push(r);
     }
     heads.sort((a, b) => startNano[a]! - startNano[b]! || a - b);
@@ -455,6 +472,7 @@ export function errorPropagation(table: SpanTable, options: ErrorPropagationOpti
           errorType: ERROR_TYPE_NAMES[tIdx]!,
           evidence,
           slowCallee: slow.length > 0,
+          calleeSpans: spans.length - rows.length,
           handling,
           handledBy: handledBy >= 0 ? chainSpan(handledBy) : null,
         },

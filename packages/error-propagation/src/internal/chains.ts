@@ -144,21 +144,29 @@ export function chainPass(
   }
   return { err, type, cause, origin, handled, retriedBy };
 
-  /** The failed, unhandled child that failed first (earliest end; deeper origin on ties), ending before `s`. */
+  /**
+   * The failed, unhandled child that explains `s`: among those that ended before it, the ones whose error agrees
+   * with the error `s` reports (same response code, or same type: a 504 comes from a timeout, not from a sibling's
+   * 500 that a fallback absorbed), then the first call made.
+   */
   function bestCause(s: number): number {
     const end = endNano[s]!;
     const slack = Math.max(1e6, durationNano[s]! * 0.01);
+    const own = err[s] && type[s]! >= 0 && type[s] !== T_OTHER ? type[s]! : -1;
+    const ownHttp = c.httpStatusCode[s]!;
     let best = -1;
+    let bestScore = 3;
     for (let j = childOffsets[s]!; j < childOffsets[s + 1]!; j++) {
       const ch = children[j]!;
       if (!err[ch] || handled[ch] || endNano[ch]! > end + slack) continue;
       if (c.parentRefType[ch] === 2 && endNano[ch]! > end) continue;
-      if (
-        best < 0 ||
-        endNano[ch]! < endNano[best]! ||
-        (endNano[ch] === endNano[best] && tree.depth[origin[ch]!]! > tree.depth[origin[best]!]!)
-      ) {
+      const chType = type[ch]! >= 0 ? type[ch]! : -1;
+      const score = ownHttp > 0 && c.httpStatusCode[ch] === ownHttp ? 0 : own < 0 || chType === own ? 1 : 2;
+      // Children come by start time: among equals the first call made wins. Sequential calls fail in that order;
+      // for concurrent ones, callers collect results in the order they issued them.
+      if (best < 0 || score < bestScore) {
         best = ch;
+        bestScore = score;
       }
     }
     return best;
