@@ -198,6 +198,26 @@ describe('dependencyGraph', () => {
         'orders -> order-events',
       ]);
     });
+
+    //   trace 1:  b orders   publish   |=|       parent "ff" missing (dropped): orphan producer
+    //             c shipping process       |==|  parent b
+    //   trace 2:  d shipping process       |==|  parent "ee" missing: orphan, messaging.operation=process
+    it('reads messaging.operation when an orphan messaging span leaves its role open', () => {
+      const orphan = dependencyGraph(
+        spanTableFromRows([
+          span(1, 'b', 'ff', 'orders', 'publish', 10, 20, { attributes: kafka }),
+          span(1, 'c', 'b', 'shipping', 'process', 30, 130, { attributes: kafka }),
+          span(2, 'd', 'ee', 'shipping', 'process', 30, 130, {
+            attributes: { ...kafka, 'messaging.operation': 'process' },
+          }),
+        ]),
+      );
+      // Without the attribute, d would look like a producer and add shipping -> order-events.
+      expect(orphan.edges.map((e) => `${e.from} -> ${e.to} ${e.calls}`)).toEqual([
+        'order-events -> shipping 1',
+        'orders -> order-events 1',
+      ]);
+    });
   });
 
   describe('critical paths (fixtures.ts checkoutRows)', () => {

@@ -176,14 +176,20 @@ export function aggregate(table: SpanTable, tree: TraceTree, windowNano: number 
     for (let k = childOffsets[row]!; k < childOffsets[row + 1]!; k++) if (svc[children[k]!] !== s) return true;
     return false;
   };
-  // Without span kinds, a messaging span that enters its service (parent elsewhere or none) is a consumer.
+  // Without span kinds, a messaging span is a consumer when `messaging.operation` says so, else when it enters
+  // its service (parent in another service, or a true root; an orphan's missing parent proves nothing).
+  const role = new Int8Array(n); // 0 not yet known, 1 consumer, 2 not
   const isConsumer = (row: number): boolean => {
     const k = kind[row]!;
     if (k === CONSUMER) return true;
-    if (k !== 0 && k !== INTERNAL) return false;
-    if (!nodes.isMessaging(row)) return false;
-    const p = parent[row]!;
-    return p < 0 || svc[p] !== svc[row];
+    if ((k !== 0 && k !== INTERNAL) || !nodes.isMessaging(row)) return false;
+    if (role[row] === 0) {
+      const r = nodes.messagingRole(row);
+      const p = parent[row]!;
+      const enters = p >= 0 ? svc[p] !== svc[row] : parentRefType[row] === 0;
+      role[row] = r === 1 || (r === 0 && enters) ? 1 : 2;
+    }
+    return role[row] === 1;
   };
   const isCallSpan = (row: number): boolean => {
     const k = kind[row]!;

@@ -1,5 +1,5 @@
 // Node registry: services by dictionary code, and backing stores / external systems inferred from client spans.
-import type { DictColumn, SpanTable } from '@aiops/span-model';
+import { type DictColumn, type SpanTable, utf8At } from '@aiops/span-model';
 
 /** What a node of the dependency graph is. */
 export type NodeKind = 'service' | 'database' | 'cache' | 'queue' | 'external';
@@ -33,8 +33,11 @@ export class NodeRegistry {
   readonly #present: Record<string, Uint8Array> = {};
   // 1 database, 2 cache, per db.system code.
   readonly #dbKind: Uint8Array;
+  readonly #table: SpanTable;
+  #opKeys: Set<number> | undefined;
 
   constructor(table: SpanTable) {
+    this.#table = table;
     const svc = table.dict('service');
     const used = new Uint8Array(svc.values.length);
     const codes = svc.codes;
@@ -130,6 +133,29 @@ export class NodeRegistry {
       p.dbSystem![c.dbSystem!.codes[row]!] === 1 ||
       p.messagingSystem![c.messagingSystem!.codes[row]!] === 1
     );
+  }
+
+  /**
+   * The `messaging.operation` (or `messaging.operation.type`) attribute of span `row`: 1 consumer side (receive,
+   * process, deliver), 2 producer side (publish, send, create), 0 absent or other. Scans the span's attributes: call
+   * it only for the few messaging spans without a span kind.
+   */
+  messagingRole(row: number): number {
+    const { attrOffsets, attrKey, attrKeys, attrValues } = this.#table.columns;
+    if (this.#opKeys === undefined) {
+      this.#opKeys = new Set();
+      attrKeys.forEach((k, i) => {
+        if (k === 'messaging.operation' || k === 'messaging.operation.type') this.#opKeys!.add(i);
+      });
+    }
+    if (this.#opKeys.size === 0) return 0;
+    for (let e = attrOffsets[row]!; e < attrOffsets[row + 1]!; e++) {
+      if (!this.#opKeys.has(attrKey[e]!)) continue;
+      const v = utf8At(attrValues, e).toLowerCase();
+      if (v === 'receive' || v === 'process' || v === 'deliver') return 1;
+      if (v === 'publish' || v === 'send' || v === 'create') return 2;
+    }
+    return 0;
   }
 
   /** Whether span `row` carries `messaging.system`. */
