@@ -24,6 +24,7 @@ const VOLATILE_LAST_SEGMENT: ReadonlySet<string> = new Set([
   'duration',
   'elapsed',
   'latency',
+  'key',
 ]);
 
 /** Keys always ignored whatever their name (thread names and sizes vary call to call). */

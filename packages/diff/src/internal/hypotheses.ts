@@ -9,8 +9,9 @@ import type {
   StatusChange,
 } from '../diff-traces.ts';
 import type { Alignment } from './align.ts';
+import { STATEMENT_KEYS } from './attributes.ts';
 import type { AttributionMode } from './attribution.ts';
-import { childrenOf, type TraceView } from './trace-view.ts';
+import { childrenOf, spanFailed, type TraceView } from './trace-view.ts';
 
 /** What the hypotheses are built from. */
 export interface HypothesisInput {
@@ -74,6 +75,14 @@ function quote(v: string | null): string {
   return `"${t}"`;
 }
 
+/** `service operation`, plus the called database, cache or peer when the span names one (`on orders-db`). */
+function labelOf(table: SpanTable, row: number): string {
+  const service = table.stringAt('service', row);
+  const peer = table.stringAt('peerService', row) || table.stringAt('dbName', row);
+  const base = `${service} ${table.stringAt('operation', row)}`;
+  return peer && peer !== service && !base.includes(peer) ? `${base} on ${peer}` : base;
+}
+
 function isCacheLike(table: SpanTable, row: number): boolean {
   return (
     CACHE_RE.test(table.stringAt('service', row)) ||
@@ -81,11 +90,6 @@ function isCacheLike(table: SpanTable, row: number): boolean {
     CACHE_RE.test(table.stringAt('dbSystem', row)) ||
     CACHE_RE.test(table.stringAt('peerService', row))
   );
-}
-
-function failed(table: SpanTable, row: number): boolean {
-  const c = table.columns;
-  return c.statusCode[row] === 2 || c.httpStatusCode[row] >= 500 || c.rpcStatusCode[row] > 0;
 }
 
 function failureText(table: SpanTable, row: number): string {
@@ -130,6 +134,14 @@ export function buildHypotheses(input: HypothesisInput, ctx: HypothesisContext):
       ? ''
       : ` and ${share >= 0 ? 'explains' : 'offsets'} ${sharePct(Math.abs(share))} of the ${totalText} difference`;
   const covered = new Set<number>();
+  // A difference under ~10% of the normal duration is within ordinary jitter: latency findings rank and weigh less.
+  const significance = Math.min(1, Math.abs(total) / Math.max(1e-9, 0.1 * input.normal.durationMs));
+  const weigh = (c: number): number => Math.round(c * (0.5 + 0.5 * significance) * 100) / 100;
+  const pickAttribute = (attrs: readonly AttributeChange[]): AttributeChange | undefined =>
+    attrs.find((x) => STATEMENT_KEYS.has(x.key)) ??
+    attrs.find((x) => x.key === 'service.version') ??
+    attrs.find((x) => x.key !== 'host') ??
+    attrs[0];
 
   // 1. Paired spans whose own time changed.
   for (const c of input.changed) {
@@ -140,17 +152,17 @@ export function buildHypotheses(input: HypothesisInput, ctx: HypothesisContext):
       `contribution ${formatMs(c.contributionMs)} = ${sharePct(c.share)} of ${totalText} (${mode})`,
     ];
     if (mode !== 'exclusive-time') evidence.push(`${formatMs(c.criticalPathMs)} on the abnormal critical path`);
-    let text = `${c.service} ${c.operation} took ${formatMs(c.abnormalMs)} instead of ${formatMs(c.normalMs)} (${formatPct(c.relativeChange)})${explained(c.share)}`;
+    let text = `${labelOf(at, c.abnormalRow)} took ${formatMs(c.abnormalMs)} instead of ${formatMs(c.normalMs)} (${formatPct(c.relativeChange)})${explained(c.share)}`;
     let corroborated = false;
     const attrs = attrsByAbnormal.get(c.abnormalRow) ?? [];
     for (const a of attrs) evidence.push(`${a.key}: ${quote(a.normalValue)} → ${quote(a.abnormalValue)}`);
-    if (attrs.length > 0) {
-      const a = attrs.find((x) => x.key.includes('statement') || x.key.includes('query')) ?? attrs[0]!;
+    const a = pickAttribute(attrs);
+    if (a) {
       text += `; ${a.key} changed from ${quote(a.normalValue)} to ${quote(a.abnormalValue)}`;
-      corroborated = true;
+      corroborated = a.key !== 'host';
     }
     const st = statusByAbnormal.get(c.abnormalRow);
-    if (st && failed(at, c.abnormalRow)) {
+    if (st && spanFailed(at, c.abnormalRow)) {
       text += `; it failed (${failureText(at, c.abnormalRow)})`;
       evidence.push(`status ${st.normalStatus} → ${st.abnormalStatus}`);
       covered.add(c.abnormalRow);
@@ -161,15 +173,55 @@ export function buildHypotheses(input: HypothesisInput, ctx: HypothesisContext):
     }
     out.push({
       text: `${text}.`,
-      confidence: confidence(c.share, corroborated, mode),
+      confidence: weigh(confidence(c.share, corroborated, mode)),
       evidence,
       service: c.service,
       operation: c.operation,
       kind: c.diffMs >= 0 ? 'slower' : 'faster',
       contributionMs: c.contributionMs,
       share: c.share,
-      rank: Math.abs(c.share),
+      rank: Math.abs(c.share) * significance,
     });
+  }
+
+  // 1b. Large changes off the critical path: they did not move the end-to-end latency, which is worth saying,
+  // the more so when the latency barely changed.
+  if (mode !== 'exclusive-time') {
+    const threshold = Math.max(1, 0.02 * input.normal.durationMs);
+    const offPath = input.changed
+      .filter(
+        (c) =>
+          c.criticalPathMs === 0 &&
+          c.selfDiffMs >= threshold &&
+          c.normalSelfMs > 0 &&
+          c.selfDiffMs / c.normalSelfMs >= 0.5,
+      )
+      .sort((x, y) => y.selfDiffMs - x.selfDiffMs)
+      .slice(0, 2);
+    for (const c of offPath) {
+      const attrs = attrsByAbnormal.get(c.abnormalRow) ?? [];
+      const a = pickAttribute(attrs);
+      const parent = ctx.abnormal.tree.links.parent[c.abnormalRow];
+      out.push({
+        text:
+          `${labelOf(at, c.abnormalRow)} took ${formatMs(c.abnormalMs)} instead of ${formatMs(c.normalMs)} ` +
+          `(${formatPct(c.relativeChange)}) but is off the critical path${parent >= 0 ? ` (${labelOf(at, parent)} waited on other calls)` : ''}, ` +
+          `so it did not add to the end-to-end latency` +
+          `${a && a.key !== 'host' ? `; ${a.key} changed from ${quote(a.normalValue)} to ${quote(a.abnormalValue)}` : ''}.`,
+        confidence: weigh(0.5),
+        evidence: [
+          `duration ${formatMs(c.normalMs)} → ${formatMs(c.abnormalMs)}, exclusive ${formatMs(c.normalSelfMs)} → ${formatMs(c.abnormalSelfMs)}`,
+          'not on the abnormal critical path',
+          ...attrs.map((x) => `${x.key}: ${quote(x.normalValue)} → ${quote(x.abnormalValue)}`),
+        ],
+        service: c.service,
+        operation: c.operation,
+        kind: 'slower',
+        contributionMs: c.contributionMs,
+        share: c.share,
+        rank: 0.05 + 0.3 * (1 - significance),
+      });
+    }
   }
 
   // 2. New calls, grouped by parent and key.
@@ -198,7 +250,7 @@ export function buildHypotheses(input: HypothesisInput, ctx: HypothesisContext):
     if (list.length > 5) evidence.push(`... and ${list.length - 5} more`);
     evidence.push(`contribution ${formatMs(contribution)} = ${sharePct(share)} of ${totalText} (${mode})`);
     const calls = list.length === 1 ? 'a new call' : `${list.length} new calls`;
-    let text = `${calls} to ${first.service} ${first.operation}`;
+    let text = `${calls} to ${labelOf(at, first.row)}`;
     if (first.parentService) text += ` from ${first.parentService} ${first.parentOperation}`;
     text += ` (not in the normal trace) take${list.length === 1 ? 's' : ''} ${formatMs(duration)}${explained(share)}`;
     let corroborated = false;
@@ -210,7 +262,7 @@ export function buildHypotheses(input: HypothesisInput, ctx: HypothesisContext):
       for (const s of siblings) {
         if (ctx.abnormal.key[s] === key) {
           sameKey++;
-          if (failed(at, s) && at.times.startNano[s] < at.times.startNano[first.row]) failedBefore = s;
+          if (spanFailed(at, s) && at.times.startNano[s] < at.times.startNano[first.row]) failedBefore = s;
         } else if (isCacheLike(at, s) && !isCacheLike(at, first.row)) {
           cacheSibling = s;
         }
@@ -231,7 +283,18 @@ export function buildHypotheses(input: HypothesisInput, ctx: HypothesisContext):
         evidence.push(`calls under the parent: ${sameKey - list.length} → ${sameKey}`);
         corroborated = true;
       }
-      if (cacheSibling >= 0 && !isCacheLike(at, first.row)) {
+      if (isCacheLike(at, first.row) && /\b(set|setex|put|write|add|store)\b/i.test(first.operation)) {
+        const read = siblings.find(
+          (x) => x !== first.row && isCacheLike(at, x) && at.times.startNano[x] < at.times.startNano[first.row],
+        );
+        text += '; a cache write after a read means the read missed';
+        if (read !== undefined) {
+          const hit = (attrsByAbnormal.get(read) ?? []).find((x) => /hit|miss|found/i.test(x.key));
+          text += `: ${at.stringAt('service', read)} ${at.stringAt('operation', read)} ran first`;
+          if (hit) text += ` and ${hit.key} changed from ${quote(hit.normalValue)} to ${quote(hit.abnormalValue)}`;
+        }
+        corroborated = true;
+      } else if (cacheSibling >= 0 && !isCacheLike(at, first.row)) {
         const cacheAttrs = attrsByAbnormal.get(cacheSibling) ?? [];
         const hit = cacheAttrs.find((a) => /hit|miss|found/i.test(a.key));
         text += `; this looks like a cache miss: ${at.stringAt('service', cacheSibling)} ${at.stringAt('operation', cacheSibling)} ran first`;
@@ -252,14 +315,14 @@ export function buildHypotheses(input: HypothesisInput, ctx: HypothesisContext):
     if (failedNew > 0) evidence.push(`${failedNew} of the new call(s) failed`);
     out.push({
       text: `${text.charAt(0).toUpperCase()}${text.slice(1)}.`,
-      confidence: confidence(share, corroborated, mode),
+      confidence: weigh(confidence(share, corroborated, mode)),
       evidence,
       service: first.service,
       operation: first.operation,
       kind: 'new-calls',
       contributionMs: contribution,
       share,
-      rank: Math.abs(share),
+      rank: Math.abs(share) * significance,
     });
   }
 
@@ -271,7 +334,7 @@ export function buildHypotheses(input: HypothesisInput, ctx: HypothesisContext):
       text:
         `${s.service} ${s.operation}${s.parentService ? ` (called from ${s.parentService} ${s.parentOperation})` : ''} ` +
         `took ${formatMs(s.durationMs)} in the normal trace and is missing from the abnormal one${explained(s.share)}.`,
-      confidence: confidence(s.share, false, mode),
+      confidence: weigh(confidence(s.share, false, mode)),
       evidence: [
         `missing span ${s.spanId}: ${formatMs(s.durationMs)}, ${s.spanCount} span(s)`,
         `contribution ${formatMs(s.contributionMs)} = ${sharePct(s.share)} of ${totalText} (${mode})`,
@@ -281,39 +344,56 @@ export function buildHypotheses(input: HypothesisInput, ctx: HypothesisContext):
       kind: 'missing-calls',
       contributionMs: s.contributionMs,
       share: s.share,
-      rank: Math.abs(s.share),
+      rank: Math.abs(s.share) * significance,
     });
   }
 
-  // 4. Calls that now fail, not already part of a timing hypothesis.
+  // 4. Calls that now fail. An origin is a newly failing span none of whose calls newly failed; the spans above it
+  // that newly failed are its propagation, folded into its hypothesis.
+  const newlyFailed = new Set<number>();
   for (const st of input.statusChanges) {
-    if (covered.has(st.abnormalRow) || !failed(at, st.abnormalRow) || failed(nt, st.normalRow)) continue;
-    const c = input.changed.find((x) => x.abnormalRow === st.abnormalRow);
+    if (spanFailed(at, st.abnormalRow) && !spanFailed(nt, st.normalRow)) newlyFailed.add(st.abnormalRow);
+  }
+  for (const s of input.added) if (spanFailed(at, s.row)) newlyFailed.add(s.row);
+  const parentA = ctx.abnormal.tree.links.parent;
+  const isOrigin = (r: number): boolean => !childrenOf(ctx.abnormal, r).some((c) => newlyFailed.has(c));
+  for (const st of input.statusChanges) {
+    const r = st.abnormalRow;
+    if (!newlyFailed.has(r) || !isOrigin(r) || covered.has(r)) continue;
+    const propagated: string[] = [];
+    for (let p = parentA[r]; p >= 0 && newlyFailed.has(p); p = parentA[p]) {
+      propagated.push(`${at.stringAt('service', p)} ${at.stringAt('operation', p)}`);
+    }
+    const c = input.changed.find((x) => x.abnormalRow === r);
     const share = c?.share ?? 0;
-    const attrs = attrsByAbnormal.get(st.abnormalRow) ?? [];
+    const attrs = attrsByAbnormal.get(r) ?? [];
     const evidence = [
       `status ${st.normalStatus} → ${st.abnormalStatus}`,
       ...(st.normalHttpStatus !== st.abnormalHttpStatus
         ? [`HTTP ${st.normalHttpStatus} → ${st.abnormalHttpStatus}`]
         : []),
       ...(st.message ? [`message: "${st.message}"`] : []),
+      ...(propagated.length > 0 ? [`propagated to ${propagated.join(' → ')}`] : []),
       ...attrs.map((a) => `${a.key}: ${quote(a.normalValue)} → ${quote(a.abnormalValue)}`),
     ];
     const timing = c ? ` after ${formatMs(c.abnormalMs)} (${formatMs(c.normalMs)} in the normal trace)` : '';
+    const a = pickAttribute(attrs);
     out.push({
       text:
-        `${st.service} ${st.operation} failed in the abnormal trace (${failureText(at, st.abnormalRow)})${timing} ` +
-        `where it succeeded in the normal one${total !== 0 && Math.abs(share) >= 0.005 ? explained(share) : ''}.`,
+        `${labelOf(at, r)} failed in the abnormal trace (${failureText(at, r)})${timing} where it ` +
+        `succeeded in the normal one${propagated.length > 0 ? `, and the failure propagated to ${propagated.join(' → ')}` : ''}` +
+        `${a && a.key !== 'host' && !a.key.includes('status') ? `; ${a.key} changed from ${quote(a.normalValue)} to ${quote(a.abnormalValue)}` : ''}` +
+        `${total !== 0 && share >= 0.05 ? explained(share) : ''}.`,
       confidence:
-        Math.round(Math.min(0.99, (0.45 + 0.45 * Math.min(1, Math.abs(share))) * MODE_FACTOR[mode]) * 100) / 100,
+        Math.round(Math.min(0.95, (0.6 + 0.3 * Math.min(1, Math.abs(share))) * MODE_FACTOR[mode]) * 100) / 100,
       evidence,
       service: st.service,
       operation: st.operation,
       kind: 'failed',
       contributionMs: c?.contributionMs ?? 0,
       share,
-      // A new failure is worth stating even when it is fast: rank it just below contributions above ~10%.
-      rank: Math.max(Math.abs(share), 0.1),
+      // A new failure is worth stating even when it costs no time: it ranks with a 30% latency contribution.
+      rank: Math.max(Math.abs(share) * significance, 0.3),
     });
   }
 
