@@ -5,15 +5,15 @@ const src = process.argv[2];
 const inst = await DuckDBInstance.create(':memory:');
 const c = await inst.connect();
 await c.run(`ATTACH '${src}' AS src (READ_ONLY)`);
-const n = Number((await c.runAndReadAll(`SELECT count(*) FROM src.spans`)).getRows()[0][0]);
+const n = Number((await c.runAndReadAll(`SELECT count(*) FROM src.all_spans`)).getRows()[0][0]);
 for (const [name, sql] of [
-  ['as stored', 'SELECT * FROM src.spans'],
-  ['trace,seq', 'SELECT * FROM src.spans ORDER BY trace_no, seq'],
+  ['as stored', 'SELECT * FROM src.all_spans'],
+  ['trace,seq', 'SELECT * FROM src.all_spans ORDER BY trace_no, seq'],
   [
     'batch(trace_no//6667), op, shape, trace',
-    'SELECT * FROM src.spans ORDER BY trace_no // 6667, op_id, shape_id, trace_no, seq',
+    'SELECT * FROM src.all_spans ORDER BY trace_no // 6667, op_id, shape_id, trace_no, seq',
   ],
-  ['global op, shape, trace', 'SELECT * FROM src.spans ORDER BY op_id, shape_id, trace_no, seq'],
+  ['global op, shape, trace', 'SELECT * FROM src.all_spans ORDER BY op_id, shape_id, trace_no, seq'],
 ]) {
   const f = `/tmp/probe/o.duckdb`;
   fs.rmSync(f, { force: true });
