@@ -1,11 +1,15 @@
-// Opens the source a command reads from: the embedded store (default), another store dir, or files.
+// Opens the source a command reads from: the embedded store (default), another store dir, or files. When an
+// `aiops serve` owns the store (server.json names a live process), reads go through its query API instead.
 import fs from 'node:fs';
+import path from 'node:path';
 import { expandTracePaths, readTraceFile } from '@aiops/ingest';
 import { concatSpanTables, type SpanTable, type TraceSource } from '@aiops/span-model';
 import { defaultStoreDir, openStore, type TraceStore } from '@aiops/store';
 import type { Io, OptionValues } from './command.ts';
 import { inputError, notFoundError, usageError } from './errors.ts';
 import { MemorySource } from './internal/memory-source.ts';
+import { RemoteSource } from './serve/remote-source.ts';
+import { liveServerInfo, queryUrl } from './serve/server-info.ts';
 
 const REMOTE = /^(clickhouse|jaeger|jaeger\+https|tempo|zipkin|https?):\/\//;
 
@@ -16,9 +20,18 @@ export function storeDir(values: OptionValues, io: Io): string {
   return dir ?? defaultStoreDir();
 }
 
-/** Opens the embedded store for writing. */
+/** Opens the embedded store for writing (refused with a clear message while `aiops serve` owns it). */
 export async function openWritableStore(values: OptionValues, io: Io): Promise<TraceStore> {
-  return openStore({ dir: storeDir(values, io) });
+  const dir = storeDir(values, io);
+  const server = liveServerInfo(path.resolve(dir));
+  if (server) {
+    const h = server.host;
+    throw inputError(
+      `the store ${path.resolve(dir)} is owned by aiops serve (pid ${server.pid}); send the spans to it instead ` +
+        `(OTLP http://${h}:${server.otlpHttpPort}/v1/traces${server.zipkinPort ? `, Zipkin http://${h}:${server.zipkinPort}/api/v2/spans` : ''}), or stop it first`,
+    );
+  }
+  return openStore({ dir });
 }
 
 /** Opens the source for reading: --source / AIOPS_SOURCE, else the store. */
@@ -37,6 +50,12 @@ export async function openSource(values: OptionValues, io: Io): Promise<TraceSou
 }
 
 async function openExistingStore(dir: string): Promise<TraceSource> {
+  const server = liveServerInfo(path.resolve(dir));
+  if (server) {
+    const remote = new RemoteSource(queryUrl(server));
+    // A live pid that does not answer as this server is a reused pid: the file is stale, open the store.
+    if (await remote.answersAs(server.pid)) return remote;
+  }
   if (!fs.existsSync(dir)) {
     throw notFoundError(`no trace store at ${dir}. Import traces first: aiops import <files> --store ${dir}`);
   }
