@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { spanTableFromRows } from '@aiops/span-model';
 import { describe, expect, it } from 'vitest';
-import { isStoreError, openStore, type StoreError } from '../src/index.ts';
+import { isStoreError, openStore, type StoreError, type TraceStore } from '../src/index.ts';
 import { span, tempDir } from './helpers.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -37,6 +37,18 @@ function waitForAcks(child: ChildProcess, count: number): Promise<number> {
   });
 }
 
+/** Opens the store, retrying while the killed group's other process (node under tsx) still holds the file lock. */
+async function openWhenReleased(dir: string): Promise<TraceStore> {
+  for (let i = 0; ; i++) {
+    try {
+      return await openStore({ dir });
+    } catch (err) {
+      if (!isStoreError(err) || err.code !== 'locked' || i >= 50) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
 describe('crash durability', () => {
   it('keeps every acknowledged batch after the writer is killed with SIGKILL', async () => {
     const { dir, cleanup } = tempDir();
@@ -44,7 +56,8 @@ describe('crash durability', () => {
       const child = startChild(dir);
       const lastAck = await waitForAcks(child, 8);
       await new Promise((r) => child.on('exit', r));
-      const store = await openStore({ dir });
+      // The group's other process (node under tsx) may release its file lock a moment after the leader exits.
+      const store = await openWhenReleased(dir);
       for (let n = 0; n <= lastAck; n++) {
         const t = await store.getTrace((n + 1).toString(16));
         expect(t?.numSpans).toBe(50);
