@@ -2,8 +2,15 @@
 import type { Command } from '../command.ts';
 import { importCommand } from './import.ts';
 import { searchTracesCommand } from './search-traces.ts';
+import { serveCommand } from './serve.ts';
 import { traceCommand } from './trace.ts';
 import { visualizeTraceCommand } from './visualize-trace.ts';
 
 /** Every command of the cli. */
-export const COMMANDS: readonly Command[] = [importCommand, traceCommand, searchTracesCommand, visualizeTraceCommand];
+export const COMMANDS: readonly Command[] = [
+  importCommand,
+  serveCommand,
+  traceCommand,
+  searchTracesCommand,
+  visualizeTraceCommand,
+];
