@@ -43,11 +43,17 @@ function quotable(t: ServiceTally): string {
 }
 
 function conclusion(t: ServiceTally, type: ErrorType, caller: string): string {
-  const peer = top(t.peers)?.[0];
+  const named = top(t.peers)?.[0];
+  // A callee that left no span is itself the origin: speak of its callers, not of its own calls.
+  const isCallee = named === t.service;
+  const peer = isCallee ? undefined : named;
   const ev = quotable(t);
   const how = ev ? ` (${ev})` : '';
   switch (type) {
     case 'unavailable':
+      if (isCallee) {
+        return `${caller ? `its callers in ${caller}` : 'its callers'} get no response from it${how} → ${t.service} is down or refusing connections`;
+      }
       return peer
         ? `its calls to ${peer} fail without a response${how} → ${peer} is down or refusing connections`
         : `it cannot reach a dependency${how} → a dependency of ${t.service} is down, or ${t.service} itself is not reachable`;
@@ -55,6 +61,8 @@ function conclusion(t: ServiceTally, type: ErrorType, caller: string): string {
       if (t.slowCallee >= t.traces / 2) {
         return `${caller || 'its callers'} time out waiting for it while it is still working${how} → ${t.service} is slow (saturation, a slow query, a lock or a slow dependency); look at its latency, not at the callers`;
       }
+      if (isCallee)
+        return `calls to it from ${caller || 'its callers'} time out${how} → ${t.service} is slow or unreachable`;
       return peer
         ? `its calls to ${peer} time out${how} → ${peer} is slow or unreachable; check its latency and the timeout settings`
         : `its operations time out${how} → ${t.service} or a dependency it does not trace is slow`;
