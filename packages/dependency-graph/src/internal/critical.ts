@@ -53,31 +53,33 @@ export function summarizeCriticalPaths(
     let tailTotal = 0;
     let tailUsed = 0;
     let allUsed = 0;
+    let tail = false;
+    const add = (row: number, len: number): void => {
+      if (!(row >= 0 && row < n) || !(len >= 0)) {
+        badSegments++;
+        return;
+      }
+      const tn = agg.attrTree[row]!;
+      const node = tn >= 0 ? agg.treeNode[tn]! : serviceOfRow(row);
+      allByNode[node]! += len;
+      if (!tail) return;
+      tailTotal += len;
+      tailByNode[node]! += len;
+      if (tn >= 0) byTree.set(tn, (byTree.get(tn) ?? 0) + len);
+    };
+    const columnar = isColumnar(paths) ? paths : undefined;
     for (const t of traces) {
-      const tail = agg.traceDurNano[t]! >= p99;
-      const add = (row: number, len: number): void => {
-        if (!(row >= 0 && row < n) || !(len >= 0)) {
-          badSegments++;
-          return;
-        }
-        const tn = agg.attrTree[row]!;
-        const node = tn >= 0 ? agg.treeNode[tn]! : serviceOfRow(row);
-        allByNode[node]! += len;
-        if (!tail) return;
-        tailTotal += len;
-        tailByNode[node]! += len;
-        if (tn >= 0) byTree.set(tn, (byTree.get(tn) ?? 0) + len);
-      };
+      tail = agg.traceDurNano[t]! >= p99;
       let a = 0;
       let b = 0;
       let segs: readonly CriticalPathSegment[] | undefined;
-      if (isColumnar(paths)) {
-        if (t + 1 < paths.segmentOffsets.length) {
-          a = paths.segmentOffsets[t]!;
-          b = paths.segmentOffsets[t + 1]!;
+      if (columnar) {
+        if (t + 1 < columnar.segmentOffsets.length) {
+          a = columnar.segmentOffsets[t]!;
+          b = columnar.segmentOffsets[t + 1]!;
         }
       } else {
-        segs = paths[t];
+        segs = (paths as readonly (readonly CriticalPathSegment[] | undefined)[])[t];
         b = segs?.length ?? 0;
       }
       if (a === b) {
@@ -88,7 +90,7 @@ export function summarizeCriticalPaths(
       if (tail) tailUsed++;
       if (segs) for (const seg of segs) add(seg.row, seg.endNano - seg.startNano);
       else {
-        const c = paths as ColumnarCriticalPaths;
+        const c = columnar!;
         for (let k = a; k < b; k++) add(c.segmentRow[k]!, c.segmentEndNano[k]! - c.segmentStartNano[k]!);
       }
     }
