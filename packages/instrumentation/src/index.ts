@@ -1,2 +1,19 @@
-// @aiops/instrumentation: One-line OpenTelemetry auto-instrumentation for Node apps, exporting to aiops serve.
-export {};
+// @aiops/instrumentation: one-line OpenTelemetry auto-instrumentation for Node apps, exporting to aiops serve.
+export { type DbSpanOptions, withDbSpan } from './db-span.ts';
+export {
+  DEFAULTS,
+  type InstrumentationConfig,
+  type InstrumentationOptions,
+  type OtlpProtocol,
+  type PropagatorName,
+  resolveInstrumentationConfig,
+  type SamplerConfig,
+} from './instrumentation-config.ts';
+export {
+  JaegerPropagator,
+  spanContextFromUberTraceId,
+  UBER_BAGGAGE_PREFIX,
+  UBER_TRACE_ID_HEADER,
+} from './jaeger-propagator.ts';
+export { propagatorFromNames } from './propagator-from-names.ts';
+export { esmHookReady, type StartOptions, start } from './start.ts';
