@@ -1,0 +1,74 @@
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { withDbSpan } from './db-span.ts';
+
+const exporter = new InMemorySpanExporter();
+const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+const cm = new AsyncLocalStorageContextManager().enable();
+context.setGlobalContextManager(cm);
+trace.setGlobalTracerProvider(provider);
+afterAll(() => {
+  trace.disable();
+  context.disable();
+});
+beforeEach(() => exporter.reset());
+
+describe('withDbSpan', () => {
+  it('wraps an async query in a CLIENT span with stable and old db.* attributes', async () => {
+    const rows = await withDbSpan(
+      {
+        system: 'duckdb',
+        namespace: 'inventory-db',
+        collection: 'stock',
+        statement: 'select qty from stock where sku = $1',
+        peerService: 'inventory-db',
+      },
+      async () => [{ qty: 3 }],
+    );
+    expect(rows).toEqual([{ qty: 3 }]);
+    const [span] = exporter.getFinishedSpans();
+    expect(span?.name).toBe('SELECT stock');
+    expect(span?.kind).toBe(SpanKind.CLIENT);
+    expect(span?.attributes).toEqual({
+      'db.system.name': 'duckdb',
+      'db.system': 'duckdb',
+      'db.operation.name': 'SELECT',
+      'db.operation': 'SELECT',
+      'db.collection.name': 'stock',
+      'db.sql.table': 'stock',
+      'db.namespace': 'inventory-db',
+      'db.name': 'inventory-db',
+      'db.query.text': 'select qty from stock where sku = $1',
+      'db.statement': 'select qty from stock where sku = $1',
+      'peer.service': 'inventory-db',
+    });
+  });
+
+  it('records a rejection as an error with error.type and rethrows it', async () => {
+    const err = Object.assign(new Error('connection reset'), { code: 'ECONNRESET' });
+    await expect(
+      withDbSpan({ system: 'redis', operation: 'GET', conventions: 'stable' }, async () => {
+        throw err;
+      }),
+    ).rejects.toBe(err);
+    const [span] = exporter.getFinishedSpans();
+    expect(span?.name).toBe('GET');
+    expect(span?.status).toEqual({ code: SpanStatusCode.ERROR, message: 'connection reset' });
+    expect(span?.attributes['error.type']).toBe('ECONNRESET');
+    expect(span?.attributes['db.system']).toBeUndefined();
+    expect(span?.events.map((e) => e.name)).toEqual(['exception']);
+  });
+
+  it('ends a synchronous call at once and makes nested spans its children', () => {
+    const v = withDbSpan({ system: 'lru-cache', operation: 'GET', conventions: 'old' }, () =>
+      withDbSpan({ system: 'lru-cache', operation: 'SET' }, () => 7),
+    );
+    expect(v).toBe(7);
+    const [inner, outer] = exporter.getFinishedSpans();
+    expect(inner?.name).toBe('SET');
+    expect(outer?.attributes).toEqual({ 'db.system': 'lru-cache', 'db.operation': 'GET' });
+    expect(inner?.parentSpanContext?.spanId).toBe(outer?.spanContext().spanId);
+  });
+});
