@@ -145,7 +145,13 @@ export function chdbExecutor(session: ChdbSessionLike): ClickHouseExecutor {
       else await session.queryAsync(sql, { format });
     },
     async insertJsonEachRow(table, rows) {
-      await session.insert({ table, values: Buffer.from(rows), format: 'JSONEachRow' });
+      // chdb's raw insert takes plain `db.table` names only; anything else goes through an INSERT statement.
+      const plain = table.replace(/`/g, '');
+      if (/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)?$/.test(plain)) {
+        await session.insert({ table: plain, values: Buffer.from(rows), format: 'JSONEachRow' });
+      } else {
+        await session.queryAsync(`INSERT INTO ${table} FORMAT JSONEachRow\n${rows}`, { format });
+      }
     },
     async close() {
       session.cleanup?.();
