@@ -1,8 +1,11 @@
 // The list of commands, in the order `aiops --help` shows them.
 import type { Command } from '../command.ts';
+import { analyzeErrorsCommand } from './analyze-errors.ts';
+import { analyzeSlowTracesCommand } from './analyze-slow-traces.ts';
 import { importCommand } from './import.ts';
 import { searchTracesCommand } from './search-traces.ts';
 import { serveCommand } from './serve.ts';
+import { statsTracesCommand } from './stats-traces.ts';
 import { traceCommand } from './trace.ts';
 import { visualizeTraceCommand } from './visualize-trace.ts';
 
@@ -13,4 +16,7 @@ export const COMMANDS: readonly Command[] = [
   traceCommand,
   searchTracesCommand,
   visualizeTraceCommand,
+  analyzeSlowTracesCommand,
+  analyzeErrorsCommand,
+  statsTracesCommand,
 ];
