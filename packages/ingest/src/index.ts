@@ -14,4 +14,9 @@ export { type ExpandTracePathsOptions, expandTracePaths, TRACE_FILE_EXTENSIONS }
 export { IngestError, IngestErrorCode, type IngestErrorInit, isIngestError } from './ingest-error.ts';
 export { type ReadTraceFileOptions, readTraceFile } from './read-trace-file.ts';
 export { type ReadTraceFileBatchesOptions, readTraceFileBatches } from './read-trace-file-batches.ts';
+export type { DependencyLink } from './sources/dependency-link.ts';
+export { JaegerSource, type JaegerSourceOptions, jaegerSource } from './sources/jaeger-source.ts';
+export { isSourceError, SourceError, type SourceErrorCode } from './sources/source-error.ts';
+export { TempoSource, type TempoSourceOptions, tempoSource, traceQlFromQuery } from './sources/tempo-source.ts';
+export { ZipkinSource, type ZipkinSourceOptions, zipkinSource } from './sources/zipkin-source.ts';
 export { detectTraceFormat, isTraceFormat, TRACE_FORMATS, type TraceFormat } from './trace-format.ts';
