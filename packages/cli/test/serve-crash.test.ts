@@ -88,7 +88,7 @@ describe('aiops serve after SIGKILL', () => {
           post(first.info.otlpHttpPort, '/v1/traces', request(k), { 'content-type': 'application/x-protobuf' }),
         ),
       );
-      rs.forEach((r, j) => r.status === 200 && acked.push(ks[j]!));
+      for (const [j, r] of rs.entries()) if (r.status === 200) acked.push(ks[j]!);
     }
     const inFlight = Array.from({ length: 8 }, (_, j) =>
       post(first.info.otlpHttpPort, '/v1/traces', request(100 + j), { 'content-type': 'application/x-protobuf' }).catch(
