@@ -107,9 +107,9 @@ export function drawBoxes(
     const nameW = Math.min(24, Math.max(0, ...leaving.map((e) => displayWidth(e.from))));
     const toW = Math.min(28, Math.max(0, ...leaving.map((e) => displayWidth(label(byName.get(e.to)!)))));
     for (const e of leaving) {
-      const back = (layer.get(e.to) ?? 0) <= l;
-      const arrow = back ? '◀─┘' : '──▶';
-      const line = `    ${truncate(e.from, 24).padEnd(nameW)} ${arrow} ${truncate(label(byName.get(e.to)!), 28).padEnd(toW)}  ${c.dim(edgeFacts(e))}`;
+      // ↑ marks a call back to an earlier layer (a cycle in the graph).
+      const back = (layer.get(e.to) ?? 0) <= l ? ' ↑ ' : '  ';
+      const line = `    ${truncate(e.from, 24).padEnd(nameW)} ──▶ ${truncate(label(byName.get(e.to)!), 28).padEnd(toW)}${back}${c.dim(edgeFacts(e))}`;
       lines.push(e.errorRate >= 0.05 ? c.red(line) : line);
     }
   }
