@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { traffic } from '../test/traffic.ts';
+import { detectAnomalies } from './detect-anomalies.ts';
+
+// Synthetic traffic: frontend GET /checkout → api POST /pay → orders-db SELECT, 1 trace/s (30 per 30 s bucket).
+// Baseline: 40 minutes. Target: 20 minutes starting right after it; faults from minute 8 to minute 12:
+//
+//   minute  0 ........ 8 ======== 12 ........ 20
+//   api     normal     |  fault  |    normal
+//
+// Normal latencies: api = self 20 + db 30 + 2 ≈ 52 ms, frontend ≈ 62 ms.
+const START = 1_735_689_600; // 2025-01-01T00:00:00Z
+const BASE = traffic({ startUnixSeconds: START, seconds: 2400, rate: 1, seed: 1 });
+const inFault = (t: number): boolean => t >= 480 && t < 720;
+const iso = (s: number): string => new Date((START + 2400 + s) * 1000).toISOString();
+
+function target(shape: Partial<Parameters<typeof traffic>[0]>) {
+  return traffic({ startUnixSeconds: START + 2400, seconds: 1200, rate: 1, seed: 2, ...shape });
+}
+
+describe('detectAnomalies', () => {
+  it('finds nothing in normal traffic', () => {
+    const r = detectAnomalies(target({}), { baseline: BASE });
+    expect(r.anomalies).toEqual([]);
+    expect(r.rootCauseCandidates).toEqual([]);
+  });
+
+  it('reports a ×5 api latency spike with its window, and api (not frontend) as the root cause', () => {
+    // api self time 228 ms in the fault: api latency 52 → 260 ms (×5).
+    const r = detectAnomalies(target({ apiSelfMs: (t) => (inFault(t) ? 228 : 20) }), { baseline: BASE });
+    const api = r.anomalies.find((a) => a.service === 'api' && a.kind === 'latency_spike')!;
+    expect(api).toBeDefined();
+    expect(api.start).toBe(iso(480));
+    expect(api.end).toBe(iso(720));
+    expect(api.severity).toBe('critical');
+    expect(api.change).toBeGreaterThan(3.5);
+    expect(api.change).toBeLessThan(4.5);
+    expect(api.affectedRequests).toBeGreaterThanOrEqual(235);
+    expect(api.affectedRequests).toBeLessThanOrEqual(245);
+    expect(api.hypotheses[0]?.cause).toBe('own-slowness');
+    expect(api.evidence.find((e) => e.detector === 'robust-seasonal')?.fired).toBe(true);
+    expect(api.evidence.find((e) => e.detector === 'changepoint')?.fired).toBe(true);
+    const fe = r.anomalies.find((a) => a.service === 'frontend' && a.kind === 'latency_spike')!;
+    expect(fe.hypotheses[0]).toMatchObject({ cause: 'propagated', service: 'api' });
+    expect(fe.pattern.propagation).toBe('downstream');
+    expect(r.rootCauseCandidates[0]?.service).toBe('api');
+    expect(r.rootCauseCandidates.find((c) => c.service === 'frontend')).toBeUndefined();
+  });
+
+  it('ranks a ×5 spike above a ×1.5 one', () => {
+    const x5 = detectAnomalies(target({ apiSelfMs: (t) => (inFault(t) ? 228 : 20) }), { baseline: BASE });
+    const x15 = detectAnomalies(target({ apiSelfMs: (t) => (inFault(t) ? 46 : 20) }), { baseline: BASE });
+    const a5 = x5.anomalies.find((a) => a.service === 'api' && a.kind === 'latency_spike')!;
+    const a15 = x15.anomalies.find((a) => a.service === 'api' && a.kind === 'latency_spike')!;
+    expect(a15.change).toBeCloseTo(0.5, 1);
+    expect(a5.score).toBeGreaterThan(a15.score + 0.3);
+    expect(['medium', 'high']).toContain(a15.severity);
+  });
+
+  it('blames the database when the query slows down', () => {
+    const r = detectAnomalies(target({ dbMs: (t) => (inFault(t) ? 300 : 30) }), { baseline: BASE });
+    expect(r.rootCauseCandidates[0]?.service).toBe('orders-db');
+    const db = r.anomalies.find((a) => a.service === 'orders-db' && a.kind === 'latency_spike')!;
+    expect(db.hypotheses[0]?.cause).toBe('slow-dependency');
+  });
+
+  it('detects an error-rate spike from error tags alone (messy data, pod names)', () => {
+    const base = traffic({ startUnixSeconds: START, seconds: 2400, rate: 1, seed: 1, messy: true });
+    const t = target({ messy: true, apiFails: (s, rnd) => inFault(s) && rnd < 0.5 });
+    const r = detectAnomalies(t, { baseline: base });
+    const api = r.anomalies.find((a) => a.service === 'api' && a.kind === 'error_rate_spike')!;
+    expect(api.start).toBe(iso(480));
+    expect(api.end).toBe(iso(720));
+    expect(api.baseline).toBeLessThan(0.01);
+    expect(api.observed).toBeGreaterThan(0.35);
+    expect(api.observed).toBeLessThan(0.65);
+    expect(api.hypotheses[0]?.cause).toBe('own-errors');
+    expect(r.rootCauseCandidates[0]?.service).toBe('api');
+  });
+
+  it('does not alarm on one failure among three requests of a low-traffic service', () => {
+    const base = traffic({ startUnixSeconds: START, seconds: 2400, rate: 0.1, seed: 3 });
+    const t = traffic({
+      startUnixSeconds: START + 2400,
+      seconds: 1200,
+      rate: 0.1,
+      seed: 4,
+      apiFails: (s) => s >= 480 && s < 500,
+    });
+    const r = detectAnomalies(t, { baseline: base });
+    expect(r.anomalies.filter((a) => a.kind === 'error_rate_spike')).toEqual([]);
+  });
+
+  it('reports a call path that appears in the traces of an endpoint', () => {
+    const r = detectAnomalies(target({ callsCache: inFault }), { baseline: BASE });
+    const cp = r.anomalies.find((a) => a.kind === 'call_path_change')!;
+    expect(cp).toMatchObject({ service: 'api', operation: 'POST /pay', start: iso(480), end: iso(720) });
+    expect(cp.callPath).toEqual({ callee: 'cache', change: 'added', endpoints: ['GET /checkout'] });
+    expect(cp.hypotheses[0]?.cause).toBe('deploy-or-config-change');
+  });
+
+  it('reports a traffic surge as a volume spike of the entry', () => {
+    const r = detectAnomalies(target({ rate: (t) => (inFault(t) ? 4 : 1) }), { baseline: BASE });
+    const v = r.anomalies.find((a) => a.service === 'frontend' && a.kind === 'volume_spike')!;
+    expect(v.start).toBe(iso(480));
+    expect(v.baseline).toBe(30);
+    expect(v.observed).toBeGreaterThan(110);
+    expect(v.observed).toBeLessThan(130);
+  });
+
+  it('works without a baseline (the window is its own baseline) and says so', () => {
+    const r = detectAnomalies(target({ apiSelfMs: (t) => (inFault(t) ? 228 : 20) }), { algorithm: 'stat' });
+    expect(r.anomalies.some((a) => a.service === 'api' && a.kind === 'latency_spike' && a.start === iso(480))).toBe(
+      true,
+    );
+    expect(r.warnings).toContain('no baseline given: the analysed window is its own baseline');
+    expect(r.baselineFrom).toBe('');
+  });
+
+  it('detects with the ml algorithm too', () => {
+    const r = detectAnomalies(target({ apiSelfMs: (t) => (inFault(t) ? 228 : 20) }), {
+      baseline: BASE,
+      algorithm: 'ml',
+    });
+    const api = r.anomalies.find((a) => a.service === 'api' && a.kind === 'latency_spike')!;
+    expect(api.evidence.find((e) => e.detector === 'isolation-forest')?.fired).toBe(true);
+    expect(r.algorithm).toBe('ml');
+  });
+
+  it('rejects a sensitivity outside [0, 1]', () => {
+    expect(() => detectAnomalies(BASE, { sensitivity: 2 })).toThrow(RangeError);
+  });
+});

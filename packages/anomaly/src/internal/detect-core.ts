@@ -1,0 +1,335 @@
+// Bucket-level detection over series: robust seasonal z-scores, Poisson tails for error and timeout counts, CUSUM
+// level shifts, per-series Isolation Forest (ml), and call-path presence tests; flagged buckets merged into runs.
+// Algorithm: residual z per bucket against the seasonal median/MAD of the baseline; CUSUM (Page 1954) on the
+// residuals for sustained shifts; Poisson upper/lower tails for counts; runs of flagged buckets (gaps ≤ maxGap).
+// Reference: Page, "Continuous inspection schemes", Biometrika 1954; Liu et al., "Isolation Forest", ICDM 2008.
+import type { AnomalyKind } from '../anomaly-report.ts';
+import type { CallPathSeries, MetricSeries, TraceSeries } from '../trace-series.ts';
+import { fitAndScore } from './forest.ts';
+import {
+  type BaselineModel,
+  bucketCentre,
+  bucketCoverage,
+  type DetectSettings,
+  edgeKey,
+  type Residuals,
+  residuals,
+  residualVector,
+  type SeriesModel,
+  seriesKey,
+} from './model.ts';
+import { poissonLogLowerTail, poissonLogUpperTail, zFromLogP } from './stats.ts';
+
+/** One flagged bucket. */
+export interface BucketHit {
+  readonly b: number;
+  /** Which detectors flagged it. */
+  readonly stat: boolean;
+  readonly changepoint: boolean;
+  readonly ml: boolean;
+  /** Signed z of the deciding test. */
+  readonly z: number;
+  readonly observed: number;
+  readonly expected: number;
+  readonly count: number;
+  /** Extra count for the kind: excess errors / timeouts, traces with the call path. */
+  readonly affected: number;
+  /** ML anomaly score (0 when not computed). */
+  readonly mlScore: number;
+}
+
+/** A run of flagged buckets of one series and kind. */
+export interface Run {
+  readonly seriesIndex: number;
+  readonly series: MetricSeries | undefined;
+  readonly service: string;
+  readonly operation: string;
+  readonly level: MetricSeries['level'] | 'call-path';
+  readonly kind: AnomalyKind;
+  readonly hits: readonly BucketHit[];
+  readonly startBucket: number;
+  readonly endBucket: number;
+  /** CUSUM onset bucket (where the cumulative sum left zero), or the first hit. */
+  readonly onsetBucket: number;
+  /** Residual z per bucket of the series for this kind's metric (for pattern analysis). */
+  readonly residualZ: Float64Array;
+  readonly callPath?: { callee: string; change: 'added' | 'removed'; endpoint: string };
+}
+
+interface KindTrack {
+  readonly kind: AnomalyKind;
+  readonly z: Float64Array;
+  readonly hits: BucketHit[];
+  cusum: number;
+  cusumStart: number;
+  readonly onset: Int32Array;
+}
+
+function track(kind: AnomalyKind, B: number): KindTrack {
+  return { kind, z: new Float64Array(B), hits: [], cusum: 0, cusumStart: 0, onset: new Int32Array(B) };
+}
+
+/** Flags the buckets of one series. */
+function detectSeries(target: TraceSeries, idx: number, m: SeriesModel, settings: DetectSettings): KindTrack[] {
+  const s = target.series[idx]!;
+  const B = target.buckets;
+  const thr = settings.zThreshold;
+  const tracks = {
+    latency_spike: track('latency_spike', B),
+    latency_drop: track('latency_drop', B),
+    error_rate_spike: track('error_rate_spike', B),
+    timeout_spike: track('timeout_spike', B),
+    volume_spike: track('volume_spike', B),
+    volume_drop: track('volume_drop', B),
+  };
+  const res: Residuals[] = [];
+  for (let b = 0; b < B; b++)
+    res.push(residuals(s, m, b, bucketCentre(target, b), bucketCoverage(target, b), settings));
+  const fit =
+    settings.algorithm === 'ml' && m.mlRows !== undefined
+      ? fitAndScore(m.mlRows, res.map(residualVector), 0.5)
+      : undefined;
+  const mlScores = fit?.scores;
+  // The library's scores of clear outliers top out near 0.55-0.6 (capped tree depth), typical rows near 0.3:
+  // an outlier is a row scoring well above the baseline's median score.
+  const mlThreshold = fit ? Math.max(0.45, fit.threshold + 0.18) : 1;
+  const cusumStep = (t: KindTrack, z: number, b: number): boolean => {
+    const zc = z > 10 ? 10 : z;
+    const before = t.cusum;
+    t.cusum = Math.max(0, t.cusum + zc - settings.cusumK);
+    if (before === 0 && t.cusum > 0) t.cusumStart = b;
+    t.onset[b] = t.cusumStart;
+    return t.cusum >= settings.cusumH;
+  };
+  for (let b = 0; b < B; b++) {
+    const r = res[b]!;
+    const n = s.count[b]!;
+    const mlHit = mlScores !== undefined && mlScores[b]! >= mlThreshold;
+    const mlScore = mlScores?.[b] ?? 0;
+    const push = (
+      t: KindTrack,
+      statHit: boolean,
+      cpHit: boolean,
+      gate: boolean,
+      z: number,
+      observed: number,
+      expected: number,
+      affected: number,
+    ): void => {
+      const byMl = mlHit && gate && Math.abs(z) >= 2;
+      const fired = settings.algorithm === 'ml' ? byMl || (cpHit && gate) : (statHit || cpHit) && gate;
+      if (!fired) return;
+      t.hits.push({
+        b,
+        stat: statHit && gate,
+        changepoint: cpHit && gate,
+        ml: byMl,
+        z,
+        observed,
+        expected,
+        count: n,
+        affected,
+        mlScore,
+      });
+    };
+    // Latency: the percentile (P50 or P95) that moved most, gated on relative change.
+    if (r.latencyOk) {
+      const use95 = Math.abs(r.zP95) > Math.abs(r.zP50) && Math.sign(r.zP95) === Math.sign(r.zP50 || r.zP95);
+      const z = use95 ? r.zP95 : r.zP50;
+      const ratio = use95 ? r.ratioP95 : r.ratioP50;
+      const observed = use95 ? s.p95Ms[b]! : s.p50Ms[b]!;
+      const expected = observed / ratio;
+      tracks.latency_spike.z[b] = z;
+      tracks.latency_drop.z[b] = -z;
+      const up = cusumStep(tracks.latency_spike, r.zP50, b);
+      const down = cusumStep(tracks.latency_drop, -r.zP50, b);
+      const spikeGate = ratio >= 1 + settings.minLatencyChange;
+      const dropGate = ratio <= 1 / (1 + settings.minLatencyChange);
+      push(tracks.latency_spike, z >= thr, up && r.zP50 >= 2, spikeGate, z, observed, expected, n);
+      push(tracks.latency_drop, z <= -thr, down && r.zP50 <= -2, dropGate, z, observed, expected, n);
+    }
+    // Error and timeout counts: Poisson upper tail with the shrunk baseline rate.
+    if (n > 0) {
+      for (const [t, k, p0] of [
+        [tracks.error_rate_spike, s.errors[b]!, m.errRate],
+        [tracks.timeout_spike, s.timeouts[b]!, m.timeoutRate],
+      ] as const) {
+        const lambda = n * p0;
+        const z = k > lambda ? zFromLogP(poissonLogUpperTail(k, lambda)) : 0;
+        t.z[b] = z;
+        const cp = cusumStep(t, Math.min(z, 10), b);
+        const gate = k >= settings.minErrors && k / n - p0 >= settings.minErrorRateIncrease && k / n >= 2 * p0;
+        push(t, z >= thr, cp && z >= 2, gate, z, k / n, p0, Math.max(0, Math.round(k - lambda)));
+      }
+    }
+    // Volume against the seasonal expectation of the bucket (scaled by its coverage).
+    if (r.volumeOk) {
+      const mu = r.expectedCount;
+      tracks.volume_spike.z[b] = r.zVolume;
+      tracks.volume_drop.z[b] = -r.zVolume;
+      const up = cusumStep(tracks.volume_spike, r.zVolume, b);
+      const down = cusumStep(tracks.volume_drop, -r.zVolume, b);
+      const spikeGate = n >= mu * (1 + settings.minVolumeChange) && n - mu >= 5;
+      const dropGate = n <= mu / (1 + settings.minVolumeChange) && mu >= 10;
+      const spikeZ = n > mu ? Math.min(r.zVolume, zFromLogP(poissonLogUpperTail(n, Math.max(mu, 1e-9)))) : 0;
+      const dropZ = n < mu ? Math.max(r.zVolume, -zFromLogP(poissonLogLowerTail(n, mu))) : 0;
+      push(tracks.volume_spike, spikeZ >= thr, up && r.zVolume >= 2, spikeGate, spikeZ, n, mu, Math.round(n - mu));
+      push(tracks.volume_drop, dropZ <= -thr, down && r.zVolume <= -2, dropGate, dropZ, n, mu, Math.round(mu - n));
+    }
+  }
+  return Object.values(tracks);
+}
+
+function toRuns(
+  t: KindTrack,
+  base: Omit<Run, 'hits' | 'startBucket' | 'endBucket' | 'onsetBucket' | 'residualZ' | 'kind'>,
+  maxGap: number,
+): Run[] {
+  const out: Run[] = [];
+  let cur: BucketHit[] = [];
+  const flush = (): void => {
+    if (cur.length === 0) return;
+    const start = cur[0]!.b;
+    const onset = Math.min(start, t.onset[start]! || start);
+    out.push({
+      ...base,
+      kind: t.kind,
+      hits: cur,
+      startBucket: start,
+      endBucket: cur[cur.length - 1]!.b,
+      onsetBucket: onset,
+      residualZ: t.z,
+    });
+    cur = [];
+  };
+  for (const h of t.hits) {
+    if (cur.length > 0 && h.b - cur[cur.length - 1]!.b > maxGap + 1) flush();
+    cur.push(h);
+  }
+  flush();
+  return out;
+}
+
+/** Call-path presence per endpoint and bucket against the baseline share of the endpoint's traces. */
+function detectCallPaths(target: TraceSeries, model: BaselineModel, settings: DetectSettings): Run[] {
+  const B = target.buckets;
+  const thr = settings.zThreshold;
+  const endpointCounts = new Map<string, Float64Array>();
+  for (const s of target.series) {
+    if (s.level !== 'service') endpointCounts.set(`${s.service}\u0000${s.operation}`, s.count);
+  }
+  const runs: Run[] = [];
+  const seen = new Set<string>();
+  const check = (e: CallPathSeries, traces: Float64Array | undefined): void => {
+    const epKey = `${e.endpointService}\u0000${e.endpointOperation}`;
+    const epTarget = endpointCounts.get(epKey);
+    const epBase = model.endpointTraces.get(epKey) ?? 0;
+    if (!epTarget || epBase < 50) return;
+    const baseTraces = model.edges.get(edgeKey(e))?.traces ?? 0;
+    const f = baseTraces / epBase;
+    const t = track(baseTraces === 0 ? 'call_path_change' : 'call_path_change', B);
+    const added = f < 0.01;
+    for (let b = 0; b < B; b++) {
+      const n = epTarget[b]!;
+      if (n === 0) continue;
+      const x = traces?.[b] ?? 0;
+      if (added) {
+        const lambda = n * Math.max(f, 0.5 / epBase);
+        const z = x > lambda ? zFromLogP(poissonLogUpperTail(x, lambda)) : 0;
+        t.z[b] = z;
+        if (z >= thr && x >= settings.minCallPathTraces) {
+          t.hits.push({
+            b,
+            stat: true,
+            changepoint: false,
+            ml: false,
+            z,
+            observed: x / n,
+            expected: f,
+            count: n,
+            affected: x,
+            mlScore: 0,
+          });
+        }
+      } else if (f >= 0.05) {
+        const lambda = n * f;
+        const z = x < lambda ? zFromLogP(poissonLogLowerTail(x, lambda)) : 0;
+        t.z[b] = z;
+        if (z >= thr && x <= 0.25 * lambda && lambda >= 8) {
+          t.hits.push({
+            b,
+            stat: true,
+            changepoint: false,
+            ml: false,
+            z,
+            observed: x / n,
+            expected: f,
+            count: n,
+            affected: Math.round(lambda - x),
+            mlScore: 0,
+          });
+        }
+      }
+    }
+    for (const r of toRuns(
+      t,
+      {
+        seriesIndex: -1,
+        series: undefined,
+        service: e.caller,
+        operation: e.callerOperation,
+        level: 'call-path',
+        callPath: { callee: e.callee, change: added ? 'added' : 'removed', endpoint: e.endpointOperation },
+      },
+      settings.maxGapBuckets,
+    )) {
+      runs.push(r);
+    }
+  };
+  for (const e of target.callPaths) {
+    seen.add(edgeKey(e));
+    check(e, e.traces);
+  }
+  // Baseline call paths that vanished from the target altogether.
+  for (const [key, em] of model.edges) {
+    if (seen.has(key) || em.traces === 0) continue;
+    const [endpointService, endpointOperation, caller, callerOperation, callee] = key.split('\u0000') as [
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    check(
+      { endpointService, endpointOperation, caller, callerOperation, callee, traces: new Float64Array(0) },
+      undefined,
+    );
+  }
+  return runs;
+}
+
+/** All runs of flagged buckets in `target`. */
+export function detectRuns(target: TraceSeries, model: BaselineModel, settings: DetectSettings): Run[] {
+  const runs: Run[] = [];
+  for (let i = 0; i < target.series.length; i++) {
+    const s = target.series[i]!;
+    if (settings.service !== undefined && s.service !== settings.service) continue;
+    const m = model.series.get(seriesKey(s));
+    if (!m || m.activeBuckets < 4) continue;
+    for (const t of detectSeries(target, i, m, settings)) {
+      runs.push(
+        ...toRuns(
+          t,
+          { seriesIndex: i, series: s, service: s.service, operation: s.operation, level: s.level },
+          settings.maxGapBuckets,
+        ),
+      );
+    }
+  }
+  for (const r of detectCallPaths(target, model, settings)) {
+    if (settings.service === undefined || r.service === settings.service || r.callPath?.callee === settings.service) {
+      runs.push(r);
+    }
+  }
+  return runs;
+}

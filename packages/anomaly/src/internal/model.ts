@@ -1,0 +1,263 @@
+// The baseline model: per series robust seasonal profiles and pooled rates, call-path frequencies per endpoint,
+// and Isolation Forests (trace-level features; per-series residual vectors for the `ml` algorithm).
+import type { MetricSeries, TraceSeries } from '../trace-series.ts';
+import { expectedAt, type Seasonality, type SeasonalProfile, seasonalityFor, seasonalProfile } from './seasonal.ts';
+import { median } from './stats.ts';
+
+/** Tunables shared by the detectors (resolved from the public options). */
+export interface DetectSettings {
+  readonly algorithm: 'stat' | 'ml' | 'auto';
+  readonly zThreshold: number;
+  readonly minRequests: number;
+  readonly minLatencyChange: number;
+  readonly minVolumeChange: number;
+  readonly minErrorRateIncrease: number;
+  readonly minErrors: number;
+  readonly minCallPathTraces: number;
+  readonly cusumK: number;
+  readonly cusumH: number;
+  readonly maxGapBuckets: number;
+  readonly errorPrior: number;
+  readonly service: string | undefined;
+}
+
+/** Baseline of one series. */
+export interface SeriesModel {
+  readonly logP50: SeasonalProfile;
+  readonly logP95: SeasonalProfile;
+  readonly logSelfP50: SeasonalProfile;
+  readonly count: SeasonalProfile;
+  /** Error and timeout rates, pooled over the baseline and shrunk toward the rate of all services. */
+  readonly errRate: number;
+  readonly timeoutRate: number;
+  /** Median requests per bucket where the series had traffic. */
+  readonly typicalCount: number;
+  /** Baseline buckets with at least one request. */
+  readonly activeBuckets: number;
+  /** `ml`: the baseline's per-bucket residual vectors (reference rows of the per-series forest). */
+  mlRows?: number[][] | undefined;
+}
+
+/** Baseline frequencies of one call path. */
+export interface EdgeModel {
+  readonly traces: number;
+}
+
+/** Everything the detectors compare against. */
+export interface BaselineModel {
+  readonly seasonality: Seasonality;
+  readonly bucketSeconds: number;
+  readonly fromSeconds: number;
+  readonly toSeconds: number;
+  readonly series: Map<string, SeriesModel>;
+  readonly edges: Map<string, EdgeModel>;
+  /** Traces per endpoint key (`service\0operation`) over the baseline. */
+  readonly endpointTraces: Map<string, number>;
+  /** Trace-level feature rows of the baseline (reference of the trace forest), at most 2000. */
+  readonly traceRows: number[][];
+  /** `service\0version` seen in the baseline. */
+  readonly versions: Set<string>;
+}
+
+/** Key of a series across tables: level class, service, operation. */
+export function seriesKey(s: MetricSeries): string {
+  return `${s.level === 'service' ? 's' : 'o'}\u0000${s.service}\u0000${s.operation}`;
+}
+
+/** Key of a call path across tables. */
+export function edgeKey(e: {
+  endpointService: string;
+  endpointOperation: string;
+  caller: string;
+  callerOperation: string;
+  callee: string;
+}): string {
+  return `${e.endpointService}\u0000${e.endpointOperation}\u0000${e.caller}\u0000${e.callerOperation}\u0000${e.callee}`;
+}
+
+/** Centre of bucket `b` of `ts`, Unix seconds. */
+export function bucketCentre(ts: TraceSeries, b: number): number {
+  return (ts.firstBucket + b + 0.5) * ts.bucketSeconds;
+}
+
+/** Fraction of bucket `b` covered by data (the first and last buckets of a table are usually partial). */
+export function bucketCoverage(ts: TraceSeries, b: number): number {
+  const a = (ts.firstBucket + b) * ts.bucketSeconds;
+  const e = a + ts.bucketSeconds;
+  const lo = Math.max(a, ts.startSeconds);
+  const hi = Math.min(e, ts.endSeconds + 1e-3);
+  return Math.max(0, Math.min(1, (hi - lo) / ts.bucketSeconds));
+}
+
+const LOG_FLOOR = 0.05;
+
+/** Residuals of bucket `b` of `s` against `m`: latency P50/P95 (log), errors, timeouts, volume. */
+export interface Residuals {
+  readonly zP50: number;
+  readonly zP95: number;
+  readonly ratioP50: number;
+  readonly ratioP95: number;
+  readonly zVolume: number;
+  readonly expectedCount: number;
+  readonly zErrors: number;
+  readonly zTimeouts: number;
+  readonly latencyOk: boolean;
+  readonly volumeOk: boolean;
+}
+
+/** Signed standardized deviation of a count from its Poisson expectation (for the `ml` vectors and CUSUM). */
+function countZ(k: number, lambda: number): number {
+  return (k - lambda) / Math.sqrt(lambda + 1);
+}
+
+/** The residuals of one bucket. */
+export function residuals(
+  s: MetricSeries,
+  m: SeriesModel,
+  b: number,
+  centreSeconds: number,
+  coverage: number,
+  settings: DetectSettings,
+): Residuals {
+  const n = s.count[b]!;
+  let zP50 = 0;
+  let zP95 = 0;
+  let ratioP50 = 1;
+  let ratioP95 = 1;
+  const latencyOk = n >= settings.minRequests && m.logP50.n >= 4 && Number.isFinite(s.p50Ms[b]!);
+  if (latencyOk) {
+    const small = Math.sqrt(Math.max(1, m.typicalCount / n));
+    const e50 = expectedAt(m.logP50, centreSeconds);
+    const e95 = expectedAt(m.logP95, centreSeconds);
+    const d50 = Math.log(Math.max(s.p50Ms[b]!, 1e-6)) - e50.median;
+    const d95 = Math.log(Math.max(s.p95Ms[b]!, 1e-6)) - e95.median;
+    zP50 = d50 / (Math.max(e50.sigma, LOG_FLOOR) * small);
+    // The P95 of a few requests is much noisier than the baseline's: widen by the count ratio more strongly.
+    zP95 = d95 / (Math.max(e95.sigma, LOG_FLOOR * 1.5) * small * (n < 20 ? 1.5 : 1));
+    ratioP50 = Math.exp(d50);
+    ratioP95 = Math.exp(d95);
+  }
+  const ec = expectedAt(m.count, centreSeconds);
+  const mu = Math.max(0, ec.median) * coverage;
+  const volumeOk = coverage >= 0.5 && m.count.n >= 4;
+  const sd = Math.sqrt(Math.max((ec.sigma * coverage) ** 2, mu, 1, (0.05 * mu) ** 2));
+  const zVolume = volumeOk ? (n - mu) / sd : 0;
+  const zErrors = n > 0 ? countZ(s.errors[b]!, n * m.errRate) : 0;
+  const zTimeouts = n > 0 ? countZ(s.timeouts[b]!, n * m.timeoutRate) : 0;
+  return { zP50, zP95, ratioP50, ratioP95, zVolume, expectedCount: mu, zErrors, zTimeouts, latencyOk, volumeOk };
+}
+
+// Raw residuals keep outliers far from the bulk (a split then falls in the gap); clamp only absurd values.
+function clampZ(z: number): number {
+  return z > 100 ? 100 : z < -100 ? -100 : z;
+}
+
+/** The residual vector the `ml` forest sees. */
+export function residualVector(r: Residuals): number[] {
+  return [clampZ(r.zP50), clampZ(r.zP95), clampZ(r.zErrors), clampZ(r.zTimeouts), clampZ(r.zVolume)];
+}
+
+/** Builds the baseline model from the series of the baseline window. */
+export function buildBaselineModel(base: TraceSeries, settings: DetectSettings, selfBaseline: boolean): BaselineModel {
+  const cover = base.buckets * base.bucketSeconds;
+  const seasonality = selfBaseline ? 'none' : seasonalityFor(cover);
+  const centre = (b: number): number => bucketCentre(base, b);
+  let allErr = 0;
+  let allTimeout = 0;
+  let allReq = 0;
+  for (const s of base.series) {
+    if (s.level !== 'service') continue;
+    for (let b = 0; b < base.buckets; b++) {
+      allReq += s.count[b]!;
+      allErr += s.errors[b]!;
+      allTimeout += s.timeouts[b]!;
+    }
+  }
+  const gErr = allReq > 0 ? allErr / allReq : 0;
+  const gTimeout = allReq > 0 ? allTimeout / allReq : 0;
+  const series = new Map<string, SeriesModel>();
+  for (const s of base.series) {
+    const B = base.buckets;
+    const lp50 = new Float64Array(B).fill(Number.NaN);
+    const lp95 = new Float64Array(B).fill(Number.NaN);
+    const lself = new Float64Array(B).fill(Number.NaN);
+    const counts = new Float64Array(B);
+    const active: number[] = [];
+    let req = 0;
+    let err = 0;
+    let tmo = 0;
+    for (let b = 0; b < B; b++) {
+      const n = s.count[b]!;
+      const cov = bucketCoverage(base, b);
+      counts[b] = cov >= 0.999 ? n : cov >= 0.5 ? n / cov : Number.NaN;
+      req += n;
+      err += s.errors[b]!;
+      tmo += s.timeouts[b]!;
+      if (n > 0) active.push(n);
+      if (n >= settings.minRequests) {
+        lp50[b] = Math.log(Math.max(s.p50Ms[b]!, 1e-6));
+        lp95[b] = Math.log(Math.max(s.p95Ms[b]!, 1e-6));
+        lself[b] = Math.log(Math.max(s.selfP50Ms[b]!, 1e-6));
+      }
+    }
+    const k = settings.errorPrior;
+    const model: SeriesModel = {
+      logP50: seasonalProfile(lp50, centre, seasonality),
+      logP95: seasonalProfile(lp95, centre, seasonality),
+      logSelfP50: seasonalProfile(lself, centre, seasonality),
+      count: seasonalProfile(counts, centre, seasonality),
+      errRate: Math.max((err + k * gErr) / (req + k), 2e-4),
+      timeoutRate: Math.max((tmo + k * gTimeout) / (req + k), 2e-4),
+      typicalCount: active.length > 0 ? median(active) : 0,
+      activeBuckets: active.length,
+    };
+    series.set(seriesKey(s), model);
+  }
+  if (settings.algorithm === 'ml') {
+    for (const s of base.series) {
+      const m = series.get(seriesKey(s))!;
+      const rows: number[][] = [];
+      for (let b = 0; b < base.buckets; b++) {
+        if (s.count[b]! === 0) continue;
+        rows.push(residualVector(residuals(s, m, b, centre(b), bucketCoverage(base, b), settings)));
+      }
+      m.mlRows = rows;
+    }
+  }
+  const edges = new Map<string, EdgeModel>();
+  for (const e of base.callPaths) {
+    let t = 0;
+    for (let b = 0; b < base.buckets; b++) t += e.traces[b]!;
+    const key = edgeKey(e);
+    edges.set(key, { traces: (edges.get(key)?.traces ?? 0) + t });
+  }
+  const endpointTraces = new Map<string, number>();
+  for (const s of base.series) {
+    if (s.level === 'service') continue;
+    let t = 0;
+    for (let b = 0; b < base.buckets; b++) t += s.count[b]!;
+    endpointTraces.set(`${s.service}\u0000${s.operation}`, t);
+  }
+  const traceRows: number[][] = [];
+  if (settings.algorithm !== 'stat') {
+    const f = base.traceFeatures;
+    const step = Math.max(1, f.bucket.length / 2000);
+    for (let x = 0; x < f.bucket.length; x += step) {
+      const r = Math.floor(x);
+      traceRows.push(Array.from(f.values.subarray(r * 4, (r + 1) * 4)));
+    }
+  }
+  const versions = new Set<string>();
+  for (const v of base.versions) versions.add(`${v.service}\u0000${v.version}`);
+  return {
+    seasonality,
+    bucketSeconds: base.bucketSeconds,
+    fromSeconds: base.startSeconds,
+    toSeconds: base.endSeconds,
+    series,
+    edges,
+    endpointTraces,
+    traceRows,
+    versions,
+  };
+}

@@ -1,0 +1,101 @@
+// Seasonal robust profile of one metric: median and MAD per hour-of-day (or hour-of-week) slot, interpolated
+// between slot centres, falling back to the whole baseline when a slot has too few samples.
+import { MAD_TO_SIGMA, medianMad } from './stats.ts';
+
+/** Which seasonality a profile models. */
+export type Seasonality = 'weekly' | 'daily' | 'none';
+
+/** A robust profile of a metric over the baseline. */
+export interface SeasonalProfile {
+  readonly seasonality: Seasonality;
+  /** Median per slot (NaN where the slot fell back). */
+  readonly slotMedian: Float64Array;
+  /** Robust sigma (1.4826 · MAD) per slot. */
+  readonly slotSigma: Float64Array;
+  /** Whole-baseline median and sigma. */
+  readonly median: number;
+  readonly sigma: number;
+  /** Finite samples used. */
+  readonly n: number;
+}
+
+const HOUR = 3600;
+const DAY = 24 * HOUR;
+const WEEK = 7 * DAY;
+
+/** Seasonality a baseline of `coverSeconds` supports: two full periods at least. */
+export function seasonalityFor(coverSeconds: number): Seasonality {
+  if (coverSeconds >= 2 * WEEK) return 'weekly';
+  if (coverSeconds >= 2 * DAY) return 'daily';
+  return 'none';
+}
+
+function slotsOf(s: Seasonality): number {
+  return s === 'weekly' ? 168 : s === 'daily' ? 24 : 1;
+}
+
+function slotPosition(s: Seasonality, unixSeconds: number): number {
+  // Slot coordinate (fractional): 0..slots; Unix epoch day 0 is a Thursday, which only shifts weekly slots.
+  if (s === 'none') return 0;
+  const period = s === 'weekly' ? WEEK : DAY;
+  const t = ((unixSeconds % period) + period) % period;
+  return t / HOUR;
+}
+
+/**
+ * Builds the profile of `values` (one per baseline bucket, NaN = no data) whose bucket centres are
+ * `centreSeconds(b)` (Unix seconds).
+ */
+export function seasonalProfile(
+  values: ArrayLike<number>,
+  centreSeconds: (b: number) => number,
+  seasonality: Seasonality,
+  minSlotSamples = 6,
+): SeasonalProfile {
+  const all = medianMad(values);
+  const slots = slotsOf(seasonality);
+  const slotMedian = new Float64Array(slots).fill(Number.NaN);
+  const slotSigma = new Float64Array(slots).fill(Number.NaN);
+  if (seasonality !== 'none') {
+    const per: number[][] = Array.from({ length: slots }, () => []);
+    for (let b = 0; b < values.length; b++) {
+      const v = values[b]!;
+      if (!Number.isFinite(v)) continue;
+      per[Math.floor(slotPosition(seasonality, centreSeconds(b))) % slots]!.push(v);
+    }
+    for (let s = 0; s < slots; s++) {
+      if (per[s]!.length < minSlotSamples) continue;
+      const m = medianMad(per[s]!);
+      slotMedian[s] = m.median;
+      slotSigma[s] = MAD_TO_SIGMA * m.mad;
+    }
+  }
+  return {
+    seasonality,
+    slotMedian,
+    slotSigma,
+    median: all.median,
+    sigma: MAD_TO_SIGMA * all.mad,
+    n: all.n,
+  };
+}
+
+/** Expected median and robust sigma at `unixSeconds`, interpolated between the two nearest slot centres. */
+export function expectedAt(p: SeasonalProfile, unixSeconds: number): { median: number; sigma: number } {
+  if (p.seasonality === 'none') return { median: p.median, sigma: p.sigma };
+  const slots = p.slotMedian.length;
+  const pos = slotPosition(p.seasonality, unixSeconds) - 0.5;
+  const lo = Math.floor(pos);
+  const w = pos - lo;
+  const a = ((lo % slots) + slots) % slots;
+  const b = (a + 1) % slots;
+  const ma = p.slotMedian[a]!;
+  const mb = p.slotMedian[b]!;
+  const sa = p.slotSigma[a]!;
+  const sb = p.slotSigma[b]!;
+  if (Number.isFinite(ma) && Number.isFinite(mb))
+    return { median: ma * (1 - w) + mb * w, sigma: sa * (1 - w) + sb * w };
+  if (Number.isFinite(ma) && w < 0.5) return { median: ma, sigma: sa };
+  if (Number.isFinite(mb) && w >= 0.5) return { median: mb, sigma: sb };
+  return { median: p.median, sigma: p.sigma };
+}

@@ -1,0 +1,100 @@
+// Small robust statistics used by the detectors: median, MAD, quantiles, Poisson tails and z from p-values.
+
+/** Median of the finite values of `values` (NaN when there are none). Does not modify the input. */
+export function median(values: ArrayLike<number>): number {
+  const v = finiteSorted(values);
+  return quantileSorted(v, 0.5);
+}
+
+/** The finite values, sorted ascending, as a new Float64Array. */
+export function finiteSorted(values: ArrayLike<number>): Float64Array {
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i]!)) n++;
+  const out = new Float64Array(n);
+  let w = 0;
+  for (let i = 0; i < values.length; i++) {
+    const x = values[i]!;
+    if (Number.isFinite(x)) out[w++] = x;
+  }
+  return out.sort();
+}
+
+/** Linear-interpolated quantile `q` (0..1) of an ascending array (NaN when empty). */
+export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
+  const n = sorted.length;
+  if (n === 0) return Number.NaN;
+  if (n === 1) return sorted[0]!;
+  const pos = q * (n - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.min(n - 1, lo + 1);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
+
+/** Median and median absolute deviation (unscaled) of the finite values. */
+export function medianMad(values: ArrayLike<number>): { median: number; mad: number; n: number } {
+  const v = finiteSorted(values);
+  const m = quantileSorted(v, 0.5);
+  const dev = new Float64Array(v.length);
+  for (let i = 0; i < v.length; i++) dev[i] = Math.abs(v[i]! - m);
+  dev.sort();
+  return { median: m, mad: quantileSorted(dev, 0.5), n: v.length };
+}
+
+/** 1.4826 × MAD estimates the standard deviation of normal data. */
+export const MAD_TO_SIGMA = 1.4826;
+
+const LOG_FACT_CACHE: number[] = [0, 0];
+function logFactorial(k: number): number {
+  if (k < LOG_FACT_CACHE.length) return LOG_FACT_CACHE[k]!;
+  if (k < 4096) {
+    for (let i = LOG_FACT_CACHE.length; i <= k; i++) LOG_FACT_CACHE[i] = LOG_FACT_CACHE[i - 1]! + Math.log(i);
+    return LOG_FACT_CACHE[k]!;
+  }
+  // Stirling series: exact to ~1e-10 for large k.
+  return k * Math.log(k) - k + 0.5 * Math.log(2 * Math.PI * k) + 1 / (12 * k);
+}
+
+/** Natural log of P(X ≥ k) for X ~ Poisson(lambda). */
+export function poissonLogUpperTail(k: number, lambda: number): number {
+  if (k <= 0) return 0;
+  if (lambda <= 0) return Number.NEGATIVE_INFINITY;
+  // Sum terms from k upward in log space; terms shrink once j > lambda.
+  let logTerm = -lambda + k * Math.log(lambda) - logFactorial(k);
+  let logSum = logTerm;
+  for (let j = k + 1; j < k + 10_000; j++) {
+    logTerm += Math.log(lambda / j);
+    if (logTerm < logSum - 40) break;
+    logSum = logSum + Math.log1p(Math.exp(logTerm - logSum));
+  }
+  return Math.min(0, logSum);
+}
+
+/** Natural log of P(X ≤ k) for X ~ Poisson(lambda). */
+export function poissonLogLowerTail(k: number, lambda: number): number {
+  if (k < 0) return Number.NEGATIVE_INFINITY;
+  if (lambda <= 0) return 0;
+  let logTerm = -lambda + k * Math.log(lambda) - logFactorial(k);
+  let logSum = logTerm;
+  for (let j = k; j > 0; j--) {
+    logTerm += Math.log(j / lambda);
+    if (logTerm < logSum - 40) break;
+    logSum = logSum + Math.log1p(Math.exp(logTerm - logSum));
+  }
+  return Math.min(0, logSum);
+}
+
+/** A z-like score for a one-sided tail probability given as a natural log (0 for p = 1, ~4.75 for p = 1e-6). */
+export function zFromLogP(logP: number): number {
+  if (!(logP < 0)) return 0;
+  // Invert ln p ≈ -z²/2 - ln z - ln √(2π) by fixed-point iteration; good to ~0.01 above z = 1.
+  const t = -2 * logP - Math.log(2 * Math.PI);
+  if (t <= 1) return Math.sqrt(Math.max(0, -2 * logP * 0.5));
+  let z2 = t;
+  for (let i = 0; i < 4; i++) z2 = Math.max(1, t - Math.log(z2));
+  return Math.sqrt(z2);
+}
+
+/** Clamp into [lo, hi]. */
+export function clamp(x: number, lo: number, hi: number): number {
+  return x < lo ? lo : x > hi ? hi : x;
+}
