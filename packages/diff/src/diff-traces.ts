@@ -12,11 +12,12 @@
 // CRISP (Zhang et al., ATC'22).
 import { type CriticalPathSegment, type SpanTable, STATUS_CODE_NAMES, spanIdAt } from '@aiops/span-model';
 import { type AlignedEntry, alignTraces } from './internal/align.ts';
-import { comparableAttributes, valuesDiffer } from './internal/attributes.ts';
+import { comparableAttributes, STATEMENT_KEYS, valuesDiffer } from './internal/attributes.ts';
 import { type AttributionMode, attribute } from './internal/attribution.ts';
 
 export type { AttributionMode };
 
+import { buildFindings, type FindingKind, type FindingSignal } from './internal/findings.ts';
 import { buildHypotheses } from './internal/hypotheses.ts';
 import { childrenOf, KeySpace, type TraceView, traceView } from './internal/trace-view.ts';
 
@@ -37,9 +38,27 @@ export interface DiffTracesOptions {
   readonly maxHypotheses?: number;
   /** Contributions below this share of the total difference get no hypothesis of their own. Default 0.05. */
   readonly minHypothesisShare?: number;
+  /**
+   * Absolute floor of a significant latency change (exclusive time), ms; the floor is at least 0.5% of the normal
+   * duration. Default 0.5.
+   */
+  readonly minChangeMs?: number;
+  /**
+   * A latency change is significant when |log(abnormal / normal exclusive time)| is at least this many times the
+   * spread of that log ratio among the paired spans of the same role (its peers). Default 4.
+   */
+  readonly noiseK?: number;
+  /** Structural and status findings rank by this many times their contribution against latency-only ones. Default 2. */
+  readonly structureWeight?: number;
 }
 
-const DEFAULTS = { maxHypotheses: 5, minHypothesisShare: 0.05 } as const;
+const DEFAULTS = {
+  maxHypotheses: 5,
+  minHypothesisShare: 0.05,
+  minChangeMs: 0.5,
+  noiseK: 4,
+  structureWeight: 2,
+} as const;
 
 /** One side of the comparison. */
 export interface DiffTraceSummary {
@@ -147,6 +166,61 @@ export interface AttributeChange {
   readonly abnormalValue: string | null;
 }
 
+/**
+ * One difference between the traces, with the spans it groups; `TraceDiff.findings` ranks them (see the README's
+ * ranking rule). `service`/`operation` name the primary span: a failure's origin, a retried callee, the cache read
+ * that missed, the span whose statement or latency changed, the first new or missing call.
+ */
+export interface Finding {
+  /** 1 for the first finding. */
+  readonly rank: number;
+  readonly kind: FindingKind;
+  /**
+   * Why it counts: 'failure-at-root' (the request's outcome changed), 'structure' (new, missing, retried calls, a
+   * cache miss, a changed statement), 'status' (a new failure that was handled), 'latency' (beyond the peers'
+   * noise) or 'noise'.
+   */
+  readonly signal: FindingSignal;
+  readonly service: string;
+  readonly operation: string;
+  /** Called peer (peer.service or db name) of the primary span, '' when none. */
+  readonly peer: string;
+  /** Primary span in each trace (-1 when it exists on one side only). */
+  readonly normalRow: number;
+  readonly abnormalRow: number;
+  readonly normalSpanId: string;
+  readonly abnormalSpanId: string;
+  /** Duration of the primary span, ms, or null on the side where it is absent. */
+  readonly normalMs: number | null;
+  readonly abnormalMs: number | null;
+  /** Change of the primary span's exclusive time, ms (0 when one-sided). */
+  readonly selfDiffMs: number;
+  /** |log ratio of the exclusive times| / the peers' noise spread (0 when one-sided). */
+  readonly noiseRatio: number;
+  /** Sum of the contributions of all the finding's spans, ms. */
+  readonly contributionMs: number;
+  readonly share: number;
+  /** Rows of the finding's spans in each table. */
+  readonly abnormalRows: readonly number[];
+  readonly normalRows: readonly number[];
+  /** Facts, one per line. */
+  readonly evidence: readonly string[];
+}
+
+export type { FindingKind, FindingSignal };
+
+/** The noise model used to separate latency signal from noise. */
+export interface DiffNoise {
+  /** Absolute floor of a significant exclusive-time change, ms. */
+  readonly floorMs: number;
+  /** Required multiple of the peers' spread. */
+  readonly k: number;
+  /** Spread (1.4826 × MAD) of log(abnormal / normal exclusive time) by tree role. */
+  readonly leaf: number;
+  readonly wrapper: number;
+  readonly inner: number;
+}
+
 /** A root-cause hypothesis in words. */
 export interface Hypothesis {
   /** One or two sentences naming the span, the measured change and the evidence. */
@@ -201,7 +275,11 @@ export interface TraceDiff {
   readonly changed: readonly ChangedSpan[];
   readonly statusChanges: readonly StatusChange[];
   readonly attributeChanges: readonly AttributeChange[];
-  /** Best first. */
+  /** What differs, grouped by cause and ranked: the first finding is the top contributor to explain. */
+  readonly findings: readonly Finding[];
+  /** The noise model behind `findings[].signal`. */
+  readonly noise: DiffNoise;
+  /** Best first, in the order of `findings`. */
   readonly hypotheses: readonly Hypothesis[];
   /** The aligned tree in pre-order, for side-by-side display. */
   readonly aligned: readonly AlignedSpan[];
@@ -453,6 +531,53 @@ export function diffTraces(normal: SpanTable, abnormal: SpanTable, options: Diff
     };
   });
 
+  const statementChanged = new Set<number>();
+  for (const c of keptAttributeChanges) if (STATEMENT_KEYS.has(c.key)) statementChanged.add(c.abnormalRow);
+  const raw = buildFindings({
+    normal: nv,
+    abnormal: av,
+    alignment,
+    abnormalNano: attr.abnormalNano,
+    normalNano: attr.normalNano,
+    statementChanged,
+    minChangeMs: opts.minChangeMs,
+    noiseK: opts.noiseK,
+    structureWeight: opts.structureWeight,
+  });
+  const findings = raw.findings.map((f, i): Finding => {
+    const onA = f.abnormalRow >= 0;
+    const table = onA ? abnormal : normal;
+    const row = onA ? f.abnormalRow : f.normalRow;
+    return {
+      rank: i + 1,
+      kind: f.kind,
+      signal: f.signal,
+      service: table.stringAt('service', row),
+      operation: table.stringAt('operation', row),
+      peer: table.stringAt('peerService', row) || table.stringAt('dbName', row),
+      normalRow: f.normalRow,
+      abnormalRow: f.abnormalRow,
+      normalSpanId: f.normalRow >= 0 ? spanIdAt(normal, f.normalRow) : '',
+      abnormalSpanId: onA ? spanIdAt(abnormal, f.abnormalRow) : '',
+      normalMs: f.normalRow >= 0 ? durN[f.normalRow] / MS : null,
+      abnormalMs: onA ? durA[f.abnormalRow] / MS : null,
+      selfDiffMs: f.selfDiffNano / MS,
+      noiseRatio: Math.round(f.noiseRatio * 100) / 100,
+      contributionMs: f.contributionNano / MS,
+      share: shareOf(f.contributionNano),
+      abnormalRows: f.abnormalRows,
+      normalRows: f.normalRows,
+      evidence: f.evidence,
+    };
+  });
+  const noise: DiffNoise = {
+    floorMs: raw.floorNano / MS,
+    k: opts.noiseK,
+    leaf: round3(raw.noise.leaf),
+    wrapper: round3(raw.noise.wrapper),
+    inner: round3(raw.noise.inner),
+  };
+
   const result = {
     normal: summary(nv),
     abnormal: summary(av),
@@ -464,6 +589,7 @@ export function diffTraces(normal: SpanTable, abnormal: SpanTable, options: Diff
     changed,
     statusChanges,
     attributeChanges: keptAttributeChanges,
+    findings,
   };
   const hypotheses = buildHypotheses(result, {
     normal: nv,
@@ -472,7 +598,11 @@ export function diffTraces(normal: SpanTable, abnormal: SpanTable, options: Diff
     maxHypotheses: opts.maxHypotheses,
     minShare: opts.minHypothesisShare,
   });
-  return { ...result, hypotheses, aligned, warnings };
+  return { ...result, noise, hypotheses, aligned, warnings };
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
 }
 
 /**

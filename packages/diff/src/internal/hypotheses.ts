@@ -4,6 +4,8 @@ import type {
   AttributeChange,
   ChangedSpan,
   DiffTraceSummary,
+  Finding,
+  FindingKind,
   Hypothesis,
   OneSidedSpan,
   StatusChange,
@@ -11,6 +13,7 @@ import type {
 import type { Alignment } from './align.ts';
 import { STATEMENT_KEYS } from './attributes.ts';
 import type { AttributionMode } from './attribution.ts';
+import { failureText, isCacheLike } from './findings.ts';
 import { childrenOf, spanFailed, type TraceView } from './trace-view.ts';
 
 /** What the hypotheses are built from. */
@@ -24,6 +27,8 @@ export interface HypothesisInput {
   readonly changed: readonly ChangedSpan[];
   readonly statusChanges: readonly StatusChange[];
   readonly attributeChanges: readonly AttributeChange[];
+  /** Ranked findings: hypotheses follow their order. */
+  readonly findings: readonly Finding[];
 }
 
 /** Context: the two trace views and their alignment. */
@@ -40,8 +45,6 @@ const MODE_FACTOR: Readonly<Record<AttributionMode, number>> = {
   'critical-path-estimated': 0.9,
   'exclusive-time': 0.75,
 };
-
-const CACHE_RE = /cache|redis|memcache|valkey|dragonfly/i;
 
 /** `4,812 ms`, `12.5 ms`, `0.512 ms`. */
 export function formatMs(ms: number): string {
@@ -83,26 +86,6 @@ function labelOf(table: SpanTable, row: number): string {
   return peer && peer !== service && !base.includes(peer) ? `${base} on ${peer}` : base;
 }
 
-function isCacheLike(table: SpanTable, row: number): boolean {
-  return (
-    CACHE_RE.test(table.stringAt('service', row)) ||
-    CACHE_RE.test(table.stringAt('operation', row)) ||
-    CACHE_RE.test(table.stringAt('dbSystem', row)) ||
-    CACHE_RE.test(table.stringAt('peerService', row))
-  );
-}
-
-function failureText(table: SpanTable, row: number): string {
-  const c = table.columns;
-  const parts: string[] = [];
-  if (c.statusCode[row] === 2) parts.push('status error');
-  if (c.httpStatusCode[row] > 0) parts.push(`HTTP ${c.httpStatusCode[row]}`);
-  if (c.rpcStatusCode[row] > 0) parts.push(`gRPC code ${c.rpcStatusCode[row]}`);
-  const msg = table.stringAt('statusMessage', row) || table.stringAt('exceptionMessage', row);
-  if (msg) parts.push(`"${msg.length > 100 ? `${msg.slice(0, 97)}...` : msg}"`);
-  return parts.join(', ');
-}
-
 function confidence(share: number, corroborated: boolean, mode: AttributionMode): number {
   const base = 0.35 + 0.55 * Math.min(1, Math.abs(share)) + (corroborated ? 0.05 : 0);
   return Math.round(Math.min(0.99, base * MODE_FACTOR[mode]) * 100) / 100;
@@ -110,6 +93,10 @@ function confidence(share: number, corroborated: boolean, mode: AttributionMode)
 
 interface Candidate extends Hypothesis {
   readonly rank: number;
+  /** The abnormal row the hypothesis is about, or -1. */
+  readonly row: number;
+  /** The normal row the hypothesis is about (missing calls), or -1. */
+  readonly normalRow: number;
 }
 
 /** Builds the hypotheses, best first. */
@@ -181,6 +168,8 @@ export function buildHypotheses(input: HypothesisInput, ctx: HypothesisContext):
       contributionMs: c.contributionMs,
       share: c.share,
       rank: Math.abs(c.share) * significance,
+      row: c.abnormalRow,
+      normalRow: -1,
     });
   }
 
@@ -220,6 +209,8 @@ export function buildHypotheses(input: HypothesisInput, ctx: HypothesisContext):
         contributionMs: c.contributionMs,
         share: c.share,
         rank: 0.05 + 0.3 * (1 - significance),
+        row: c.abnormalRow,
+        normalRow: -1,
       });
     }
   }
@@ -323,6 +314,8 @@ export function buildHypotheses(input: HypothesisInput, ctx: HypothesisContext):
       contributionMs: contribution,
       share,
       rank: Math.abs(share) * significance,
+      row: first.row,
+      normalRow: -1,
     });
   }
 
@@ -345,6 +338,8 @@ export function buildHypotheses(input: HypothesisInput, ctx: HypothesisContext):
       contributionMs: s.contributionMs,
       share: s.share,
       rank: Math.abs(s.share) * significance,
+      row: -1,
+      normalRow: s.row,
     });
   }
 
@@ -394,9 +389,122 @@ export function buildHypotheses(input: HypothesisInput, ctx: HypothesisContext):
       share,
       // A new failure is worth stating even when it costs no time: it ranks with a 30% latency contribution.
       rank: Math.max(Math.abs(share) * significance, 0.3),
+      row: r,
+      normalRow: -1,
     });
   }
 
   out.sort((x, y) => y.rank - x.rank || y.confidence - x.confidence);
-  return out.slice(0, ctx.maxHypotheses).map(({ rank: _rank, ...h }) => h);
+  return orderByFindings(out, input, ctx);
+}
+
+/**
+ * Orders the hypotheses as the findings are ranked: for each finding, best first, the hypothesis about its spans
+ * (the kind that fits it best), or one worded from the finding itself; then the remaining hypotheses.
+ */
+function orderByFindings(candidates: Candidate[], input: HypothesisInput, ctx: HypothesisContext): Hypothesis[] {
+  const result: Hypothesis[] = [];
+  const taken = new Set<Candidate>();
+  const preferred: Readonly<Record<FindingKind, readonly Hypothesis['kind'][]>> = {
+    failure: ['failed', 'slower', 'faster'],
+    retry: ['new-calls', 'failed'],
+    'cache-miss': [],
+    'changed-query': ['slower', 'faster', 'failed'],
+    'new-calls': ['new-calls'],
+    'missing-calls': ['missing-calls'],
+    slower: ['slower'],
+    faster: ['faster'],
+  };
+  for (const f of input.findings) {
+    if (result.length >= ctx.maxHypotheses) break;
+    const aRows = new Set(f.abnormalRows);
+    const nRows = new Set(f.normalRows);
+    const mine = candidates.filter(
+      (c) => !taken.has(c) && ((c.row >= 0 && aRows.has(c.row)) || (c.normalRow >= 0 && nRows.has(c.normalRow))),
+    );
+    let pick: Candidate | undefined;
+    if (f.kind === 'retry') {
+      // The attempt that cost the most time tells the story: a slow failed attempt, or the retry and its back-off.
+      for (const c of mine) if (!pick || Math.abs(c.share) > Math.abs(pick.share)) pick = c;
+    }
+    for (const k of preferred[f.kind]) {
+      if (pick) break;
+      pick = mine.find((c) => c.kind === k && (c.row === f.abnormalRow || c.normalRow === f.normalRow));
+      pick ??= mine.find((c) => c.kind === k);
+    }
+    if (pick) taken.add(pick);
+    if (f.signal === 'noise' && !pick) continue;
+    const h = pick ? stripRank(pick) : hypothesisOfFinding(f, input, ctx);
+    result.push(f.signal === 'noise' ? { ...h, confidence: Math.min(h.confidence, 0.3) } : h);
+  }
+  for (const c of candidates) {
+    if (result.length >= ctx.maxHypotheses) break;
+    if (!taken.has(c)) result.push(stripRank(c));
+  }
+  return result;
+}
+
+function stripRank(c: Candidate): Hypothesis {
+  const { rank: _rank, row: _row, normalRow: _normalRow, ...h } = c;
+  return h;
+}
+
+/** A hypothesis worded from a finding that no span-level hypothesis covers (small share, structural kinds). */
+function hypothesisOfFinding(f: Finding, input: HypothesisInput, ctx: HypothesisContext): Hypothesis {
+  const at = ctx.abnormal.table;
+  const nt = ctx.normal.table;
+  const total = input.durationDiffMs;
+  const label = f.abnormalRow >= 0 ? labelOf(at, f.abnormalRow) : labelOf(nt, f.normalRow);
+  const part =
+    total === 0
+      ? ''
+      : `; together ${f.share >= 0 ? 'they explain' : 'they offset'} ${sharePct(Math.abs(f.share))} of the ${formatDiff(total)} difference`;
+  let text: string;
+  let kind: Hypothesis['kind'];
+  switch (f.kind) {
+    case 'cache-miss':
+      text = `The cache read ${label} missed in the abnormal trace: ${f.evidence.slice(1).join('; ')} (not in the normal trace)${part}`;
+      kind = 'new-calls';
+      break;
+    case 'retry':
+      text = `${label} was retried: ${f.evidence.join('; ')}${part}`;
+      kind = 'new-calls';
+      break;
+    case 'failure':
+      text = `${label} failed in the abnormal trace where it succeeded in the normal one: ${f.evidence.join('; ')}`;
+      kind = 'failed';
+      break;
+    case 'changed-query': {
+      const a = input.attributeChanges.find((x) => x.abnormalRow === f.abnormalRow && STATEMENT_KEYS.has(x.key));
+      text =
+        `${label} ran a different statement${a ? `: ${a.key} changed from ${quote(a.normalValue)} to ${quote(a.abnormalValue)}` : ''}` +
+        `${f.normalMs !== null && f.abnormalMs !== null ? `; it took ${formatMs(f.abnormalMs)} instead of ${formatMs(f.normalMs)}` : ''}${part}`;
+      kind = f.selfDiffMs >= 0 ? 'slower' : 'faster';
+      break;
+    }
+    case 'new-calls':
+      text = `New call(s) to ${label} (not in the normal trace)${part}`;
+      kind = 'new-calls';
+      break;
+    case 'missing-calls':
+      text = `${label} was called in the normal trace and is missing from the abnormal one${part}`;
+      kind = 'missing-calls';
+      break;
+    default:
+      text =
+        `${label} took ${formatMs(f.abnormalMs ?? 0)} instead of ${formatMs(f.normalMs ?? 0)}; its exclusive time ` +
+        `changed by ${formatMs(f.selfDiffMs)}, beyond the noise of its peers${part}`;
+      kind = f.kind === 'faster' ? 'faster' : 'slower';
+  }
+  const base = f.signal === 'noise' ? 0.3 : 0.5 + 0.4 * Math.min(1, Math.abs(f.share));
+  return {
+    text: `${text}.`,
+    confidence: Math.round(Math.min(0.95, base * MODE_FACTOR[input.attribution]) * 100) / 100,
+    evidence: f.evidence,
+    service: f.service,
+    operation: f.operation,
+    kind,
+    contributionMs: f.contributionMs,
+    share: f.share,
+  };
 }
