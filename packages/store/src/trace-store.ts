@@ -538,7 +538,7 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<TraceSt
       throw new StoreError(
         'version',
         dir,
-        `store: ${dir} has schema version ${String(version)}, this aiops reads version ${SCHEMA_VERSION}`,
+        `store: ${dir} has schema version ${String(version)}, this aiops reads version ${SCHEMA_VERSION}; import the traces again into a new store directory`,
       );
     }
     const dicts = new Dictionaries();

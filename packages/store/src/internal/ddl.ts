@@ -1,7 +1,7 @@
 // The DuckDB schema of the store. See the package README ("Schema") for why each choice was made.
 
 /** Bumped when the on-disk layout changes incompatibly. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** Attribute values kept in dedicated VARCHAR columns v0..v{VALUE_SLOTS-1}; more go to `attr_more` as JSON. */
 export const VALUE_SLOTS = 16;
@@ -18,6 +18,7 @@ export const CREATE_SCHEMA: readonly string[] = [
   'CREATE TABLE IF NOT EXISTS scopes (scope_id INTEGER NOT NULL, json VARCHAR NOT NULL)',
   'CREATE TABLE IF NOT EXISTS strings (string_id INTEGER NOT NULL, text VARCHAR NOT NULL)',
   'CREATE TABLE IF NOT EXISTS shapes (shape_id INTEGER NOT NULL, json VARCHAR NOT NULL)',
+  'CREATE TABLE IF NOT EXISTS span_classes (class_id INTEGER NOT NULL, fields VARCHAR NOT NULL)',
   `CREATE TABLE IF NOT EXISTS traces (
      trace_no INTEGER NOT NULL, trace_hi BIGINT NOT NULL, trace_lo BIGINT NOT NULL,
      start_ns BIGINT NOT NULL, base_delta BIGINT NOT NULL, duration_ns BIGINT NOT NULL,
@@ -27,10 +28,9 @@ export const CREATE_SCHEMA: readonly string[] = [
   ...['spans', 'spans_recent'].map(
     (name) => `CREATE TABLE IF NOT EXISTS ${name} (
      trace_no INTEGER NOT NULL, seq INTEGER NOT NULL, span_id BIGINT NOT NULL,
-     parent_seq INTEGER NOT NULL, parent_span_id BIGINT, flags UTINYINT NOT NULL,
-     op_id INTEGER NOT NULL, resource_id INTEGER NOT NULL, scope_id INTEGER NOT NULL,
+     parent_seq INTEGER NOT NULL, parent_span_id BIGINT, class_id INTEGER NOT NULL,
      start_off BIGINT NOT NULL, duration_ns BIGINT NOT NULL,
-     status_msg INTEGER NOT NULL, trace_state INTEGER NOT NULL, shape_id INTEGER NOT NULL,
+     status_msg INTEGER NOT NULL, trace_state INTEGER NOT NULL,
      ${slotColumns}, attr_more VARCHAR, events VARCHAR, links VARCHAR)`,
   ),
   'CREATE VIEW IF NOT EXISTS all_spans AS SELECT * FROM spans UNION ALL SELECT * FROM spans_recent',
@@ -44,7 +44,7 @@ export const COMPACT: readonly string[] = [
 
 /** The columns of `spans` read back to rebuild spans, in this order. */
 export const SPAN_READ_COLUMNS: string =
-  's.trace_no, s.seq, s.span_id, s.parent_seq, s.parent_span_id, s.flags, s.op_id, s.resource_id, s.scope_id, ' +
-  's.start_off, s.duration_ns, s.status_msg, s.trace_state, s.shape_id, ' +
+  's.trace_no, s.seq, s.span_id, s.parent_seq, s.parent_span_id, s.class_id, ' +
+  's.start_off, s.duration_ns, s.status_msg, s.trace_state, ' +
   Array.from({ length: VALUE_SLOTS }, (_, i) => `s.v${i}`).join(', ') +
   ', s.attr_more, s.events, s.links';

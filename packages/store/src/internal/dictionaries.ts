@@ -4,10 +4,30 @@
 import type { AttributeTriple } from '@aiops/span-model';
 import type { DuckDBConnection } from '@duckdb/node-api';
 
-/** An attribute shape: the ordered keys and type tags of a span's attributes. */
+/**
+ * An attribute shape: the ordered keys and type tags of a span's attributes, and where each value is stored:
+ * `locs[i]` ≥ 0 is a value column (`v0`..), {@link LOC_REPEAT} means "same value as the previous occurrence of this
+ * key and type in the trace (in `seq` order)", {@link LOC_MORE} means the next entry of `attr_more`.
+ */
 export interface Shape {
   readonly keys: readonly string[];
   readonly types: Uint8Array;
+  readonly locs: Int8Array;
+}
+
+/** Location of a value repeated from an earlier span of the same trace. */
+export const LOC_REPEAT = -1;
+/** Location of a value kept in the `attr_more` JSON list. */
+export const LOC_MORE = -2;
+
+/** What spans of one class share: operation (and so service), resource, scope, attribute shape, flags. */
+export interface SpanClass {
+  readonly opId: number;
+  readonly resourceId: number;
+  readonly scopeId: number;
+  readonly shapeId: number;
+  /** kind | status << 3 | parent reference type << 5. */
+  readonly flags: number;
 }
 
 /** A parsed instrumentation scope. */
@@ -58,11 +78,14 @@ export class Dictionaries {
   readonly scopes: Interned = new Interned();
   readonly strings: Interned = new Interned();
   readonly shapes: Interned = new Interned();
+  /** Span classes: `${opId},${resourceId},${scopeId},${shapeId},${flags}` (flags = kind | status << 3 | ref << 5). */
+  readonly classes: Interned = new Interned();
   /** Operation key `${serviceId}\u0000${name}` → op id. */
   readonly ops: Interned = new Interned();
   opService: number[] = [];
   opName: string[] = [];
   #shapeCache: Shape[] = [];
+  #classCache: SpanClass[] = [];
   #resourceCache: (readonly AttributeTriple[])[] = [];
   #scopeCache: ScopeInfo[] = [];
 
@@ -73,6 +96,7 @@ export class Dictionaries {
     this.scopes.load(await rowsOf(conn, 'SELECT scope_id, json FROM scopes'));
     this.strings.load(await rowsOf(conn, 'SELECT string_id, text FROM strings'));
     this.shapes.load(await rowsOf(conn, 'SELECT shape_id, json FROM shapes'));
+    this.classes.load(await rowsOf(conn, 'SELECT class_id, fields FROM span_classes'));
     const ops = (await conn.runAndReadAll('SELECT op_id, service_id, name FROM operations')).getRows();
     this.ops.load(ops.map((r) => [Number(r[0]), `${Number(r[1])}\u0000${String(r[2])}`]));
     this.opService = [];
@@ -82,6 +106,7 @@ export class Dictionaries {
       this.opName[Number(r[0])] = String(r[2]);
     }
     this.#shapeCache = [];
+    this.#classCache = [];
     this.#resourceCache = [];
     this.#scopeCache = [];
     if (this.strings.values.length === 0) this.strings.intern('');
@@ -98,12 +123,38 @@ export class Dictionaries {
     return id;
   }
 
+  /** Id of the span class with these fields, added when new. */
+  spanClass(opId: number, resourceId: number, scopeId: number, shapeId: number, flags: number): number {
+    return this.classes.intern(`${opId},${resourceId},${scopeId},${shapeId},${flags}`);
+  }
+
+  /** The fields of span class `id`. */
+  classOf(id: number): SpanClass {
+    let k = this.#classCache[id];
+    if (!k) {
+      const [opId, resourceId, scopeId, shapeId, flags] = this.classes.values[id]!.split(',').map(Number) as [
+        number,
+        number,
+        number,
+        number,
+        number,
+      ];
+      k = { opId, resourceId, scopeId, shapeId, flags };
+      this.#classCache[id] = k;
+    }
+    return k;
+  }
+
   /** The keys and types of shape `id`. */
   shape(id: number): Shape {
     let s = this.#shapeCache[id];
     if (!s) {
-      const pairs = JSON.parse(this.shapes.values[id]!) as [string, number][];
-      s = { keys: pairs.map((p) => p[0]), types: Uint8Array.from(pairs, (p) => p[1]) };
+      const entries = JSON.parse(this.shapes.values[id]!) as [string, number, number][];
+      s = {
+        keys: entries.map((p) => p[0]),
+        types: Uint8Array.from(entries, (p) => p[1]),
+        locs: Int8Array.from(entries, (p) => p[2]),
+      };
       this.#shapeCache[id] = s;
     }
     return s;
@@ -140,6 +191,7 @@ export class Dictionaries {
       [this.scopes, 'scopes'],
       [this.strings, 'strings'],
       [this.shapes, 'shapes'],
+      [this.classes, 'span_classes'],
     ];
     for (const [dict, table] of simple) {
       const rows = dict.pending();
@@ -168,7 +220,7 @@ export class Dictionaries {
 
   /** Marks the pending entries as stored (after COMMIT). */
   commit(): void {
-    for (const d of [this.services, this.resources, this.scopes, this.strings, this.shapes, this.ops]) {
+    for (const d of [this.services, this.resources, this.scopes, this.strings, this.shapes, this.classes, this.ops]) {
       d.committed = d.values.length;
     }
   }

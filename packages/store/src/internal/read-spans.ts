@@ -11,9 +11,9 @@ import {
 } from '@aiops/span-model';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { VALUE_SLOTS } from './ddl.ts';
-import type { Dictionaries } from './dictionaries.ts';
+import { type Dictionaries, LOC_REPEAT } from './dictionaries.ts';
 
-const V0 = 17;
+const V0 = 13;
 const MORE = V0 + VALUE_SLOTS;
 const EVENTS = MORE + 1;
 const LINKS = MORE + 2;
@@ -55,6 +55,7 @@ export async function readSpans(conn: DuckDBConnection, dicts: Dictionaries, sql
   const idView = new DataView(idBytes.buffer);
   const parentBytes = new Uint8Array(8);
   const parentView = new DataView(parentBytes.buffer);
+  const lastValue = new Map<string, string>();
   let lastResource = -1;
   let lastScope = -1;
   let r = 0;
@@ -62,6 +63,7 @@ export async function readSpans(conn: DuckDBConnection, dicts: Dictionaries, sql
     const traceNo = cols[3]![r];
     let end = r;
     const idsBySeq = new Map<number, bigint>();
+    lastValue.clear();
     while (end < n && cols[3]![end] === traceNo) {
       idsBySeq.set(cols[4]![end] as number, cols[5]![end] as bigint);
       end++;
@@ -70,12 +72,13 @@ export async function readSpans(conn: DuckDBConnection, dicts: Dictionaries, sql
     traceView.setBigInt64(8, cols[1]![r] as bigint, false);
     const base = cols[2]![r] as bigint;
     for (; r < end; r++) {
-      const resource = cols[10]![r] as number;
+      const cls = dicts.classOf(cols[8]![r] as number);
+      const resource = cls.resourceId;
       if (resource !== lastResource) {
         b.setResource(dicts.resource(resource));
         lastResource = resource;
       }
-      const scopeId = cols[11]![r] as number;
+      const scopeId = cls.scopeId;
       if (scopeId !== lastScope) {
         const scope = dicts.scope(scopeId);
         b.setScope(scope.name, scope.version, scope.attributes);
@@ -85,7 +88,7 @@ export async function readSpans(conn: DuckDBConnection, dicts: Dictionaries, sql
       b.setTraceIdBytes(traceBytes, 0, 16);
       idView.setBigInt64(0, cols[5]![r] as bigint, false);
       b.setSpanIdBytes(idBytes, 0, 8);
-      const flags = cols[8]![r] as number;
+      const flags = cls.flags;
       const ref = (flags >> 5) as ParentRefType;
       if (ref !== 0) {
         const parentSeq = cols[6]![r] as number;
@@ -94,21 +97,33 @@ export async function readSpans(conn: DuckDBConnection, dicts: Dictionaries, sql
         parentView.setBigInt64(0, parent, false);
         b.setParentSpanIdBytes(parentBytes, 0, 8, ref);
       }
-      const op = cols[9]![r] as number;
+      const op = cls.opId;
       b.setService(dicts.services.values[dicts.opService[op]!]!);
       b.setOperation(dicts.opName[op]!);
       b.setKind((flags & 7) as SpanKind);
       const status = ((flags >> 3) & 3) as StatusCode;
-      const message = dicts.strings.values[cols[14]![r] as number]!;
+      const message = dicts.strings.values[cols[11]![r] as number]!;
       if (status !== 0 || message !== '') b.setStatus(status, message);
-      const traceState = dicts.strings.values[cols[15]![r] as number]!;
+      const traceState = dicts.strings.values[cols[12]![r] as number]!;
       if (traceState !== '') b.setTraceState(traceState);
-      b.setStartDurationNano(base + (cols[12]![r] as bigint), cols[13]![r] as bigint);
-      const shape = dicts.shape(cols[16]![r] as number);
-      const more = shape.keys.length > VALUE_SLOTS ? (JSON.parse(cols[MORE]![r] as string) as string[]) : [];
+      b.setStartDurationNano(base + (cols[9]![r] as bigint), cols[10]![r] as bigint);
+      const shape = dicts.shape(cls.shapeId);
+      let more: string[] | undefined;
+      let nextMore = 0;
       for (let a = 0; a < shape.keys.length; a++) {
-        const value = a < VALUE_SLOTS ? (cols[V0 + a]![r] as string) : more[a - VALUE_SLOTS]!;
-        b.addAttribute(shape.keys[a]!, shape.types[a]! as AttributeType, value);
+        const key = shape.keys[a]!;
+        const type = shape.types[a]! as AttributeType;
+        const loc = shape.locs[a]!;
+        let value: string | null | undefined;
+        if (loc >= 0) value = cols[V0 + loc]![r] as string | null;
+        else if (loc === LOC_REPEAT) value = lastValue.get(`${type}:${key}`);
+        else {
+          more ??= JSON.parse((cols[MORE]![r] as string | null) ?? '[]') as string[];
+          value = more[nextMore++];
+        }
+        if (value === undefined || value === null) throw new CorruptRowError(`attribute ${key} of span ${cols[5]![r]}`);
+        lastValue.set(`${type}:${key}`, value);
+        b.addAttribute(key, type, value);
       }
       const events = cols[EVENTS]![r] as string | null;
       if (events) {

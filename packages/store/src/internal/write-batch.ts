@@ -11,11 +11,11 @@ import {
   INTEGER,
   LIST,
   listValue,
-  UTINYINT,
   VARCHAR,
 } from '@duckdb/node-api';
+import { type AppendColumn, appendTypedColumns } from './column-appender.ts';
 import { VALUE_SLOTS } from './ddl.ts';
-import type { Dictionaries } from './dictionaries.ts';
+import { type Dictionaries, LOC_MORE, LOC_REPEAT } from './dictionaries.ts';
 
 /** Mutable writer state that outlives a batch. */
 export interface WriterState {
@@ -38,6 +38,7 @@ interface ExistingTrace {
 }
 
 const CHUNK = 2048;
+const encoder = new TextEncoder();
 
 /** Appends `columns` (full-length arrays, one per table column) to `table` in chunks of 2048 rows. */
 export async function appendColumns(
@@ -57,27 +58,6 @@ export async function appendColumns(
   }
   appender.closeSync();
 }
-
-const SPAN_TYPES: readonly DuckDBType[] = [
-  INTEGER, // trace_no
-  INTEGER, // seq
-  BIGINT, // span_id
-  INTEGER, // parent_seq
-  BIGINT, // parent_span_id
-  UTINYINT, // flags
-  INTEGER, // op_id
-  INTEGER, // resource_id
-  INTEGER, // scope_id
-  BIGINT, // start_off
-  BIGINT, // duration_ns
-  INTEGER, // status_msg
-  INTEGER, // trace_state
-  INTEGER, // shape_id
-  ...Array.from({ length: VALUE_SLOTS }, () => VARCHAR),
-  VARCHAR, // attr_more
-  VARCHAR, // events
-  VARCHAR, // links
-];
 
 const TRACE_TYPES: readonly DuckDBType[] = [
   INTEGER,
@@ -107,6 +87,24 @@ export async function createWriterTempTables(conn: DuckDBConnection): Promise<vo
 
 function dataView(a: Uint8Array): DataView {
   return new DataView(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/** Whether attribute values `a` and `b` have the same bytes. */
+function sameBytes(values: { offsets: Int32Array; bytes: Uint8Array }, a: number, b: number): boolean {
+  const { offsets, bytes } = values;
+  const a0 = offsets[a]!;
+  const len = offsets[a + 1]! - a0;
+  const b0 = offsets[b]!;
+  if (offsets[b + 1]! - b0 !== len) return false;
+  for (let i = 0; i < len; i++) if (bytes[a0 + i] !== bytes[b0 + i]) return false;
+  return true;
+}
+
+/** The value column a key prefers (FNV-1a of the key): one key tends to keep one column across shapes. */
+function preferredSlot(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % VALUE_SLOTS;
 }
 
 function sortedUnion(a: readonly number[], b: Iterable<number>): number[] {
@@ -174,6 +172,9 @@ export async function writeBatch(
     });
   }
 
+  const existingNos = new Set<number>();
+  for (const e of existing.values()) existingNos.add(e.traceNo);
+
   // 2. The span ids those traces already hold (for dedup and parent references).
   const storedSpans = new Map<number, Map<bigint, number>>();
   if (existing.size > 0) {
@@ -216,7 +217,7 @@ export async function writeBatch(
   const scopeCodes = table.dict('scope').codes;
   const msgCodes = table.dict('statusMessage').codes;
   const stateCodes = table.dict('traceState').codes;
-  const shapeOf = new Map<string, number>();
+  const shapeOf = new Map<string, { id: number; locs: Int8Array }>();
 
   // 4. Accept or skip each span; per-trace ordinals, parents, summaries.
   let duplicates = 0;
@@ -317,60 +318,140 @@ export async function writeBatch(
     }
   }
 
-  // 5. Attribute shapes.
-  for (const r of accepted) {
+  // 5. Rows in trace order; attribute shapes with per-trace repeats (a value equal to the previous occurrence of the
+  // same key and type in the trace is not stored again) and a column per value chosen by key.
+  accepted.sort((x, y) => traceNoOf[x]! - traceNoOf[y]! || seqOf[x]! - seqOf[y]!);
+  const m = accepted.length;
+  const av = c.attrValues;
+  const slotRef = Array.from({ length: VALUE_SLOTS }, () => new Int32Array(m).fill(-1));
+  const moreRef = new Int32Array(m).fill(-1);
+  const moreText: string[] = [];
+  const shapeCol = new Int32Array(m);
+  const lastSeen = new Map<number, number>();
+  const repeat: boolean[] = [];
+  let lastTrace = -1;
+  for (let k = 0; k < m; k++) {
+    const r = accepted[k]!;
+    const traceNo = traceNoOf[r]!;
+    if (traceNo !== lastTrace) {
+      lastSeen.clear();
+      lastTrace = traceNo;
+    }
+    // Late spans of a stored trace keep every value: the earlier spans' values are not in memory.
+    const canRepeat = !existingNos.has(traceNo);
     const a0 = c.attrOffsets[r]!;
     const a1 = c.attrOffsets[r + 1]!;
     let key = '';
-    for (let a = a0; a < a1; a++) key += `${c.attrKey[a]}:${c.attrType[a]},`;
-    let id = shapeOf.get(key);
-    if (id === undefined) {
-      const pairs: [string, number][] = [];
-      for (let a = a0; a < a1; a++) pairs.push([c.attrKeys[c.attrKey[a]!]!, c.attrType[a]!]);
-      id = dicts.shapes.intern(JSON.stringify(pairs));
-      shapeOf.set(key, id);
+    for (let a = a0; a < a1; a++) {
+      const kt = c.attrKey[a]! * 8 + c.attrType[a]!;
+      let rep = false;
+      if (canRepeat) {
+        const prev = lastSeen.get(kt);
+        rep = prev !== undefined && sameBytes(av, prev, a);
+        lastSeen.set(kt, a);
+      }
+      repeat[a - a0] = rep;
+      key += rep ? `${kt}r,` : `${kt},`;
     }
-    shapeRow[r] = id;
+    let shape = shapeOf.get(key);
+    if (!shape) {
+      const entries: [string, number, number][] = [];
+      const used = new Uint8Array(VALUE_SLOTS);
+      for (let a = a0; a < a1; a++) {
+        const name = c.attrKeys[c.attrKey[a]!]!;
+        let loc = LOC_REPEAT;
+        if (!repeat[a - a0]) {
+          loc = LOC_MORE;
+          const home = preferredSlot(name);
+          for (let probe = 0; probe < VALUE_SLOTS; probe++) {
+            const slot = (home + probe) % VALUE_SLOTS;
+            if (!used[slot]) {
+              used[slot] = 1;
+              loc = slot;
+              break;
+            }
+          }
+        }
+        entries.push([name, c.attrType[a]!, loc]);
+      }
+      shape = { id: dicts.shapes.intern(JSON.stringify(entries)), locs: Int8Array.from(entries, (e) => e[2]) };
+      shapeOf.set(key, shape);
+    }
+    shapeCol[k] = shape.id;
+    let more: string[] | undefined;
+    for (let a = a0; a < a1; a++) {
+      const loc = shape.locs[a - a0]!;
+      if (loc >= 0) slotRef[loc]![k] = a;
+      else if (loc === LOC_MORE) (more ??= []).push(utf8At(av, a));
+    }
+    if (more) {
+      moreRef[k] = moreText.length;
+      moreText.push(JSON.stringify(more));
+    }
   }
 
-  // 6. Rows in trace order (best for small batches; compaction later re-sorts by operation and shape).
-  accepted.sort((x, y) => traceNoOf[x]! - traceNoOf[y]! || seqOf[x]! - seqOf[y]!);
-  const m = accepted.length;
-  const cols: DuckDBValue[][] = SPAN_TYPES.map(() => new Array<DuckDBValue>(m));
+  // 6. Fixed-width columns.
+  const traceNoCol = new Int32Array(m);
+  const seqCol = new Int32Array(m);
+  const spanIdCol = new BigInt64Array(m);
+  const parentSeqCol = new Int32Array(m);
+  const parentIdCol = new BigInt64Array(m);
+  const parentIdValid = new Uint8Array(m);
+  const classCol = new Int32Array(m);
+  const startCol = new BigInt64Array(m);
+  const durCol = new BigInt64Array(m);
+  const msgCol = new Int32Array(m);
+  const stateCol = new Int32Array(m);
+  const rowRef = new Int32Array(m);
   for (let k = 0; k < m; k++) {
     const r = accepted[k]!;
-    cols[0]![k] = traceNoOf[r]!;
-    cols[1]![k] = seqOf[r]!;
-    cols[2]![k] = sdv.getBigInt64(r * 8, false);
+    rowRef[k] = r;
+    traceNoCol[k] = traceNoOf[r]!;
+    seqCol[k] = seqOf[r]!;
+    spanIdCol[k] = sdv.getBigInt64(r * 8, false);
     const ref = c.parentRefType[r]!;
-    cols[3]![k] = parentSeq[r]!;
-    cols[4]![k] = ref !== 0 && parentSeq[r]! < 0 ? pdv.getBigInt64(r * 8, false) : null;
-    cols[5]![k] = c.kind[r]! | (c.statusCode[r]! << 3) | (ref << 5);
-    cols[6]![k] = opIdRow[r]!;
-    cols[7]![k] = resId(resCodes[r]!);
-    cols[8]![k] = scopeId(scopeCodes[r]!);
-    cols[9]![k] = c.startUnixNano[r]! - baseOfRow[r]!;
-    cols[10]![k] = c.durationNano[r]!;
-    cols[11]![k] = msgId(msgCodes[r]!);
-    cols[12]![k] = stateId(stateCodes[r]!);
-    cols[13]![k] = shapeRow[r]!;
-    const a0 = c.attrOffsets[r]!;
-    const a1 = c.attrOffsets[r + 1]!;
-    for (let s = 0; s < VALUE_SLOTS; s++) cols[14 + s]![k] = a0 + s < a1 ? utf8At(c.attrValues, a0 + s) : null;
-    if (a1 - a0 > VALUE_SLOTS) {
-      const more: string[] = [];
-      for (let a = a0 + VALUE_SLOTS; a < a1; a++) more.push(utf8At(c.attrValues, a));
-      cols[14 + VALUE_SLOTS]![k] = JSON.stringify(more);
-    } else cols[14 + VALUE_SLOTS]![k] = null;
-    const ev = utf8At(c.events, r);
-    const li = utf8At(c.links, r);
-    cols[15 + VALUE_SLOTS]![k] = ev === '' ? null : ev;
-    cols[16 + VALUE_SLOTS]![k] = li === '' ? null : li;
+    parentSeqCol[k] = parentSeq[r]!;
+    if (ref !== 0 && parentSeq[r]! < 0) {
+      parentIdCol[k] = pdv.getBigInt64(r * 8, false);
+      parentIdValid[k] = 1;
+    }
+    classCol[k] = dicts.spanClass(
+      opIdRow[r]!,
+      resId(resCodes[r]!),
+      scopeId(scopeCodes[r]!),
+      shapeCol[k]!,
+      c.kind[r]! | (c.statusCode[r]! << 3) | (ref << 5),
+    );
+    startCol[k] = c.startUnixNano[r]! - baseOfRow[r]!;
+    durCol[k] = c.durationNano[r]!;
+    msgCol[k] = msgId(msgCodes[r]!);
+    stateCol[k] = stateId(stateCodes[r]!);
   }
+  const moreEncoded = moreText.map((t) => encoder.encode(t));
+  const moreOffsets = new Int32Array(moreText.length + 1);
+  for (let i = 0; i < moreEncoded.length; i++) moreOffsets[i + 1] = moreOffsets[i]! + moreEncoded[i]!.length;
+  const moreBytes = new Uint8Array(moreOffsets[moreText.length]!);
+  for (let i = 0; i < moreEncoded.length; i++) moreBytes.set(moreEncoded[i]!, moreOffsets[i]!);
+  const spanColumns: AppendColumn[] = [
+    { kind: 'fixed', type: INTEGER, values: traceNoCol },
+    { kind: 'fixed', type: INTEGER, values: seqCol },
+    { kind: 'fixed', type: BIGINT, values: spanIdCol },
+    { kind: 'fixed', type: INTEGER, values: parentSeqCol },
+    { kind: 'fixed', type: BIGINT, values: parentIdCol, valid: parentIdValid },
+    { kind: 'fixed', type: INTEGER, values: classCol },
+    { kind: 'fixed', type: BIGINT, values: startCol },
+    { kind: 'fixed', type: BIGINT, values: durCol },
+    { kind: 'fixed', type: INTEGER, values: msgCol },
+    { kind: 'fixed', type: INTEGER, values: stateCol },
+    ...slotRef.map((ref): AppendColumn => ({ kind: 'text', type: VARCHAR, ref, offsets: av.offsets, bytes: av.bytes })),
+    { kind: 'text', type: VARCHAR, ref: moreRef, offsets: moreOffsets, bytes: moreBytes },
+    { kind: 'text', type: VARCHAR, ref: rowRef, ...c.events, emptyIsNull: true },
+    { kind: 'text', type: VARCHAR, ref: rowRef, ...c.links, emptyIsNull: true },
+  ];
 
   // 7. Write: dictionaries, spans, trace summaries.
   await dicts.writePending(conn);
-  await appendColumns(conn, 'spans_recent', SPAN_TYPES, cols);
+  await appendTypedColumns(conn, 'spans_recent', m, spanColumns);
   if (newTraces.length > 0) {
     await appendColumns(conn, 'traces', TRACE_TYPES, traceColumns(newTraces));
   }
