@@ -249,20 +249,22 @@ export function buildFindings(input: FindingInput): FindingsResult {
   }
   const rootFailedNewly = newlyFailed[av.root] === 1;
 
-  // ---- retries: new calls after a failed same-named sibling -------------------------------------------------------
-  const retryOf = new Map<number, number[]>(); // first failed attempt → later attempts (added heads)
+  // ---- retries: same-named calls after a failed one, at least one of them new --------------------------------------
+  const retryOf = new Map<number, number[]>(); // first failed attempt → the later attempts
+  const seenGroup = new Set<string>();
   for (const ra of av.rows) {
     if (!addedHead(ra) || parentA[ra] < 0) continue;
     const p = parentA[ra];
-    let failedBefore = -1;
-    for (const s of childrenOf(av, p)) {
-      if (s === ra || av.key[s] !== av.key[ra] || endA[s] > startA[ra]) continue;
-      if (spanFailed(at, s) && (failedBefore < 0 || startA[s] < startA[failedBefore])) failedBefore = s;
-    }
-    if (failedBefore < 0) continue;
-    const list = retryOf.get(failedBefore);
-    if (list) list.push(ra);
-    else retryOf.set(failedBefore, [ra]);
+    const g = `${p}\u0000${av.key[ra]}`;
+    if (seenGroup.has(g)) continue;
+    seenGroup.add(g);
+    const same = Array.from(childrenOf(av, p)).filter((s) => av.key[s] === av.key[ra]);
+    same.sort((x, y) => startA[x] - startA[y] || x - y);
+    const first = same.find((s) => spanFailed(at, s) && same.some((r) => startA[r] >= endA[s]));
+    if (first === undefined) continue;
+    const later = same.filter((r) => r !== first && startA[r] >= endA[first]);
+    if (!later.some(isAdded) && !isAdded(first)) continue;
+    retryOf.set(first, later);
   }
   /** Failure origin rows (newly failed, no newly failed child). */
   const origins: number[] = [];
