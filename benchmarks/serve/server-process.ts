@@ -1,0 +1,35 @@
+// The server side of the serve benchmark: `aiops serve` (startServer) on a temp store, ephemeral ports printed as one
+// JSON line; on SIGTERM it flushes, closes and prints its CPU time and peak RSS as a second JSON line.
+import { startServer } from '../../packages/cli/src/serve/server.ts';
+
+const store = process.argv[2]!;
+const maxQueue = Number(process.argv[3] ?? 200_000);
+const server = await startServer({
+  store,
+  otlpGrpcPort: 0,
+  otlpHttpPort: 0,
+  zipkinPort: null,
+  queryPort: 0,
+  queue: { maxQueuedSpans: maxQueue },
+});
+process.stdout.write(`${JSON.stringify({ ports: server.ports })}\n`);
+let peakRss = 0;
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage.rss());
+}, 100);
+process.once('SIGTERM', async () => {
+  clearInterval(sampler);
+  await server.close();
+  const u = process.resourceUsage();
+  process.stdout.write(
+    `${JSON.stringify({
+      cpuSeconds: (u.userCPUTime + u.systemCPUTime) / 1e6,
+      maxRssMiB: u.maxRSS / 1024,
+      sampledPeakRssMiB: peakRss / 1048576,
+      spansAccepted: server.stats.spansAccepted,
+      throttled: server.stats.requestsThrottled,
+      batches: server.queue.batches,
+    })}\n`,
+  );
+  process.exit(0);
+});
