@@ -1,7 +1,9 @@
 // The small HTTP framework every shop service is built on: routing, JSON bodies, the fault middleware and
 // control endpoint (`/__fault`, `/__health`), and a keep-alive client for calls to other services.
+
 import { Agent, createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { trace } from '@opentelemetry/api';
 import { FaultController, type FaultSpec } from './faults.ts';
 
 /** A parsed request. */
@@ -130,6 +132,10 @@ export async function startService(options: {
     for (const route of options.routes) {
       const params = matchRoute(route, method, path);
       if (!params) continue;
+      // Name the server span after the route, as framework instrumentations (express, fastify) do.
+      const span = trace.getActiveSpan();
+      span?.setAttribute('http.route', route.path);
+      span?.updateName(`${method} ${route.path}`);
       try {
         return send(
           res,
