@@ -10,8 +10,7 @@ import { inputError, notFoundError, usageError } from './errors.ts';
 import { MemorySource } from './internal/memory-source.ts';
 import { RemoteSource } from './serve/remote-source.ts';
 import { liveServerInfo, queryUrl } from './serve/server-info.ts';
-
-const REMOTE = /^(clickhouse|jaeger|jaeger\+https|tempo|zipkin|https?):\/\//;
+import { isRemoteSourceUri, loadAiopsConfig, openRemoteSource } from './source-config.ts';
 
 /** The store directory the user chose (--store, else $AIOPS_HOME or ~/.aiops). */
 export function storeDir(values: OptionValues, io: Io): string {
@@ -36,12 +35,18 @@ export async function openWritableStore(values: OptionValues, io: Io): Promise<T
 
 /** Opens the source for reading: --source / AIOPS_SOURCE, else the store. */
 export async function openSource(values: OptionValues, io: Io): Promise<TraceSource> {
-  const uri = (typeof values.source === 'string' ? values.source : undefined) ?? io.env.AIOPS_SOURCE;
+  const config = loadAiopsConfig(io.cwd, io.env);
+  const explicit = (typeof values.source === 'string' ? values.source : undefined) ?? io.env.AIOPS_SOURCE;
+  // A --store given on the command line wins over the config file's default source.
+  const uri = explicit ?? (typeof values.store === 'string' ? undefined : config.defaultSource);
   if (uri) {
+    if (isRemoteSourceUri(uri) || config.sources.some((s) => s.name === uri)) {
+      return openRemoteSource(uri, io.env, config);
+    }
     if (uri.startsWith('file:')) return fileSource(uri.slice('file:'.length));
-    if (REMOTE.test(uri)) {
+    if (/^[a-z][a-z0-9+]*:\/\//.test(uri)) {
       throw usageError(
-        `--source ${uri.replace(/\/\/[^@/]*@/, '//***@')}: remote sources are not available in this version; use a store directory or file:<path>`,
+        `--source ${uri.replace(/\/\/[^@/]*@/, '//***@')}: unknown kind of source; use clickhouse://, jaeger://, jaeger+https://, tempo://, zipkin://, file:<path> or a store directory`,
       );
     }
     return openExistingStore(uri.startsWith('duckdb:') ? uri.slice('duckdb:'.length) : uri);
