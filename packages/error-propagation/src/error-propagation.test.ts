@@ -290,3 +290,137 @@ describe('errorPropagation', () => {
     expect(table.numSpans).toBe(1);
   });
 });
+
+describe('errorPropagation: which of several failed children caused the parent to fail', () => {
+  //   a gateway GET /cart        |=================================|  0..100  503
+  //   b gateway → session           |====|                             5..15   ECONNREFUSED (no server span)   issued first
+  //   c gateway → fraud              |===================|             6..60   503 (client)
+  //   d fraud   GET /check             |=================|             7..59   503 (its own call to session refused)
+  //   e fraud   → session                  |==|                        20..25  ECONNREFUSED
+  //   cause of a: b — both agree with a 503 (refused, or a 503), and b was issued first; c's chain is independent
+  it('prefers the first call made among children whose error agrees, not the one with the same HTTP code', () => {
+    const t = nextTrace();
+    const refused = {
+      kind: 'client',
+      statusCode: 'error',
+      statusMessage: 'connect ECONNREFUSED 10.0.0.9:8080',
+      attributes: { 'peer.service': 'session' },
+    } as const;
+    const table = spanTableFromRows([
+      span(t, 'a', undefined, 'gateway', 'GET /cart', 0, 100, { kind: 'server', ...err(503) }),
+      span(t, 'b', 'a', 'gateway', 'PUT /session', 5, 15, refused),
+      span(t, 'c', 'a', 'gateway', 'GET /check', 6, 60, { kind: 'client', ...err(503) }),
+      span(t, 'd', 'c', 'fraud', 'GET /check', 7, 59, { kind: 'server', ...err(503) }),
+      span(t, 'e', 'd', 'fraud', 'PUT /session', 20, 25, refused),
+    ]);
+    const trace = errorPropagation(table).traceErrors[0]!;
+    expect(trace.chains[0]!.path).toEqual(['session', 'gateway']);
+    expect(trace.chains[0]!.spans.map((s) => s.spanId.slice(-1))).toEqual(['', 'b', 'a']);
+    expect(trace.chains[1]).toMatchObject({ kind: 'independent', path: ['session', 'fraud', 'gateway'] });
+  });
+
+  //   a shop  POST /order        |=================================|  0..100  500 "call to inventory failed: HTTP 500"
+  //   b shop  → pricing             |======|                           5..30   500 (client), issued first
+  //   c shop  → inventory            |==========|                      6..40   500 (client, url http://inventory:8080/stock)
+  //   cause of a: c — the parent's message names inventory
+  it('takes the child the parent message names (callee host) over the first call made', () => {
+    const t = nextTrace();
+    const table = spanTableFromRows([
+      span(t, 'a', undefined, 'shop', 'POST /order', 0, 100, {
+        kind: 'server',
+        ...err(500, 'call to inventory failed: HTTP 500'),
+      }),
+      span(t, 'b', 'a', 'shop', 'GET /price', 5, 30, {
+        kind: 'client',
+        statusCode: 'error',
+        attributes: { 'http.response.status_code': 500, 'url.full': 'http://pricing:8080/price' },
+      }),
+      span(t, 'c', 'a', 'shop', 'GET /stock', 6, 40, {
+        kind: 'client',
+        statusCode: 'error',
+        attributes: { 'http.response.status_code': 500, 'url.full': 'http://inventory:8080/stock' },
+      }),
+    ]);
+    const trace = errorPropagation(table).traceErrors[0]!;
+    expect(trace.chains[0]!.path).toEqual(['inventory', 'shop']);
+    expect(trace.chains[1]).toMatchObject({ kind: 'independent', path: ['pricing', 'shop'] });
+  });
+
+  //   a api   GET /orders        |=================================|  0..100  503
+  //   b api   → users               |=====|                            5..20   503 (client)  the caller carried on:
+  //   c api   → reviews                       |=========|              30..60  503 (client)  a later call failed
+  //   cause of a: c; b is a handled error (fallback: api moved on after it)
+  it('blames the later failure when the caller carried on after an earlier failed call', () => {
+    const t = nextTrace();
+    const table = spanTableFromRows([
+      span(t, 'a', undefined, 'api', 'GET /orders', 0, 100, { kind: 'server', ...err(503) }),
+      span(t, 'b', 'a', 'api', 'POST /users', 5, 20, {
+        kind: 'client',
+        ...err(503),
+        attributes: { 'http.response.status_code': 503, 'peer.service': 'users' },
+      }),
+      span(t, 'c', 'a', 'api', 'GET /reviews', 30, 60, {
+        kind: 'client',
+        ...err(503),
+        attributes: { 'http.response.status_code': 503, 'peer.service': 'reviews' },
+      }),
+    ]);
+    const r = errorPropagation(table);
+    const trace = r.traceErrors[0]!;
+    expect(trace.chains.map((x) => [x.kind, x.handling, x.path.join('>')])).toEqual([
+      ['propagated', null, 'reviews>api'],
+      ['handled', 'fallback', 'users>api'],
+    ]);
+    expect(trace.origins).toBe(1);
+    expect(r.rootCauses.map((x) => x.service)).toEqual(['reviews']);
+  });
+
+  //   a api   GET /orders        |=================================|  0..100  503
+  //   b api   → users               |=====|                            5..20   503 (client, first attempt)
+  //   c api   → reviews                |================|              8..60   503 (client)  beside b
+  //   d api   → users                          |====|                  25..33  503 (client, retry of b)
+  //   cause of a: c (issued before d's retry loop ended, but b's loop began beside it: no "moving on")
+  it('treats a retry loop as one call when deciding whether the caller carried on', () => {
+    const t = nextTrace();
+    const users = { kind: 'client', ...err(503), attributes: { 'http.response.status_code': 503 } } as const;
+    const table = spanTableFromRows([
+      span(t, 'a', undefined, 'api', 'GET /orders', 0, 100, { kind: 'server', ...err(503) }),
+      span(t, 'b', 'a', 'api', 'POST /users', 5, 20, users),
+      span(t, 'c', 'a', 'api', 'GET /reviews', 8, 60, { kind: 'client', ...err(503) }),
+      span(t, 'd', 'a', 'api', 'POST /users', 25, 33, users),
+    ]);
+    const trace = errorPropagation(table).traceErrors[0]!;
+    expect(trace.chains[0]!.spans.map((s) => s.spanId.slice(-1))).toEqual(['d', 'a']);
+    expect(trace.chains.find((x) => x.spans[0]!.spanId.endsWith('c'))!.kind).toBe('independent');
+    expect(trace.chains.find((x) => x.spans[0]!.spanId.endsWith('b'))!.handling).toBe('retry');
+  });
+
+  //   a web   GET /              |=================================|  0..100  200
+  //   b web   → catalog             |===================|              5..60   503 (client)   ← absorbed by a
+  //   c catalog GET /items            |=================|              6..59   503
+  //   d catalog → session                |==|                          10..14  ECONNREFUSED  cause of c
+  //   e catalog → fraud                  |========|                     11..40  503 (client)  independent of c's cause
+  //   the whole error tree under b was absorbed: the trace did not fail, e's chain is handled too
+  it('counts a second origin as handled when the chain it sits beside was handled further up', () => {
+    const t = nextTrace();
+    const table = spanTableFromRows([
+      span(t, 'a', undefined, 'web', 'GET /', 0, 100, { kind: 'server', ...ok() }),
+      span(t, 'b', 'a', 'web', 'GET /items', 5, 60, { kind: 'client', ...err(503) }),
+      span(t, 'c', 'b', 'catalog', 'GET /items', 6, 59, { kind: 'server', ...err(503) }),
+      span(t, 'd', 'c', 'catalog', 'PUT /session', 10, 14, {
+        kind: 'client',
+        statusCode: 'error',
+        statusMessage: 'connect ECONNREFUSED 10.0.0.9:8080',
+        attributes: { 'peer.service': 'session' },
+      }),
+      span(t, 'e', 'c', 'catalog', 'GET /fraud', 11, 40, { kind: 'client', ...err(503) }),
+    ]);
+    const r = errorPropagation(table);
+    expect(r.failedTraces).toBe(0);
+    expect(r.tracesWithHandledErrors).toBe(1);
+    expect(r.traceErrors[0]!.chains.map((x) => [x.kind, x.handling, x.handledBy?.spanId.slice(-1)])).toEqual([
+      ['handled', 'fallback', 'a'],
+      ['handled', 'fallback', 'a'],
+    ]);
+  });
+});

@@ -27,7 +27,7 @@ import {
 } from '@aiops/span-model';
 import type { ErrorType } from './classify-error.ts';
 import { failedSpans } from './failed-spans.ts';
-import { chainPass, E_FAILED, H_RETRY } from './internal/chains.ts';
+import { chainPass, E_FAILED, H_MOVED_ON, H_RETRY } from './internal/chains.ts';
 import {
   calleeOf,
   classifyRow,
@@ -380,10 +380,36 @@ export function errorPropagation(table: SpanTable, options: ErrorPropagationOpti
   let orphanHeads = 0;
   let multiOrigin = 0;
 
+  type Fate = readonly [ChainKind, 'retry' | 'fallback' | 'async' | null, number];
+  const fates = new Map<number, Fate>();
+  /**
+   * How the chain headed by `h` ended. A second origin under a failed caller (independent) shares the fate of the
+   * caller's chain: when a caller further up absorbed that chain, it absorbed this one too.
+   */
+  const fateOf = (h: number): Fate => {
+    const known = fates.get(h);
+    if (known) return known;
+    const p = parent[h]!;
+    let fate: Fate;
+    if (handled[h] === H_RETRY) fate = ['handled', 'retry', retriedBy[h]!];
+    else if (handled[h] === H_MOVED_ON) fate = ['handled', 'fallback', p];
+    else if (p >= 0 && !err[p]) {
+      const async = c.parentRefType[h] === ParentRefType.FollowsFrom || c.kind[h] === SpanKind.Consumer;
+      fate = ['handled', async ? 'async' : 'fallback', p];
+    } else if (p >= 0) {
+      let head = p;
+      for (let q = parent[head]!; q >= 0 && err[q] && cause[q] === head && !handled[head]; q = parent[head]!) head = q;
+      const outer = fateOf(head);
+      fate = outer[0] === 'handled' ? outer : ['independent', null, -1];
+    } else fate = ['propagated', null, -1];
+    fates.set(h, fate);
+    return fate;
+  };
   const heads: number[] = [];
   for (let t = 0; t < traces.traceCount; t++) {
     if (!hasErr[t]) continue;
     heads.length = 0;
+    fates.clear();
     for (let k = traces.offsets[t]!; k < traces.offsets[t + 1]!; k++) {
       const r = traces.rows[k]!;
       if (failed[r]) failedSpanCount++;
@@ -406,20 +432,7 @@ export function errorPropagation(table: SpanTable, options: ErrorPropagationOpti
     }[] = [];
     for (const h of heads) {
       const p = parent[h]!;
-      let kind: ChainKind;
-      let handling: 'retry' | 'fallback' | 'async' | null = null;
-      let handledBy = -1;
-      if (handled[h] === H_RETRY) {
-        kind = 'handled';
-        handling = 'retry';
-        handledBy = retriedBy[h]!;
-      } else if (p >= 0 && !err[p]) {
-        kind = 'handled';
-        const async = c.parentRefType[h] === ParentRefType.FollowsFrom || c.kind[h] === SpanKind.Consumer;
-        handling = async ? 'async' : 'fallback';
-        handledBy = p;
-      } else if (p >= 0 && err[p]) kind = 'independent';
-      else kind = 'propagated';
+      const [kind, handling, handledBy] = fateOf(h);
       if (kind === 'propagated' && p < 0 && c.parentRefType[h] !== ParentRefType.None) orphanHeads++;
       // Spans from the origin up to the head.
       const rows: number[] = [];

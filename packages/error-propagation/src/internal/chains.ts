@@ -1,6 +1,17 @@
 // The per-span pass behind errorPropagation: which failed child explains each failed span, retries, origins.
 import { SpanKind, type SpanTable, StatusCode, type TraceTree } from '@aiops/span-model';
-import { classifyRow, type ErrorContext, outlivingChild, T_OTHER, T_TIMEOUT } from './error-context.ts';
+import {
+  calleeOf,
+  classifyRow,
+  type ErrorContext,
+  outlivingChild,
+  serviceOfPod,
+  T_BUSINESS,
+  T_HTTP5XX,
+  T_OTHER,
+  T_TIMEOUT,
+  T_UNAVAILABLE,
+} from './error-context.ts';
 
 /** err[] values: why a span takes part in an error chain. */
 export const E_NONE = 0;
@@ -18,6 +29,8 @@ export const E_IMPLIED = 3;
 export const H_NONE = 0;
 /** The same parent called the same service and operation again after this call failed (a retry). */
 export const H_RETRY = 1;
+/** The caller carried on after this call failed and made another call, which failed and explains its failure. */
+export const H_MOVED_ON = 2;
 
 /** Per-span state of the chain pass. */
 export interface ChainState {
@@ -62,6 +75,8 @@ export function chainPass(
   const origin = new Int32Array(n).fill(-1);
   const handled = new Uint8Array(n);
   const retriedBy = new Int32Array(n).fill(-1);
+  // The attempt a retry repeated, so that a retry loop is seen as one call.
+  const prevAttempt = new Int32Array(n).fill(-1);
   const { order, orderOffsets } = tree;
 
   for (let t = 0; t < tree.traces.traceCount; t++) {
@@ -101,10 +116,12 @@ export function chainPass(
           if (ok !== undefined && startNano[ok]! >= endNano[ch]! - 1e6) {
             handled[ch] = H_RETRY;
             retriedBy[ch] = ok;
+            prevAttempt[ok] = ch;
           } else if (next !== undefined && startNano[next]! >= endNano[ch]! - 1e6) {
             // Retried, and the retry failed too: the last attempt carries the failure upwards.
             handled[ch] = H_RETRY;
             retriedBy[ch] = next;
+            prevAttempt[next] = ch;
           }
         } else laterOk.set(key, ch);
         laterAny.set(key, ch);
@@ -139,37 +156,120 @@ export function chainPass(
       if (best >= 0) {
         cause[s] = best;
         origin[s] = origin[best]!;
+        for (let j = childOffsets[s]!; j < childOffsets[s + 1]!; j++) {
+          const ch = children[j]!;
+          if (ch !== best && err[ch] && !handled[ch] && movedOnFrom(s, ch)) handled[ch] = H_MOVED_ON;
+        }
       } else origin[s] = s;
     }
   }
   return { err, type, cause, origin, handled, retriedBy };
 
   /**
-   * The failed, unhandled child that explains `s`: among those that ended before it, the ones whose error agrees
-   * with the error `s` reports (same response code, or same type: a 504 comes from a timeout, not from a sibling's
-   * 500 that a fallback absorbed), then the first call made.
+   * The failed, unhandled child that explains `s`. Candidates ended before `s` did (a child still running when
+   * its caller answered did not cause the answer). Among them, by rank:
+   *   1. the child the caller's own message names (its callee host, service or route: `POST /charge to payment
+   *      failed`), when exactly one does;
+   *   2. the children whose error agrees with the code or type `s` reports (a 504 comes from a timed-out call, a
+   *      503 from an unreachable one or a 503, a 4xx from the same 4xx; a 500 from a 5xx), before the ones that say
+   *      nothing, before the ones that disagree;
+   *   3. the first call made: sequential calls stop at the first failure, and callers that wait for concurrent
+   *      calls collect their results in the order they issued them.
    */
   function bestCause(s: number): number {
     const end = endNano[s]!;
     const slack = Math.max(1e6, durationNano[s]! * 0.01);
-    const own = err[s] && type[s]! >= 0 && type[s] !== T_OTHER ? type[s]! : -1;
-    const ownHttp = c.httpStatusCode[s]!;
     let best = -1;
-    let bestScore = 3;
+    let bestScore = 9;
+    let candidates = 0;
     for (let j = childOffsets[s]!; j < childOffsets[s + 1]!; j++) {
       const ch = children[j]!;
       if (!err[ch] || handled[ch] || endNano[ch]! > end + slack) continue;
       if (c.parentRefType[ch] === 2 && endNano[ch]! > end) continue;
-      const chType = type[ch]! >= 0 ? type[ch]! : -1;
-      const score = ownHttp > 0 && c.httpStatusCode[ch] === ownHttp ? 0 : own < 0 || chType === own ? 1 : 2;
-      // Children come by start time: among equals the first call made wins. Sequential calls fail in that order;
-      // for concurrent ones, callers collect results in the order they issued them.
-      if (best < 0 || score < bestScore) {
+      candidates++;
+      const score = agreement(s, ch) + (movedOnFrom(s, ch) ? 3 : 0);
+      // Among equals the first call made wins; a retry loop counts from its first attempt.
+      if (best < 0 || score < bestScore || (score === bestScore && loopStart(ch) < loopStart(best))) {
         best = ch;
         bestScore = score;
       }
     }
-    return best;
+    if (candidates < 2) return best;
+    const named = namedChild(s);
+    return named >= 0 ? named : best;
+  }
+
+  /** When the retry loop that `ch` belongs to began (its first attempt's start). */
+  function loopStart(ch: number): number {
+    let first = ch;
+    while (prevAttempt[first]! >= 0) first = prevAttempt[first]!;
+    return startNano[first]!;
+  }
+
+  /**
+   * Whether `s` made another call that failed after `ch` had failed: it carried on past `ch` (a fallback), so the
+   * later failure is what stopped it.
+   */
+  function movedOnFrom(s: number, ch: number): boolean {
+    // Calls of one caller share its clock: no skew allowance, a call that started before ch ended ran beside it.
+    const after = endNano[ch]!;
+    for (let j = childOffsets[s + 1]! - 1; j >= childOffsets[s]!; j--) {
+      const other = children[j]!;
+      if (startNano[other]! < after) break;
+      if (other === ch || !err[other] || handled[other] || c.parentRefType[other] === 2) continue;
+      // The last attempt of a retry loop that began beside ch is that concurrent call, not a later one.
+      if (loopStart(other) >= after) return true;
+    }
+    return false;
+  }
+
+  /** 0: the child's error agrees with what `s` reports; 1: nothing to compare; 2: it disagrees. */
+  function agreement(s: number, ch: number): number {
+    const ph = c.httpStatusCode[s]!;
+    const chHttp = c.httpStatusCode[ch]!;
+    const ct = type[ch]!;
+    if (ph >= 400) {
+      if (chHttp === ph) return 0;
+      if (ph === 504 || ph === 408) return ct === T_TIMEOUT ? 0 : 2;
+      if (ph === 503) return ct === T_UNAVAILABLE ? 0 : ct === T_TIMEOUT ? 2 : 1;
+      if (ph < 500) return chHttp >= 400 ? 2 : 1;
+      // 500, 502: a callee's server error; a timeout or refused call often surfaces as a bare 500 too.
+      return ct === T_HTTP5XX || ct === T_BUSINESS ? 0 : chHttp > 0 && chHttp < 500 ? 2 : 1;
+    }
+    const own = err[s] && type[s]! >= 0 && type[s] !== T_OTHER ? type[s]! : -1;
+    if (own < 0 || ct < 0 || ct === T_OTHER) return 1;
+    return ct === own ? 0 : 2;
+  }
+
+  /** The one failed child whose callee, service or route the message of `s` names, or -1 (none, or several). */
+  function namedChild(s: number): number {
+    const text = messageOf(s);
+    if (text.length < 4) return -1;
+    let found = -1;
+    for (let j = childOffsets[s]!; j < childOffsets[s + 1]!; j++) {
+      const ch = children[j]!;
+      if (!err[ch] || handled[ch] || endNano[ch]! > endNano[s]! + Math.max(1e6, durationNano[s]! * 0.01)) continue;
+      if (!mentions(text, s, ch)) continue;
+      if (found >= 0) return -1;
+      found = ch;
+    }
+    return found;
+  }
+
+  function messageOf(s: number): string {
+    const sm = table.stringAt('statusMessage', s);
+    const em = table.stringAt('exceptionMessage', s);
+    return (sm === em ? sm : `${sm}\n${em}`).toLowerCase();
+  }
+
+  function mentions(text: string, s: number, ch: number): boolean {
+    const names: string[] = [calleeOf(table, ch), table.stringAt('httpRoute', ch)];
+    if (svc[ch] !== svc[s]) names.push(serviceOfPod(table.stringAt('service', ch)));
+    for (const name of names) {
+      // Short names ("db", "/") match too much to mean anything.
+      if (name.length >= 4 && text.includes(name.toLowerCase())) return true;
+    }
+    return false;
   }
 
   /**
