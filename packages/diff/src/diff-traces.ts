@@ -7,7 +7,8 @@
 //
 // Algorithm: top-down tree alignment (siblings bucketed by service + operation, then a minimum-cost assignment
 // within each bucket, see internal/align.ts); contributions are differences of time on the critical paths
-// (internal/attribution.ts), so they sum to the end-to-end difference; hypotheses are ranked by contribution.
+// (internal/attribution.ts), so they sum to the end-to-end difference; findings group them by cause and rank signal
+// above noise (internal/findings.ts); hypotheses follow the findings.
 // Reference: Jaeger UI trace comparison (structure by service + operation); critical-path attribution as in
 // CRISP (Zhang et al., ATC'22).
 import { type CriticalPathSegment, type SpanTable, STATUS_CODE_NAMES, spanIdAt } from '@aiops/span-model';
@@ -320,6 +321,11 @@ function statusName(table: SpanTable, row: number): string {
  *   their own time only, one-sided subtrees their whole time; all parts sum to `durationDiffNano`.
  * - Attribute changes skip keys that differ between any two calls (ids, timestamps, ports, sizes: last key segment
  *   in a fixed list, see the README), and compare `db.statement` by shape (literals replaced by `?`).
+ * - `findings` is the ranked explanation (first = top contributor): failures with their propagation and skipped
+ *   calls, retries with their back-off, cache misses (read, fallback query, write), changed statements, new and
+ *   missing calls, and latency changes that pass the noise rule (exclusive-time change ≥ `minChangeMs` and ≥
+ *   `noiseK` × the log-ratio spread of the span's peers); a failure that reached the root ranks first, then
+ *   signal by weighted magnitude, then noise. `hypotheses` follow that order.
  * - Data problems (several traces in a table, no root, orphans, a critical path that does not cover the root) are
  *   reported in `warnings`.
  *

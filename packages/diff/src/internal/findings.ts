@@ -107,10 +107,9 @@ const ROLE_WRAPPER = 1;
 const ROLE_INNER = 2;
 
 /** Tree role of a row: leaf, wrapper of one call to another service (a client span), or inner span. */
-function roleOf(view: TraceView, row: number): number {
+function roleOf(view: TraceView, svc: ArrayLike<number>, row: number): number {
   const kids = childrenOf(view, row);
   if (kids.length === 0) return ROLE_LEAF;
-  const svc = view.table.dict('service').codes;
   if (kids.length === 1 && svc[kids[0]] !== svc[row]) return ROLE_WRAPPER;
   return ROLE_INNER;
 }
@@ -167,11 +166,12 @@ export function buildFindings(input: FindingInput): FindingsResult {
   const role = new Int8Array(at.numSpans).fill(-1);
   const logRatio = new Float64Array(at.numSpans);
   const samples: number[][] = [[], [], []];
+  const svc = at.dict('service').codes;
   const all: number[] = [];
   for (const ra of av.rows) {
     const rn = abnormalToNormal[ra];
     if (rn < 0) continue;
-    role[ra] = roleOf(av, ra);
+    role[ra] = roleOf(av, svc, ra);
     logRatio[ra] = Math.log((selfA[ra] + LOG_EPS_NANO) / (selfN[rn] + LOG_EPS_NANO));
     if (selfA[ra] >= NOISE_SAMPLE_MIN_NANO && selfN[rn] >= NOISE_SAMPLE_MIN_NANO) {
       samples[role[ra]].push(logRatio[ra]);
@@ -423,7 +423,6 @@ export function buildFindings(input: FindingInput): FindingsResult {
   }
 
   // ---- latency: beyond the peers' noise, in-process children folded into their span ------------------------------
-  const svc = at.dict('service').codes;
   const significant = new Uint8Array(at.numSpans);
   for (const ra of av.rows) if (!usedA[ra] && latencySignificant(ra)) significant[ra] = 1;
   const headOf = (ra: number): number => {
