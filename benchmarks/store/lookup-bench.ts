@@ -1,5 +1,7 @@
 // Trace-by-id latency on an existing store (e.g. the one store-bench.ts built), over random stored trace ids.
 // Usage: npx tsx --conditions=@aiops/source store/lookup-bench.ts [--spans 10000000] [--lookups 1000]
+// (STORE_DIR=<dir> to read another store). cpuMsPerLookup is the process's CPU time (all threads) per lookup: a
+// figure that a loaded machine does not inflate the way it inflates wall-clock percentiles.
 import { join } from 'node:path';
 import { openStore } from '@aiops/store';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -10,7 +12,7 @@ function arg(name: string, fallback: number): number {
 }
 const total = arg('spans', 10_000_000);
 const lookups = arg('lookups', 1000);
-const dir = join(import.meta.dirname, '..', 'data', `store-${total}`);
+const dir = process.env.STORE_DIR ?? join(import.meta.dirname, '..', 'data', `store-${total}`);
 
 const db = await DuckDBInstance.create(join(dir, 'traces.duckdb'), { access_mode: 'READ_ONLY' });
 const conn = await db.connect();
@@ -28,15 +30,25 @@ const store = await openStore({ dir, readOnly: true });
 for (const id of ids.slice(0, 20)) await store.getTrace(id);
 const times: number[] = [];
 let missing = 0;
+const cpu0 = process.cpuUsage();
 for (const id of ids) {
   const t0 = performance.now();
   const t = await store.getTrace(id);
   times.push(performance.now() - t0);
   if (!t) missing++;
 }
+const cpu = process.cpuUsage(cpu0);
 await store.close();
 times.sort((a, b) => a - b);
 const q = (p: number) => +times[Math.min(times.length - 1, Math.floor(p * times.length))]!.toFixed(2);
 console.log(
-  JSON.stringify({ lookups: ids.length, missing, p50Ms: q(0.5), p90Ms: q(0.9), p99Ms: q(0.99), maxMs: q(1) }),
+  JSON.stringify({
+    lookups: ids.length,
+    missing,
+    p50Ms: q(0.5),
+    p90Ms: q(0.9),
+    p99Ms: q(0.99),
+    maxMs: q(1),
+    cpuMsPerLookup: +((cpu.user + cpu.system) / 1000 / ids.length).toFixed(2),
+  }),
 );

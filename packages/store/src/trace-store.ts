@@ -19,7 +19,7 @@ import {
   type TraceSummary,
   takeSpans,
 } from '@aiops/span-model';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance, type DuckDBPreparedStatement } from '@duckdb/node-api';
 import { COMPACT, CREATE_SCHEMA, SCHEMA_VERSION, SPAN_READ_COLUMNS } from './internal/ddl.ts';
 import { Dictionaries } from './internal/dictionaries.ts';
 import { Mutex } from './internal/mutex.ts';
@@ -143,6 +143,7 @@ export class TraceStore implements TraceSource, TraceSink {
   readonly #state: WriterState;
   readonly #writeLock = new Mutex();
   readonly #readLock = new Mutex();
+  readonly #prepared = new Map<string, DuckDBPreparedStatement>();
   readonly #maxBatch: number;
   readonly #compactSpans: number;
   #recentSpans: number;
@@ -303,19 +304,35 @@ export class TraceStore implements TraceSource, TraceSink {
     if (!hex) return undefined;
     const [hi, lo] = hiLo(hex);
     return this.#read(async (conn) => {
-      const found = (
-        await conn.runAndReadAll(
-          `SELECT trace_no, start_ns + base_delta FROM traces WHERE trace_hi = ${hi} AND trace_lo = ${lo} LIMIT 1`,
-        )
-      ).getRows()[0];
-      if (!found) return undefined;
-      return readSpans(
+      const byId = await this.#prepare(
         conn,
-        this.#dicts,
-        `SELECT ${hi}::BIGINT, ${lo}::BIGINT, ${found[1]}::BIGINT, ${SPAN_READ_COLUMNS}
-           FROM all_spans s WHERE s.trace_no = ${found[0]} ORDER BY s.seq`,
+        'SELECT trace_no, start_ns + base_delta FROM traces WHERE trace_hi = $1 AND trace_lo = $2 LIMIT 1',
       );
+      byId.bindBigInt(1, hi);
+      byId.bindBigInt(2, lo);
+      const found = (await byId.runAndReadAll()).getRows()[0];
+      if (!found) return undefined;
+      // No ORDER BY: the rows of one trace are few, readSpans orders them without a sort in the engine.
+      const spansOf = await this.#prepare(
+        conn,
+        `SELECT $1::BIGINT, $2::BIGINT, $3::BIGINT, ${SPAN_READ_COLUMNS} FROM all_spans s WHERE s.trace_no = $4`,
+      );
+      spansOf.bindBigInt(1, hi);
+      spansOf.bindBigInt(2, lo);
+      spansOf.bindBigInt(3, found[1] as bigint);
+      spansOf.bindInteger(4, Number(found[0]));
+      return readSpans(await spansOf.stream(), this.#dicts);
     });
+  }
+
+  /** A prepared statement of the reader connection, prepared once. */
+  async #prepare(conn: DuckDBConnection, sql: string): Promise<DuckDBPreparedStatement> {
+    let p = this.#prepared.get(sql);
+    if (!p) {
+      p = await conn.prepare(sql);
+      this.#prepared.set(sql, p);
+    }
+    return p;
   }
 
   /** SQL conditions on `traces` for a query, or undefined when nothing can match. */
@@ -390,15 +407,16 @@ export class TraceStore implements TraceSource, TraceSink {
     const where = this.#traceWhere(query);
     if (!where) return emptySpanTable();
     const limit = limitClause(query.limitTraces, 'limitTraces');
-    return this.#read((conn) =>
+    return this.#read(async (conn) =>
       readSpans(
-        conn,
-        this.#dicts,
-        `WITH sel AS MATERIALIZED (
+        await conn.stream(
+          `WITH sel AS MATERIALIZED (
            SELECT trace_no, trace_hi, trace_lo, start_ns + base_delta AS base FROM traces
             ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY start_ns DESC, trace_no DESC ${limit})
          SELECT sel.trace_hi, sel.trace_lo, sel.base, ${SPAN_READ_COLUMNS}
            FROM all_spans s JOIN sel ON s.trace_no = sel.trace_no ORDER BY s.trace_no, s.seq`,
+        ),
+        this.#dicts,
       ),
     );
   }
@@ -461,6 +479,8 @@ export class TraceStore implements TraceSource, TraceSink {
   async close(): Promise<void> {
     await this.#writeLock.run(async () => undefined);
     await this.#readLock.run(async () => undefined);
+    for (const p of this.#prepared.values()) p.destroySync();
+    this.#prepared.clear();
     this.#writer?.closeSync();
     this.#reader?.closeSync();
     this.#instance?.closeSync();

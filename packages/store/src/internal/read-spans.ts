@@ -9,7 +9,7 @@ import {
   SpanTableBuilder,
   type StatusCode,
 } from '@aiops/span-model';
-import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBResult, DuckDBValue } from '@duckdb/node-api';
 import { VALUE_SLOTS } from './ddl.ts';
 import { type Dictionaries, LOC_REPEAT } from './dictionaries.ts';
 
@@ -30,16 +30,27 @@ interface StoredLink {
   attributes?: AttributeTriple[];
 }
 
+/** The rows ordered by (trace_no, seq) (columns 3 and 4): as they are when already so, else permuted. */
+function inTraceOrder(cols: DuckDBValue[][], n: number): DuckDBValue[][] {
+  const no = cols[3] as number[] | undefined;
+  const seq = cols[4] as number[] | undefined;
+  if (!no || !seq) return cols;
+  let sorted = true;
+  for (let i = 1; i < n && sorted; i++) sorted = no[i - 1]! < no[i]! || (no[i - 1] === no[i] && seq[i - 1]! <= seq[i]!);
+  if (sorted) return cols;
+  const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => no[x]! - no[y]! || seq[x]! - seq[y]!);
+  return cols.map((col) => order.map((i) => col[i]!));
+}
+
 /** Thrown when a stored row cannot be turned back into a span (the caller maps it to StoreError 'corrupt'). */
 export class CorruptRowError extends Error {}
 
 /**
- * Runs `sql` (which must select `trace_hi, trace_lo, base` then {@link SPAN_READ_COLUMNS}, ordered by trace_no, seq)
- * and rebuilds the spans.
+ * Rebuilds the spans of a query result that selects `trace_hi, trace_lo, base` then {@link SPAN_READ_COLUMNS}, in any
+ * row order (rows are put in (trace_no, seq) order here when they are not already).
  */
-export async function readSpans(conn: DuckDBConnection, dicts: Dictionaries, sql: string): Promise<SpanTable> {
-  const result = await conn.stream(sql);
-  const cols: DuckDBValue[][] = [];
+export async function readSpans(result: DuckDBResult, dicts: Dictionaries): Promise<SpanTable> {
+  let cols: DuckDBValue[][] = [];
   for (;;) {
     const chunk = await result.fetchChunk();
     if (!chunk || chunk.rowCount === 0) break;
@@ -48,6 +59,7 @@ export async function readSpans(conn: DuckDBConnection, dicts: Dictionaries, sql
     else for (let i = 0; i < chunkCols.length; i++) for (const v of chunkCols[i]!) cols[i]!.push(v);
   }
   const n = cols[0]?.length ?? 0;
+  cols = inTraceOrder(cols, n);
   const b = new SpanTableBuilder({ initialCapacity: Math.max(n, 16) });
   const traceBytes = new Uint8Array(16);
   const traceView = new DataView(traceBytes.buffer);
