@@ -106,6 +106,15 @@ function printPair(ctx: CommandContext, d: TraceDiff, maxSpans: number): void {
   if (note) ctx.print(c.dim(note));
   ctx.print(c.dim('  ~ changed   + only in the abnormal trace   − only in the normal trace'));
   ctx.print(rule(ctx));
+  ctx.print(c.bold(t('What changed, most important first')));
+  for (const f of d.findings.slice(0, DEFAULTS.contributors)) {
+    const noise = f.signal === 'noise' ? c.dim(' (within noise)') : '';
+    ctx.print(
+      `  ${String(f.rank).padStart(2)}. ${c.yellow(f.kind)} ${c.bold(truncate(`${f.service} ${f.operation}${f.peer ? ` → ${f.peer}` : ''}`, 60))} ${signedMs(f.contributionMs)} (${formatShare(Math.abs(f.share))})${noise}`,
+    );
+    if (f.evidence[0]) ctx.print(c.dim(`      ${truncate(f.evidence[0], ctx.width - 8)}`));
+  }
+  ctx.print(rule(ctx));
   ctx.print(c.bold(t('Top contributors')));
   for (const k of contributors(d).slice(0, DEFAULTS.contributors)) {
     ctx.print(
@@ -218,6 +227,7 @@ function pairJson(d: TraceDiff) {
     statusChanges: d.statusChanges,
     attributeChanges: d.attributeChanges,
     hypotheses: d.hypotheses.map((h) => ({ ...h, confidence: round(h.confidence, 4) })),
+    findings: d.findings.map((f) => ({ ...f, contributionMs: round(f.contributionMs, 6), share: round(f.share, 6) })),
     contributors: contributors(d).map((k) => ({
       ...k,
       contributionMs: round(k.contributionMs, 6),
@@ -383,6 +393,8 @@ export const compareTracesCommand: Command = {
     '  statusChanges[] { service, operation, normalStatus, abnormalStatus, normalHttpStatus, abnormalHttpStatus, message },',
     '  attributeChanges[] { service, operation, key, normalValue, abnormalValue },',
     '  hypotheses[] { text, confidence, evidence[], kind, service, operation, contributionMs, share },',
+    '  findings[] { rank, kind, signal, service, operation, peer, normalSpanId, abnormalSpanId, normalMs, abnormalMs,',
+    '    selfDiffMs, noiseRatio, contributionMs, share, evidence[] } (the ranked explanation, most important first),',
     '  contributors[] { kind, service, operation, contributionMs, share, detail } (changed+added+removed by |contribution|),',
     '  aligned[] { depth, service, operation, normalMs, abnormalMs, contributionMs, mark }, warnings[], output }',
     'Two groups: { mode: "group", query { service, operation, baselineWindow, targetWindow },',

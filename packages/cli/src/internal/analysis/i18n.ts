@@ -69,6 +69,7 @@ const ZH: Record<string, string> = {
   Difference: '差异',
   'Aligned call tree': '对齐的调用树',
   'Top contributors': '主要贡献者',
+  'What changed, most important first': '变化（按重要性排序）',
   'Status changes': '状态变化',
   'Attribute changes': '属性变化',
   'Operations that changed most': '变化最大的操作',
