@@ -294,12 +294,7 @@ export const traceCommand: Command = {
     'Trace ids are accepted as copied: 32 or 16 hex digits, any case; a 64-bit id and its zero-padded\n128-bit form name the same trace. A span is marked slow when it holds ≥ 15% of the trace on the\ncritical path, or, with --slow-threshold, when it lasts at least that long.',
   readsTraces: true,
   options: {
-    'trace-id': {
-      type: 'string',
-      short: 't',
-      valueName: '<id>',
-      description: 'the trace to show (or give it as the argument)',
-    },
+    'trace-id': TRACE_ID_OPTION,
     waterfall: { type: 'boolean', short: 'w', description: 'draw the spans as bars on a time axis' },
     'slow-threshold': { type: 'string', valueName: '<dur>', description: 'mark spans at least this long as slow' },
     'max-spans': { type: 'string', valueName: '<n>', description: 'print at most n spans of the tree (default 500)' },
