@@ -233,6 +233,7 @@ describe('errorPropagation', () => {
   //   a frontend-7d9f8b5c4-x2k4p  GET /       |==========================|  0..100   error=true
   //   b frontend-7d9f8b5c4-x2k4p  → cart        |======================|    5..90    (no tag: unknown)
   //   c cart-5b8c9d7f6-p2q7r      GET /cart      |====================|     6..88    error=true
+  //   c serves b (another service) and failed with no failed callee: it raised the error, type http5xx
   it('follows tag-only errors through an untagged middle span and folds pod names into services', () => {
     const t = nextTrace();
     const tag = { attributes: { error: true } };
@@ -250,7 +251,10 @@ describe('errorPropagation', () => {
       ['b', false],
       ['a', true],
     ]);
-    expect(chain!.errorType).toBe('other');
+    expect(chain!.errorType).toBe('http5xx');
+    expect(chain!.evidence).toEqual([
+      'error mark on a server span with no failed callee and no status code recorded: a server error',
+    ]);
     expect(r.rootCauses[0]!.service).toBe('cart');
   });
 

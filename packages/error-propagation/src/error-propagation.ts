@@ -27,7 +27,7 @@ import {
 } from '@aiops/span-model';
 import type { ErrorType } from './classify-error.ts';
 import { failedSpans } from './failed-spans.ts';
-import { chainPass, E_FAILED, H_MOVED_ON, H_RETRY } from './internal/chains.ts';
+import { chainPass, E_FAILED, E_INFERRED, H_MOVED_ON, H_RETRY } from './internal/chains.ts';
 import {
   calleeOf,
   classifyRow,
@@ -344,6 +344,16 @@ export function errorPropagation(table: SpanTable, options: ErrorPropagationOpti
     observed: true,
   });
 
+  const podService = svcDict.values.map(serviceOfPod);
+  /** Whether `r` serves a call: an entry span, or a span in another service than its parent (kinds may be missing). */
+  const isServerRole = (r: number): boolean => {
+    if (c.kind[r] === SpanKind.Server) return true;
+    if (c.kind[r] !== SpanKind.Unspecified) return false;
+    const p = parent[r]!;
+    if (p < 0) return c.parentRefType[r] === ParentRefType.None;
+    return podService[svcDict.codes[p]!] !== podService[svcDict.codes[r]!];
+  };
+
   /** The slow callee below a timed-out origin, or the origin itself. */
   const slowDescent = (o: number): number[] => {
     const path: number[] = [];
@@ -453,13 +463,17 @@ export function errorPropagation(table: SpanTable, options: ErrorPropagationOpti
       }
       if (decider < 0) decider = o;
       let slow: number[] = [];
-      if (type[o] === T_TIMEOUT && err[o] === E_FAILED) slow = slowDescent(o);
+      if (type[o] === T_TIMEOUT && (err[o] === E_FAILED || err[o] === E_INFERRED)) slow = slowDescent(o);
       const all = [...slow.reverse(), ...rows];
       const spans = all.map(chainSpan);
       // An outgoing call that failed with no span under it: the callee it names is where the error starts.
       const deepest = all[0]!;
       let calleeName = '';
-      if (failed[deepest] && childOffsets[deepest + 1] === childOffsets[deepest] && looksLikeClient(table, deepest)) {
+      if (
+        (failed[deepest] || err[deepest] === E_INFERRED) &&
+        childOffsets[deepest + 1] === childOffsets[deepest] &&
+        looksLikeClient(table, deepest)
+      ) {
         calleeName = calleeOf(table, deepest);
         if (calleeName) {
           spans.unshift({
@@ -476,7 +490,10 @@ export function errorPropagation(table: SpanTable, options: ErrorPropagationOpti
       const path: string[] = [];
       for (const s of spans) if (path[path.length - 1] !== s.service) path.push(s.service);
       const evidence: string[] = [];
-      const tIdx = classifyRow(ctx, decider, tree, evidence);
+      if (err[decider] === E_INFERRED) evidence.push('no error mark: failure inferred from timing');
+      // Tag-only data: a server span that failed with no failed callee raised the error itself (a 5xx).
+      const serverError = tagOnly && decider === o && failed[o] !== 0 && isServerRole(o);
+      const tIdx = classifyRow(ctx, decider, tree, evidence, serverError);
       chains.push({
         chain: {
           kind,

@@ -1,10 +1,13 @@
 // The per-span pass behind errorPropagation: which failed child explains each failed span, retries, origins.
 import { SpanKind, type SpanTable, StatusCode, type TraceTree } from '@aiops/span-model';
+import { callSites } from './call-sites.ts';
 import {
   calleeOf,
   classifyRow,
   type ErrorContext,
+  looksLikeClient,
   outlivingChild,
+  roundLimitOf,
   serviceOfPod,
   T_BUSINESS,
   T_HTTP5XX,
@@ -24,6 +27,12 @@ export const E_FAILED = 1;
 export const E_ANSWERED = 2;
 /** No mark of its own, but sits between a failed caller and a failed callee (messy data: the mark is missing). */
 export const E_IMPLIED = 3;
+
+/**
+ * No mark of its own, but its timing says it failed (data without status): a call that gave up on a callee still
+ * running (timeout), or a call that left no server span where that call normally has one (unreachable callee).
+ */
+export const E_INFERRED = 4;
 
 /** handled[] values. */
 export const H_NONE = 0;
@@ -69,6 +78,7 @@ export function chainPass(
   const { startNano, endNano, durationNano } = table.times;
   const svc = table.dict('service').codes;
   const op = table.dict('operation').codes;
+  const host = table.dict('host').codes;
   const err = new Uint8Array(n);
   const type = new Int8Array(n).fill(-1);
   const cause = new Int32Array(n).fill(-1);
@@ -78,6 +88,7 @@ export function chainPass(
   // The attempt a retry repeated, so that a retry loop is seen as one call.
   const prevAttempt = new Int32Array(n).fill(-1);
   const { order, orderOffsets } = tree;
+  const sites = tagOnly ? callSites(tree, failed, traceMask) : null;
 
   for (let t = 0; t < tree.traces.traceCount; t++) {
     if (!traceMask[t]) continue;
@@ -137,11 +148,24 @@ export function chainPass(
           if (err[children[j]!]) err[s] = E_ANSWERED;
         }
       }
+      if (!err[s] && tagOnly && roundLimitOf(durationNano[s]!) > 0 && outlivingChild(tree, s) >= 0) {
+        // Ended at a round limit while its callee kept running: it gave up (a timeout), mark or no mark.
+        err[s] = E_INFERRED;
+        type[s] = T_TIMEOUT;
+        origin[s] = s;
+        continue;
+      }
       if (!err[s] && tagOnly && c.kind[s] !== SpanKind.Consumer) {
         // No status, code or kind anywhere: a span without a mark is unknown, not successful. A failed child it
-        // did not retry carried the failure up.
+        // did not retry carried the failure up, unless the caller went on with other calls after it (a fallback)
+        // or its call site absorbs failures in the other traces.
         const inner = bestCause(s);
-        if (inner >= 0 && c.parentRefType[inner] !== 2) {
+        if (
+          inner >= 0 &&
+          c.parentRefType[inner] !== 2 &&
+          !carriedOn(s, inner) &&
+          !(sites !== null && failed[inner] && sites.absorbs(s, inner))
+        ) {
           err[s] = E_IMPLIED;
           type[s] = T_OTHER;
           cause[s] = inner;
@@ -153,6 +177,7 @@ export function chainPass(
       type[s] = classifyRow(ctx, s, tree, undefined);
       let best = bestCause(s);
       if (best < 0 && err[s] === E_FAILED) best = impliedCause(s);
+      if (best < 0 && err[s] === E_FAILED && sites !== null) best = inferredCause(s);
       if (best >= 0) {
         cause[s] = best;
         origin[s] = origin[best]!;
@@ -178,13 +203,12 @@ export function chainPass(
    */
   function bestCause(s: number): number {
     const end = endNano[s]!;
-    const slack = Math.max(1e6, durationNano[s]! * 0.01);
     let best = -1;
     let bestScore = 9;
     let candidates = 0;
     for (let j = childOffsets[s]!; j < childOffsets[s + 1]!; j++) {
       const ch = children[j]!;
-      if (!err[ch] || handled[ch] || endNano[ch]! > end + slack) continue;
+      if (!err[ch] || handled[ch] || endNano[ch]! > end + endSlack(s, ch)) continue;
       if (c.parentRefType[ch] === 2 && endNano[ch]! > end) continue;
       candidates++;
       const score = agreement(s, ch) + (movedOnFrom(s, ch) ? 3 : 0);
@@ -197,6 +221,29 @@ export function chainPass(
     if (candidates < 2) return best;
     const named = namedChild(s);
     return named >= 0 ? named : best;
+  }
+
+  /**
+   * Whether `s` started another call after `ch` had failed (not a retry of `ch`): it went on with its work. On data
+   * without status, the sign that a caller absorbed the failure.
+   */
+  function carriedOn(s: number, ch: number): boolean {
+    const after = endNano[ch]!;
+    for (let j = childOffsets[s + 1]! - 1; j >= childOffsets[s]!; j--) {
+      const other = children[j]!;
+      if (startNano[other]! < after) break;
+      if (c.parentRefType[other] !== 2 && loopStart(other) >= after) return true;
+    }
+    return false;
+  }
+
+  /**
+   * How far past its parent's end a child may end and still count as ended first: 1 ms or 1% of the parent; 5 ms
+   * more for a child on another host, whose clock may be skewed (still below the 10 ms that outlivingChild needs).
+   */
+  function endSlack(s: number, ch: number): number {
+    const base = Math.max(1e6, durationNano[s]! * 0.01);
+    return host[s] === host[ch] && svc[s] === svc[ch] ? base : base + 5e6;
   }
 
   /** When the retry loop that `ch` belongs to began (its first attempt's start). */
@@ -248,7 +295,7 @@ export function chainPass(
     let found = -1;
     for (let j = childOffsets[s]!; j < childOffsets[s + 1]!; j++) {
       const ch = children[j]!;
-      if (!err[ch] || handled[ch] || endNano[ch]! > endNano[s]! + Math.max(1e6, durationNano[s]! * 0.01)) continue;
+      if (!err[ch] || handled[ch] || endNano[ch]! > endNano[s]! + endSlack(s, ch)) continue;
       if (!mentions(text, s, ch)) continue;
       if (found >= 0) return -1;
       found = ch;
@@ -270,6 +317,40 @@ export function chainPass(
       if (name.length >= 4 && text.includes(name.toLowerCase())) return true;
     }
     return false;
+  }
+
+  /**
+   * Data without status: a marked span with no failed child may have failed because of a call whose mark is
+   * missing. Its timing tells: a child that gave up on a callee still running (timeout), or a call that left no
+   * server span where the same call usually has one (it never reached its callee). The last such child to end
+   * before `s` did is taken: the caller returned after it.
+   */
+  function inferredCause(s: number): number {
+    let best = -1;
+    let bestType = -1;
+    for (let j = childOffsets[s]!; j < childOffsets[s + 1]!; j++) {
+      const ch = children[j]!;
+      if (err[ch] || c.parentRefType[ch] === 2 || endNano[ch]! > endNano[s]! + endSlack(s, ch)) continue;
+      let t = -1;
+      if (outlivingChild(tree, ch) >= 0) t = T_TIMEOUT;
+      else if (
+        childOffsets[ch + 1] === childOffsets[ch] &&
+        looksLikeClient(table, ch) &&
+        sites!.usuallyHasChildren(ch)
+      ) {
+        t = T_UNAVAILABLE;
+      }
+      if (t >= 0 && (best < 0 || endNano[ch]! > endNano[best]!)) {
+        best = ch;
+        bestType = t;
+      }
+    }
+    if (best >= 0) {
+      err[best] = E_INFERRED;
+      type[best] = bestType;
+      origin[best] = best;
+    }
+    return best;
   }
 
   /**

@@ -133,12 +133,15 @@ export function looksLikeClient(table: SpanTable, row: number): boolean {
 
 /**
  * The error type of span `row` (an index into ERROR_TYPE_NAMES); pushes the evidence into `evidence` when given.
+ * `serverError`: the caller knows the span served a call and raised the error itself (tag-only data), so a bare
+ * failure is a server error (5xx) rather than `other`.
  */
 export function classifyRow(
   ctx: ErrorContext,
   row: number,
   tree: TraceTree | undefined,
   evidence: string[] | undefined,
+  serverError = false,
 ): number {
   const t = ctx.table;
   const c = t.columns;
@@ -252,6 +255,10 @@ export function classifyRow(
   if (application) {
     appEvidence();
     return T_BUSINESS;
+  }
+  if (serverError && http === 0 && rpc <= 0) {
+    ev?.push('error mark on a server span with no failed callee and no status code recorded: a server error');
+    return T_HTTP5XX;
   }
   if (ev) {
     codeEvidence();

@@ -1,0 +1,99 @@
+// Which call sites absorb their callees' failures, learnt over all traces: for data with no status codes, where a
+// caller without an error tag may have failed (the tag is missing) or recovered (a fallback).
+import type { TraceTree } from '@aiops/span-model';
+import { serviceOfPod } from './error-context.ts';
+
+/** Failed calls a call site needs before its rate is trusted. */
+const MIN_FAILED_CALLS = 8;
+/** A call site absorbs when its callers carry the mark this much less often than callers do overall. */
+const ABSORB_RATIO = 0.25;
+
+/** Per call site (caller service and operation → callee service and operation): failed calls, failed callers. */
+export interface CallSites {
+  /** Whether the caller `p` of the failed span `ch` sits at a call site whose callers almost never fail with it. */
+  absorbs(p: number, ch: number): boolean;
+  /** Failed calls and how many of their callers were marked failed too, at the call site of `p` → `ch`. */
+  counts(p: number, ch: number): readonly [number, number];
+  /**
+   * Whether spans of this service and operation usually have a child (a call that normally reaches a traced
+   * server): ≥ 5 seen, ≥ 80% of them with children.
+   */
+  usuallyHasChildren(row: number): boolean;
+  /** Over all call sites: the share of failed calls whose caller is marked failed too. */
+  readonly markedCallerRate: number;
+}
+
+/**
+ * Counts, per call site, the marked spans and how many of their parents are marked as well. With error tags kept
+ * on a fraction q of failed spans, a call site whose failures propagate shows a rate near q; a fallback or an
+ * optional call shows a rate near 0. Pod names are folded into services so that the pods of one Deployment share
+ * their call sites.
+ */
+export function callSites(tree: TraceTree, failed: Uint8Array, traceMask: Uint8Array): CallSites {
+  const table = tree.table;
+  const svcDict = table.dict('service');
+  const normal = new Map<string, number>();
+  const svcOf = new Int32Array(svcDict.values.length);
+  for (let i = 0; i < svcDict.values.length; i++) {
+    const name = serviceOfPod(svcDict.values[i]!);
+    let code = normal.get(name);
+    if (code === undefined) {
+      code = normal.size;
+      normal.set(name, code);
+    }
+    svcOf[i] = code;
+  }
+  const svc = svcDict.codes;
+  const op = table.dict('operation').codes;
+  const nOp = table.dict('operation').values.length;
+  const nSvc = normal.size;
+  const { parent } = tree.links;
+  const traceOfRow = tree.traces.traceOfRow;
+  const parentRef = table.columns.parentRefType;
+  const key = (p: number, ch: number): number =>
+    ((svcOf[svc[p]!]! * nOp + op[p]!) * nSvc + svcOf[svc[ch]!]!) * nOp + op[ch]!;
+  const calls = new Map<number, number>();
+  const marked = new Map<number, number>();
+  let allCalls = 0;
+  let allMarked = 0;
+  for (let r = 0; r < failed.length; r++) {
+    if (!failed[r] || !traceMask[traceOfRow[r]!]) continue;
+    const p = parent[r]!;
+    if (p < 0 || parentRef[r] === 2) continue;
+    const k = key(p, r);
+    calls.set(k, (calls.get(k) ?? 0) + 1);
+    allCalls++;
+    if (failed[p]) {
+      marked.set(k, (marked.get(k) ?? 0) + 1);
+      allMarked++;
+    }
+  }
+  // Spans with children, per service and operation.
+  const { childOffsets } = tree.links;
+  const seen = new Map<number, number>();
+  const withKids = new Map<number, number>();
+  for (let r = 0; r < failed.length; r++) {
+    if (!traceMask[traceOfRow[r]!]) continue;
+    const k = svcOf[svc[r]!]! * nOp + op[r]!;
+    seen.set(k, (seen.get(k) ?? 0) + 1);
+    if (childOffsets[r + 1]! > childOffsets[r]!) withKids.set(k, (withKids.get(k) ?? 0) + 1);
+  }
+  const rate = allCalls > 0 ? allMarked / allCalls : 0;
+  return {
+    markedCallerRate: rate,
+    counts: (p, ch) => {
+      const k = key(p, ch);
+      return [calls.get(k) ?? 0, marked.get(k) ?? 0];
+    },
+    usuallyHasChildren: (row) => {
+      const k = svcOf[svc[row]!]! * nOp + op[row]!;
+      const total = seen.get(k) ?? 0;
+      return total >= 5 && (withKids.get(k) ?? 0) >= total * 0.8;
+    },
+    absorbs: (p, ch) => {
+      const k = key(p, ch);
+      const n = calls.get(k) ?? 0;
+      return n >= MIN_FAILED_CALLS && (marked.get(k) ?? 0) <= n * rate * ABSORB_RATIO;
+    },
+  };
+}
