@@ -8,12 +8,14 @@
 //          cart     SELECT              |====|                        leaf with peer.service=cart-db → cart-db
 //   exclusive(cart) = self(POST /cart) + gap(HTTP POST);  exclusive(cart-db) = duration(SELECT)
 //
-// Algorithm: one pre-order pass assigns each span to the request (ingress span) of its logical service; counting
+// Algorithm: pointer jumping assigns each span to the request (ingress span) of its logical service; counting
 // sort groups requests by (series, bucket); each group is sorted once for its quantiles.
 // Reference: RED method (rate, errors, duration) per service; exclusive time as in jaeger-ui trace statistics.
-import { buildTraceTree, type SpanTable, type TraceTree } from '@aiops/span-model';
+import type { SpanTable, TraceTree } from '@aiops/span-model';
+import { leanTree } from './internal/lean-tree.ts';
+import { jump, PairSet } from './internal/pointer-jump.ts';
 import { spanSignals } from './internal/span-signals.ts';
-import { quantileSorted } from './internal/stats.ts';
+import { quantilesInPlace } from './internal/stats.ts';
 
 /** What a series aggregates: all requests of a service, of one of its operations, or of an entry endpoint. */
 export type SeriesLevel = 'service' | 'operation' | 'endpoint';
@@ -140,6 +142,8 @@ const DEFAULTS = {
 } as const;
 
 const NS_PER_MS = 1e6;
+const QUANTILES: readonly number[] = [0.5, 0.95, 0.99];
+const MEDIAN: readonly number[] = [0.5];
 
 /**
  * Time-bucketed request series of every service and operation of `table`.
@@ -187,9 +191,16 @@ export function traceSeries(table: SpanTable, options: TraceSeriesOptions = {}):
       warnings,
     };
   }
-  const tree = options.tree ?? buildTraceTree(table);
-  const { parent, childOffsets } = tree.links;
-  const order = tree.order;
+  const tree = options.tree
+    ? {
+        parent: options.tree.links.parent,
+        childOffsets: options.tree.links.childOffsets,
+        children: options.tree.links.children,
+        selfNano: options.tree.selfNano,
+        orphans: options.tree.issues.orphans.length,
+      }
+    : leanTree(table);
+  const { parent, childOffsets } = tree;
   const self = tree.selfNano;
   const sig = spanSignals(table, (i) => childOffsets[i + 1]! - childOffsets[i]!, options.foldPodNames ?? true);
   const svc = sig.service;
@@ -218,16 +229,17 @@ export function traceSeries(table: SpanTable, options: TraceSeriesOptions = {}):
   for (let i = 0; i < n; i++) if (startNano[i]! > maxStart) maxStart = startNano[i]!;
   const B = maxB - minB + 1;
 
-  // Requests: ingress spans. own[i] = the ingress span whose request span i belongs to; root[i] = trace head.
+  // Requests: ingress spans. own[i] = the ingress span whose request span i belongs to; head[i] = subtree head.
+  // Pointer jumping (each pass halves the remaining chain) instead of a pre-order walk.
   const own = new Int32Array(n);
   const head = new Int32Array(n);
-  for (let k = 0; k < n; k++) {
-    const i = order[k]!;
+  for (let i = 0; i < n; i++) {
     const p = parent[i]!;
-    if (p < 0 || svc[p] !== svc[i]) own[i] = i;
-    else own[i] = own[p]!;
-    head[i] = p < 0 ? i : head[p]!;
+    own[i] = p < 0 || svc[p] !== svc[i] ? i : p;
+    head[i] = p < 0 ? i : p;
   }
+  jump(own);
+  jump(head);
   const excl = new Float64Array(n);
   const reqErrAny = new Uint8Array(n);
   const downstreamErr = new Uint8Array(n);
@@ -241,7 +253,7 @@ export function traceSeries(table: SpanTable, options: TraceSeriesOptions = {}):
     // A client span (inside a request, not its ingress) with one callee: its self time is the network gap into
     // the callee, so it counts for the callee.
     if (own[i] !== i && childOffsets[i + 1]! - c0 === 1) {
-      const c = tree.links.children[c0]!;
+      const c = tree.children[c0]!;
       if (svc[c] !== svc[i]) target = c;
     }
     excl[target] = excl[target]! + self[i]!;
@@ -344,16 +356,18 @@ export function traceSeries(table: SpanTable, options: TraceSeriesOptions = {}):
   const p99 = new Float64Array(G).fill(Number.NaN);
   const selfP50 = new Float64Array(G).fill(Number.NaN);
   const selfMean = new Float64Array(G).fill(Number.NaN);
+  const q3 = new Float64Array(3);
+  const q1 = new Float64Array(1);
   for (let g = 0; g < G; g++) {
     const a = offsets[g]!;
     const b = offsets[g + 1]!;
     if (a === b) continue;
-    const d = dur.subarray(a, b).sort();
-    p50[g] = quantileSorted(d, 0.5);
-    p95[g] = quantileSorted(d, 0.95);
-    p99[g] = quantileSorted(d, 0.99);
-    const e = ex.subarray(a, b).sort();
-    selfP50[g] = quantileSorted(e, 0.5);
+    quantilesInPlace(dur, a, b, QUANTILES, q3);
+    p50[g] = q3[0]!;
+    p95[g] = q3[1]!;
+    p99[g] = q3[2]!;
+    quantilesInPlace(ex, a, b, MEDIAN, q1);
+    selfP50[g] = q1[0]!;
     selfMean[g] = selfSum[g]! / NS_PER_MS / (b - a);
   }
   const series: MetricSeries[] = [];
@@ -398,11 +412,10 @@ export function traceSeries(table: SpanTable, options: TraceSeriesOptions = {}):
 
   // Call paths: distinct (endpoint, caller service, caller operation, callee) per trace.
   const callPaths: CallPathSeries[] = [];
-  const edgeIds = new Map<string, number>();
+  const edgeIds = new Map<number, number>();
   const edgeCounts: Float64Array[] = [];
-  const lastTrace: number[] = [];
-  for (let k = 0; k < n; k++) {
-    const i = order[k]!;
+  const seenPairs = new PairSet(1024);
+  for (let i = 0; i < n; i++) {
     const p = parent[i]!;
     if (p < 0 || own[i] !== i) continue;
     const h = head[i]!;
@@ -410,13 +423,13 @@ export function traceSeries(table: SpanTable, options: TraceSeriesOptions = {}):
     const ep = opKeyOfReq[h]!;
     if (ep < 0) continue;
     const callerReq = own[p]!;
-    const id = `${ep}\u0000${svc[callerReq]}\u0000${opCodes[callerReq]}\u0000${svc[i]}`;
+    // Numeric key (< 2^53 for any realistic number of series, services and operations).
+    const id = ((ep * S + svc[callerReq]!) * nOps + opCodes[callerReq]!) * S + svc[i]!;
     let e = edgeIds.get(id);
     if (e === undefined) {
       e = edgeCounts.length;
       edgeIds.set(id, e);
       edgeCounts.push(new Float64Array(B));
-      lastTrace.push(-1);
       callPaths.push({
         endpointService: sig.services[svc[h]!]!,
         endpointOperation: opValues[opCodes[h]!]!,
@@ -426,10 +439,7 @@ export function traceSeries(table: SpanTable, options: TraceSeriesOptions = {}):
         traces: edgeCounts[e]!,
       });
     }
-    if (lastTrace[e] !== h) {
-      lastTrace[e] = h;
-      edgeCounts[e]![bucketOf[h]!]!++;
-    }
+    if (seenPairs.add(h, e)) edgeCounts[e]![bucketOf[h]!]!++;
   }
 
   // Trace-level features, sampled per endpoint and bucket (first come).
@@ -492,8 +502,7 @@ export function traceSeries(table: SpanTable, options: TraceSeriesOptions = {}):
       }
     }
   }
-  const issues = tree.issues;
-  if (issues.orphans.length > 0) warnings.push(`${issues.orphans.length} spans have a parent missing from the data`);
+  if (tree.orphans > 0) warnings.push(`${tree.orphans} spans have a parent missing from the data`);
   if (sig.foldedPods > 0) warnings.push(`${sig.foldedPods} spans named by pod; folded to workload names`);
   if (requests === 0) warnings.push('no requests found');
   return {

@@ -202,10 +202,10 @@ export function buildBaselineModel(base: TraceSeries, settings: DetectSettings, 
     }
     const k = settings.errorPrior;
     const model: SeriesModel = {
-      logP50: seasonalProfile(lp50, centre, seasonality),
-      logP95: seasonalProfile(lp95, centre, seasonality),
-      logSelfP50: seasonalProfile(lself, centre, seasonality),
-      count: seasonalProfile(counts, centre, seasonality),
+      logP50: seasonalProfile(lp50, centre, seasonality, !selfBaseline),
+      logP95: seasonalProfile(lp95, centre, seasonality, !selfBaseline),
+      logSelfP50: seasonalProfile(lself, centre, seasonality, !selfBaseline),
+      count: seasonalProfile(counts, centre, seasonality, !selfBaseline),
       errRate: Math.max((err + k * gErr) / (req + k), 2e-4),
       timeoutRate: Math.max((tmo + k * gTimeout) / (req + k), 2e-4),
       typicalCount: active.length > 0 ? median(active) : 0,

@@ -50,9 +50,16 @@ export function seasonalProfile(
   values: ArrayLike<number>,
   centreSeconds: (b: number) => number,
   seasonality: Seasonality,
+  widenForTails = true,
   minSlotSamples = 6,
 ): SeasonalProfile {
   const all = medianMad(values);
+  // Heavy tails: when a few baseline buckets already deviate a lot (bimodal latency, bursty traffic), MAD does not
+  // see them (not applied when the window is its own baseline: its anomalies would widen it); the 98th percentile of |deviation| / 3 (≈ 0.78 σ for normal data) widens sigma only in that case.
+  const dev: number[] = [];
+  for (let b = 0; b < values.length; b++) if (Number.isFinite(values[b]!)) dev.push(Math.abs(values[b]! - all.median));
+  dev.sort((a, b) => a - b);
+  const tailSigma = widenForTails && dev.length >= 20 ? (dev[Math.floor(0.98 * (dev.length - 1))] ?? 0) / 3 : 0;
   const slots = slotsOf(seasonality);
   const slotMedian = new Float64Array(slots).fill(Number.NaN);
   const slotSigma = new Float64Array(slots).fill(Number.NaN);
@@ -67,7 +74,7 @@ export function seasonalProfile(
       if (per[s]!.length < minSlotSamples) continue;
       const m = medianMad(per[s]!);
       slotMedian[s] = m.median;
-      slotSigma[s] = MAD_TO_SIGMA * m.mad;
+      slotSigma[s] = Math.max(MAD_TO_SIGMA * m.mad, tailSigma);
     }
   }
   return {
@@ -75,7 +82,7 @@ export function seasonalProfile(
     slotMedian,
     slotSigma,
     median: all.median,
-    sigma: MAD_TO_SIGMA * all.mad,
+    sigma: Math.max(MAD_TO_SIGMA * all.mad, tailSigma),
     n: all.n,
   };
 }

@@ -115,6 +115,8 @@ export function spanSignals(table: SpanTable, childCount: (row: number) => numbe
     const { attrOffsets, attrKey, attrValues } = cols;
     const { offsets, bytes } = attrValues;
     for (let i = 0; i < n; i++) {
+      // A span with an explicit status already has its outcome; tags only matter where there is none.
+      if (statusCode[i] !== StatusCode.Unset) continue;
       for (let k = attrOffsets[i]!; k < attrOffsets[i + 1]!; k++) {
         const key = attrKey[k]!;
         if (key !== errorKey && key !== otelKey) continue;

@@ -98,3 +98,79 @@ export function zFromLogP(logP: number): number {
 export function clamp(x: number, lo: number, hi: number): number {
   return x < lo ? lo : x > hi ? hi : x;
 }
+
+/** Moves the k-th smallest of a[lo..hi] (inclusive) to a[k], smaller ones before it, larger after (quickselect). */
+export function selectInPlace(a: Float64Array, lo: number, hi: number, k: number): void {
+  while (hi > lo) {
+    if (hi - lo < 16) {
+      for (let i = lo + 1; i <= hi; i++) {
+        const x = a[i]!;
+        let j = i - 1;
+        while (j >= lo && a[j]! > x) {
+          a[j + 1] = a[j]!;
+          j--;
+        }
+        a[j + 1] = x;
+      }
+      return;
+    }
+    const mid = (lo + hi) >>> 1;
+    // Median of three as pivot.
+    let x = a[lo]!;
+    let y = a[mid]!;
+    let z = a[hi]!;
+    if (x > y) [x, y] = [y, x];
+    if (y > z) [y, z] = [z, y];
+    if (x > y) [x, y] = [y, x];
+    const pivot = y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return;
+  }
+}
+
+/**
+ * Linear-interpolated quantiles `qs` (ascending) of a[lo..hi) without sorting: quickselect per quantile, each on
+ * the part above the previous one. Reorders the range. Writes NaN for an empty range.
+ */
+export function quantilesInPlace(
+  a: Float64Array,
+  lo: number,
+  hi: number,
+  qs: readonly number[],
+  out: Float64Array,
+): void {
+  const n = hi - lo;
+  if (n === 0) {
+    out.fill(Number.NaN);
+    return;
+  }
+  let from = lo;
+  for (let q = 0; q < qs.length; q++) {
+    const pos = qs[q]! * (n - 1);
+    const k = lo + Math.floor(pos);
+    selectInPlace(a, from, hi - 1, k);
+    let v = a[k]!;
+    const frac = pos - Math.floor(pos);
+    if (frac > 0 && k + 1 < hi) {
+      let next = Number.POSITIVE_INFINITY;
+      for (let i = k + 1; i < hi; i++) if (a[i]! < next) next = a[i]!;
+      v += (next - v) * frac;
+    }
+    out[q] = v;
+    from = k;
+  }
+}

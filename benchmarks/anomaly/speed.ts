@@ -1,0 +1,57 @@
+// Speed of @aiops/anomaly on a one-hour window: span → series, and the whole detection (all services), measured on
+// what fits in memory here and extrapolated linearly to 18 million spans (the issue's target: ≤ 10 s).
+//
+//   cd benchmarks && npx tsx --conditions=@aiops/source anomaly/speed.ts [--spans 2000000]
+import { detectAnomalies, traceSeries } from '@aiops/anomaly';
+import { buildTraceTree } from '@aiops/span-model';
+import { leanTree } from '../../packages/anomaly/src/internal/lean-tree.ts';
+import { generateScenario } from '../scenarios/index.ts';
+
+const arg = (name: string, dflt: number): number => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const spans = arg('--spans', 2_000_000);
+const t0 = performance.now();
+const { table } = generateScenario({
+  seed: 21,
+  durationSeconds: 3600,
+  spans,
+  dailyAmplitude: 0.3,
+  faults: [{ kind: 'latency', service: 'inventory-service', addMs: 200, startSeconds: 1800, endSeconds: 2100 }],
+});
+console.log(`generated ${table.numSpans.toLocaleString()} spans in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+function best(label: string, runs: number, f: () => unknown): number {
+  let min = Number.POSITIVE_INFINITY;
+  for (let r = 0; r < runs; r++) {
+    const a = performance.now();
+    f();
+    min = Math.min(min, performance.now() - a);
+  }
+  console.log(`${label}: ${min.toFixed(0)} ms (best of ${runs})`);
+  return min;
+}
+
+const tree = best('buildTraceTree (span-model, for comparison)', 2, () => buildTraceTree(table));
+best('leanTree (the series pass uses this)', 5, () => leanTree(table));
+const series = best('traceSeries (incl. tree)', 5, () => traceSeries(table));
+const pre = traceSeries(table);
+const detectOnly = best('detectAnomalies on prebuilt series, self baseline, auto', 5, () => detectAnomalies(pre));
+const full = best('detectAnomalies(table), self baseline, auto', 5, () => detectAnomalies(table));
+const scale = 18_000_000 / table.numSpans;
+console.log(
+  JSON.stringify(
+    {
+      spans: table.numSpans,
+      treeMs: Math.round(tree),
+      seriesMs: Math.round(series),
+      detectOnSeriesMs: Math.round(detectOnly),
+      fullMs: Math.round(full),
+      spansPerSecond: Math.round(table.numSpans / (full / 1000)),
+      extrapolated18MSeconds: Number((((full - detectOnly) * scale + detectOnly) / 1000).toFixed(1)),
+    },
+    null,
+    2,
+  ),
+);

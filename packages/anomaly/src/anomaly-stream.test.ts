@@ -1,0 +1,64 @@
+import { type SpanTable, takeSpans } from '@aiops/span-model';
+import { describe, expect, it } from 'vitest';
+import { traffic } from '../test/traffic.ts';
+import { createAnomalyStream } from './anomaly-stream.ts';
+
+// The traffic of detect-anomalies.test.ts, pushed in 10 s chunks; api's own time goes 20 → 228 ms at minute 8:
+//
+//   chunk   0 1 2 ... 47 | 48 49 50 51 52 53 ... 71 | 72 ...
+//   api     normal       | ×5 latency from t = 480 s  | normal again at 720 s
+const START = 1_735_689_600;
+const BASE = traffic({ startUnixSeconds: START, seconds: 2400, rate: 1, seed: 1 });
+const LIVE = traffic({
+  startUnixSeconds: START + 2400,
+  seconds: 1200,
+  rate: 1,
+  seed: 2,
+  apiSelfMs: (t) => (t >= 480 && t < 720 ? 228 : 20),
+});
+
+function chunk(table: SpanTable, fromSec: number, toSec: number): SpanTable {
+  const start = table.times.startNano;
+  const base = Number(table.times.baseUnixNano) / 1e9;
+  const rows: number[] = [];
+  for (let i = 0; i < table.numSpans; i++) {
+    const s = base + start[i]! / 1e9;
+    if (s >= fromSec && s < toSec) rows.push(i);
+  }
+  return takeSpans(table, rows);
+}
+
+describe('createAnomalyStream', () => {
+  it('reports the api latency spike once, within a minute of data after its onset', () => {
+    const stream = createAnomalyStream({ baseline: BASE, bucketSeconds: 30 });
+    const seen: { at: number; kind: string; service: string; start: string }[] = [];
+    for (let t = 0; t < 1200; t += 10) {
+      for (const a of stream.push(chunk(LIVE, START + 2400 + t, START + 2410 + t))) {
+        seen.push({ at: t + 10, kind: a.kind, service: a.service, start: a.start });
+      }
+    }
+    for (const a of stream.flush()) seen.push({ at: 1200, kind: a.kind, service: a.service, start: a.start });
+    const api = seen.filter((s) => s.service === 'api' && s.kind === 'latency_spike');
+    expect(api).toHaveLength(1);
+    expect(api[0]!.start).toBe(new Date((START + 2400 + 480) * 1000).toISOString());
+    // Data pushed up to t = 520 s closes the bucket 480..510 (lateness 5 s): 40 s after the onset.
+    expect(api[0]!.at - 480).toBeLessThanOrEqual(60);
+    expect(seen.every((s) => s.at >= 480)).toBe(true);
+    expect(stream.pendingSpans).toBe(0);
+  });
+
+  it('learns its baseline from the stream when none is given', () => {
+    const stream = createAnomalyStream({ bucketSeconds: 30, warmupBuckets: 10 });
+    const first = stream.push(chunk(BASE, START, START + 1200));
+    expect(first).toEqual([]);
+    const out = [];
+    for (let t = 0; t < 900; t += 30) out.push(...stream.push(chunk(LIVE, START + 2400 + t, START + 2430 + t)));
+    expect(out.some((a) => a.service === 'api' && a.kind === 'latency_spike')).toBe(true);
+    expect(stream.lastReport()?.baselineFrom).toBe('');
+  });
+
+  it('rejects what is not a span table', () => {
+    const stream = createAnomalyStream();
+    expect(() => stream.push({} as SpanTable)).toThrow(TypeError);
+  });
+});
