@@ -84,7 +84,29 @@ describe('criticalPath', () => {
   //   2 lost           |==============|          30..70  parent 'gone' is not in the trace: orphan
   //   3 under            |======|                35..55
   //   critical path: root 30..100, a 10..30, root 0..10; the orphan is reported and has its own path
-  it('leaves orphan subtrees off the root path but reports them and walks them on request', () => {
+  it('leaves orphan subtrees off the root path when grafting is off, reports them and walks them on request', () => {
+    const table = draw([
+      ['root', '', 0, 100],
+      ['a', 'root', 10, 30],
+      ['lost', 'gone', 30, 70],
+      ['under', 'lost', 35, 55],
+    ]);
+    const path = criticalPath(table, { graftOrphans: false });
+    expect(pathText(table, path)).toEqual(['root 30..100', 'a 10..30', 'root 0..10']);
+    expect(path.otherHeads.map((h) => [nameAt(table, h.row), h.kind])).toEqual([['lost', 'orphan']]);
+    expect(path.warnings.map((w) => w.kind)).toEqual(['orphan-subtree']);
+    const orphan = criticalPath(table, { head: path.otherHeads[0]!.row });
+    expect(pathText(table, orphan)).toEqual(['lost 55..70', 'under 35..55', 'lost 30..35']);
+    expect(orphan.head?.kind).toBe('given');
+  });
+
+  //   0 root  |==============================|   0..100
+  //   1 a        |=====|                         10..30
+  //   2 lost           |==============|          30..70  parent 'gone' is not in the trace: orphan
+  //   3 under            |======|                35..55
+  //   grafted under root (the only span enclosing it): root 70..100, lost 55..70, under 35..55, lost 30..35,
+  //   a 10..30, root 0..10
+  it('grafts an orphan subtree under the span enclosing it in time', () => {
     const table = draw([
       ['root', '', 0, 100],
       ['a', 'root', 10, 30],
@@ -92,12 +114,49 @@ describe('criticalPath', () => {
       ['under', 'lost', 35, 55],
     ]);
     const path = criticalPath(table);
-    expect(pathText(table, path)).toEqual(['root 30..100', 'a 10..30', 'root 0..10']);
-    expect(path.otherHeads.map((h) => [nameAt(table, h.row), h.kind])).toEqual([['lost', 'orphan']]);
-    expect(path.warnings.map((w) => w.kind)).toEqual(['orphan-subtree']);
-    const orphan = criticalPath(table, { head: path.otherHeads[0]!.row });
-    expect(pathText(table, orphan)).toEqual(['lost 55..70', 'under 35..55', 'lost 30..35']);
-    expect(orphan.head?.kind).toBe('given');
+    expect(pathText(table, path)).toEqual([
+      'root 70..100',
+      'lost 55..70',
+      'under 35..55',
+      'lost 30..35',
+      'a 10..30',
+      'root 0..10',
+    ]);
+    expect(path.otherHeads).toEqual([]);
+    expect(path.warnings.map((w) => [w.kind, nameAt(table, w.row)])).toEqual([['orphan-grafted', 'lost']]);
+  });
+
+  // Messy data: the inventory server span (child of `put`) was dropped; its two children are orphans sharing the
+  // missing parent id. The DB leaf call `sel` encloses them more tightly but never receives orphans; the childless client `put`
+  // is the tightest enclosing span of the group (within 5 ms of skew: q1 starts 2 ms before `put`).
+  //   0 root  |====================================|   0..1000
+  //   1 put      |===========================|         100..900  frontend client, server child lost
+  //   2 sel         |==========================|       150..890  frontend DB call (db.system=postgresql), tighter
+  //   3 q1     |========================|              98..700   orphan (parent 'inv'), inventory
+  //   4 q2               |=============|               160..880  orphan (parent 'inv'), inventory
+  //   path: root 900..1000, put 880..900, q2 160..880, put 100..160 (q1 ends after 160: not blocking), root 0..100
+  it('grafts sibling orphans together under the childless call that waited on their lost parent', () => {
+    const table = draw([
+      ['root', '', 0, 1000, { service: 'frontend' }],
+      ['put', 'root', 100, 900, { service: 'frontend' }],
+      ['sel', 'root', 150, 890, { service: 'frontend', attributes: { 'db.system': 'postgresql' } }],
+      ['q1', 'inv', 98, 700, { service: 'inventory' }],
+      ['q2', 'inv', 160, 880, { service: 'inventory' }],
+    ]);
+    const path = criticalPath(table);
+    expect(pathText(table, path)).toEqual([
+      'root 900..1000',
+      'put 880..900',
+      'q2 160..880',
+      'put 100..160',
+      'root 0..100',
+    ]);
+    expect(path.services.map((x) => [x.service, x.exclusiveNano])).toEqual([
+      ['inventory', 720_000],
+      ['frontend', 280_000],
+    ]);
+    const off = criticalPath(table, { graftOrphans: false });
+    expect(off.services[0]).toMatchObject({ service: 'frontend', exclusiveNano: 1_000_000 });
   });
 
   //   the root span was lost: two orphans; the longer one heads the path

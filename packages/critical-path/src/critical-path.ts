@@ -22,6 +22,7 @@ import {
   type TraceTree,
   traceIdAt,
 } from '@aiops/span-model';
+import { graftOrphans } from './internal/graft.ts';
 import { chooseHeads, HEAD_ORPHAN } from './internal/heads.ts';
 import { createWalker, walkCriticalPath } from './internal/walk.ts';
 
@@ -33,7 +34,16 @@ export interface CriticalPathOptions {
   readonly trace?: number;
   /** Row of the span whose subtree to follow instead of the trace's head (an orphan subtree, a service's entry). */
   readonly head?: number;
+  /**
+   * Put orphan subtrees (their parent span was lost) back under the span that encloses them in time, so the path
+   * follows the time the caller waited into them. Default true.
+   */
+  readonly graftOrphans?: boolean;
+  /** Clock-skew tolerance when matching an orphan to its enclosing span, ns. Default 5 ms. */
+  readonly graftToleranceNano?: number;
 }
+
+const DEFAULTS = { graftOrphans: true, graftToleranceNano: 5e6 } as const;
 
 /** A span that heads a subtree of the trace: its root, another root, or an orphan (parent missing). */
 export interface CriticalPathHead {
@@ -87,10 +97,18 @@ export interface CriticalPathWarning {
    * - `no-root`: the trace has no root span; the path tiles the longest orphan subtree instead.
    * - `several-roots`: the trace has several root spans; the path tiles the longest.
    * - `orphan-subtree`: a subtree whose parent is missing; not on the path (compute it with `options.head`).
+   * - `orphan-grafted`: a subtree whose parent is missing, grafted under the span enclosing it in time (the lost
+   *   span's caller); its time counts on the path.
    * - `child-clipped`: a child sticks out of its parent (clock skew or async work); only its part inside counts.
    * - `child-outside-parent`: a child lies wholly outside its parent; it and its subtree are left off the path.
    */
-  readonly kind: 'no-root' | 'several-roots' | 'orphan-subtree' | 'child-clipped' | 'child-outside-parent';
+  readonly kind:
+    | 'no-root'
+    | 'several-roots'
+    | 'orphan-subtree'
+    | 'orphan-grafted'
+    | 'child-clipped'
+    | 'child-outside-parent';
   /** The span concerned. */
   readonly row: number;
   /** Its id, 16 hex digits. */
@@ -115,7 +133,7 @@ export interface CriticalPathResult {
   readonly services: readonly CriticalPathService[];
   /** Duration of the head, ns: the sum of all segments. */
   readonly totalNano: number;
-  /** Other roots and orphan subtree heads of the trace, not on the path. */
+  /** Other roots and orphan subtree heads of the trace, not on the path (grafted orphans are not listed). */
   readonly otherHeads: readonly CriticalPathHead[];
   /** Data problems met. */
   readonly warnings: readonly CriticalPathWarning[];
@@ -131,6 +149,9 @@ export interface CriticalPathResult {
  * - FOLLOWS_FROM children (fire-and-forget) never block their parent and never extend it.
  * - Several roots: the longest is the head. No root (root span lost): the longest orphan subtree is the head.
  *   Both cases, orphans and clipped children are listed in `warnings`.
+ * - Lost spans: an orphan subtree of a rooted trace is grafted under the tightest span that encloses it in time
+ *   (within `graftToleranceNano`; never a database call, preferring a childless call), so the caller's wait is
+ *   followed into the callee's work instead of being blamed on the caller (`orphan-grafted` warning).
  * - Zero-duration spans own no time and never appear in segments.
  *
  * **Complexity** O(spans of the trace) plus O(n) buffers for the table; use {@link criticalPaths} for many traces.
@@ -194,9 +215,22 @@ export function criticalPath(table: SpanTable, options: CriticalPathOptions = {}
   };
   const otherHeads: CriticalPathHead[] = [];
   const ref = table.columns.parentRefType;
+  const graft =
+    (options.graftOrphans ?? DEFAULTS.graftOrphans) && headKind === 'root'
+      ? graftOrphans(tree, options.graftToleranceNano ?? DEFAULTS.graftToleranceNano, trace)
+      : undefined;
   for (const r of rows) {
     if (tree.links.parent[r] !== -1 || r === headRow) continue;
     const kind = ref[r] === 0 ? 'root' : 'orphan';
+    if (graft && graft.grafted > 0 && graft.graftParent[r]! >= 0) {
+      const p = graft.graftParent[r]!;
+      warn(
+        'orphan-grafted',
+        r,
+        `span ${spanIdAt(table, r)} has a parent missing from the trace; grafted under span ${spanIdAt(table, p)} (${svc.values[svc.codes[p]!]} ${op.values[op.codes[p]!]}), which encloses it in time`,
+      );
+      continue;
+    }
     otherHeads.push(headOf(r, kind));
     if (kind === 'orphan') {
       warn(
@@ -240,7 +274,7 @@ export function criticalPath(table: SpanTable, options: CriticalPathOptions = {}
       warnings,
     };
   }
-  const w = createWalker(tree, 16);
+  const w = createWalker(tree, 16, graft ?? tree.links);
   const hs = startNano[headRow]!;
   const he = endNano[headRow]!;
   walkCriticalPath(w, headRow, hs, he);

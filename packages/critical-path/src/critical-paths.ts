@@ -9,6 +9,7 @@
 // criticalPath for the rules: clipping, FOLLOWS_FROM, orphans, several roots).
 // Reference: CRISP, Zhang et al., ATC'22; jaeger-ui computeCriticalPath.
 import type { TraceTree } from '@aiops/span-model';
+import { graftOrphans } from './internal/graft.ts';
 import { chooseHeads, HEAD_GIVEN } from './internal/heads.ts';
 import { createWalker, walkCriticalPath } from './internal/walk.ts';
 
@@ -33,7 +34,13 @@ export interface CriticalPathsOptions {
    * of the root. Rows must belong to their trace.
    */
   readonly heads?: Int32Array;
+  /** Graft orphan subtrees under the span enclosing them in time (see criticalPath). Default true. */
+  readonly graftOrphans?: boolean;
+  /** Clock-skew tolerance of grafting, ns. Default 5 ms. */
+  readonly graftToleranceNano?: number;
 }
+
+const DEFAULTS = { graftOrphans: true, graftToleranceNano: 5e6 } as const;
 
 /**
  * The critical paths of every trace in a tree, columnar.
@@ -66,6 +73,10 @@ export interface CriticalPaths {
   readonly exclusiveNano: Float64Array;
   /** 1 for each span the path passes through (including spans fully covered by a child on the path). */
   readonly onPath: Uint8Array;
+  /** Graft parent per row for orphans grafted under the span enclosing them (-1 otherwise); empty when none. */
+  readonly graftParent: Int32Array;
+  /** Number of orphans grafted. */
+  readonly grafted: number;
 }
 
 /**
@@ -78,8 +89,9 @@ export interface CriticalPaths {
  * **Complexity** O(n) plus sorting the children of on-path spans whose children do not finish in start order;
  * O(n) memory. Measured above 1M spans/s (benchmarks/critical-path/RESULTS.md).
  *
- * **Gotchas** Orphan subtrees of a trace that has a root are not on its path (`onPath` is 0 for them); compute them
- * separately with {@link criticalPath}'s `head` option when they matter.
+ * **Gotchas** Orphan subtrees of a rooted trace are grafted under the span enclosing them in time (`graftParent`);
+ * those that fit no span stay off the path (`onPath` 0): compute them with {@link criticalPath}'s `head` option.
+ * A given head (`options.heads`) follows grafts inside its subtree too.
  *
  * @example
  * ```ts
@@ -112,7 +124,11 @@ export function criticalPaths(tree: TraceTree, options: CriticalPathsOptions = {
     }
   }
   const { startNano, endNano } = tree.table.times;
-  const w = createWalker(tree, tree.table.numSpans);
+  const graft =
+    (options.graftOrphans ?? DEFAULTS.graftOrphans)
+      ? graftOrphans(tree, options.graftToleranceNano ?? DEFAULTS.graftToleranceNano)
+      : undefined;
+  const w = createWalker(tree, tree.table.numSpans, graft ?? tree.links);
   const totalNano = new Float64Array(traceCount);
   const segmentOffsets = new Int32Array(traceCount + 1);
   for (let t = 0; t < traceCount; t++) {
@@ -136,5 +152,7 @@ export function criticalPaths(tree: TraceTree, options: CriticalPathsOptions = {
     segmentEndNano: w.segEnd.subarray(0, w.segCount),
     exclusiveNano: w.exclusive,
     onPath: w.onPath,
+    graftParent: graft?.graftParent ?? new Int32Array(0),
+    grafted: graft?.grafted ?? 0,
   };
 }

@@ -26,13 +26,13 @@ export interface Walker {
   readonly kid: Int32Array;
   readonly kidStart: Float64Array;
   readonly kidEnd: Float64Array;
-  /** Open frames. */
-  readonly fRow: Int32Array;
-  readonly fStart: Float64Array;
-  readonly fT: Float64Array;
-  readonly fPtr: Int32Array;
-  readonly fBase: Int32Array;
-  readonly fEnd: Int32Array;
+  /** Open frames (grown when grafted orphans make a chain deeper than the tree's depth). */
+  fRow: Int32Array;
+  fStart: Float64Array;
+  fT: Float64Array;
+  fPtr: Int32Array;
+  fBase: Int32Array;
+  fEnd: Int32Array;
   /** Output segments (appended). */
   segRow: Int32Array;
   segStart: Float64Array;
@@ -44,8 +44,12 @@ export interface Walker {
   readonly onPath: Uint8Array;
 }
 
-/** Allocates a walker over the spans of `tree`. */
-export function createWalker(tree: TraceTree, segmentCapacity = 16): Walker {
+/** Allocates a walker over the spans of `tree` (children from `links` when given: grafted orphans). */
+export function createWalker(
+  tree: TraceTree,
+  segmentCapacity = 16,
+  links: { readonly childOffsets: Int32Array; readonly children: Int32Array } = tree.links,
+): Walker {
   const n = tree.table.numSpans;
   const { startNano, endNano } = tree.table.times;
   // Frames nest along one root-to-leaf chain, so the deepest span bounds the frame stack.
@@ -56,8 +60,8 @@ export function createWalker(tree: TraceTree, segmentCapacity = 16): Walker {
     start: startNano,
     end: endNano,
     refType: tree.table.columns.parentRefType,
-    childOffsets: tree.links.childOffsets,
-    children: tree.links.children,
+    childOffsets: links.childOffsets,
+    children: links.children,
     kid: new Int32Array(n + 1),
     kidStart: new Float64Array(n + 1),
     kidEnd: new Float64Array(n + 1),
@@ -74,6 +78,26 @@ export function createWalker(tree: TraceTree, segmentCapacity = 16): Walker {
     exclusive: new Float64Array(n),
     onPath: new Uint8Array(n),
   };
+}
+
+function growFrames(w: Walker): void {
+  const cap = w.fRow.length * 2;
+  const i32 = (a: Int32Array): Int32Array => {
+    const b = new Int32Array(cap);
+    b.set(a);
+    return b;
+  };
+  const f64 = (a: Float64Array): Float64Array => {
+    const b = new Float64Array(cap);
+    b.set(a);
+    return b;
+  };
+  w.fRow = i32(w.fRow);
+  w.fStart = f64(w.fStart);
+  w.fT = f64(w.fT);
+  w.fPtr = i32(w.fPtr);
+  w.fBase = i32(w.fBase);
+  w.fEnd = i32(w.fEnd);
 }
 
 function emit(w: Walker, row: number, s: number, e: number): void {
@@ -161,7 +185,8 @@ function sortRun(w: Walker, base: number, top: number): void {
  */
 export function walkCriticalPath(w: Walker, head: number, hs: number, he: number): number {
   const first = w.segCount;
-  const { fRow, fStart, fT, fPtr, fBase, fEnd, kid, kidStart, kidEnd } = w;
+  let { fRow, fStart, fT, fPtr, fBase, fEnd } = w;
+  const { kid, kidStart, kidEnd } = w;
   fRow[0] = head;
   fStart[0] = hs;
   fT[0] = he;
@@ -185,6 +210,10 @@ export function walkCriticalPath(w: Walker, head: number, hs: number, he: number
       fT[f] = cs;
       // The child's candidates stack above the parent's whole run, which stays intact below them.
       const top = fEnd[f]!;
+      if (sp === fRow.length) {
+        growFrames(w);
+        ({ fRow, fStart, fT, fPtr, fBase, fEnd } = w);
+      }
       fRow[sp] = c;
       fStart[sp] = cs;
       fT[sp] = ce;
