@@ -428,3 +428,102 @@ describe('errorPropagation: which of several failed children caused the parent t
     ]);
   });
 });
+
+describe('errorPropagation on tag-only data (no kind, no status, no codes): timing and call-site rules', () => {
+  const tag = { attributes: { error: true } };
+  const url = (host: string) => ({ attributes: { 'http.url': `http://${host}:8080/x` } });
+  const urlTagged = (host: string) => ({ attributes: { 'http.url': `http://${host}:8080/x`, error: true } });
+
+  //   × 10 traces   a web GET /     |=========================|  0..100   (no tag)
+  //                 b web → recs       |=====|                      5..20   error=true
+  //   × 10 traces   a web GET /     |=========================|  0..100   error=true
+  //                 b web → cart       |=====|                      5..20   error=true
+  //   web's call to recs failed 10 times and web never carried the mark: that call site absorbs failures, so a
+  //   trace with a failed recs call and an unmarked root is not failed; the same shape through cart is.
+  it('learns over the traces which call sites absorb failures', () => {
+    const rows: SpanInput[] = [];
+    for (let i = 0; i < 21; i++) {
+      const t = nextTrace();
+      const recs = i < 10 || i === 20;
+      rows.push(span(t, 'a', undefined, 'web', 'GET /', 0, 100, recs ? {} : i < 20 ? tag : {}));
+      rows.push(span(t, 'b', 'a', 'web', recs ? 'GET /recs' : 'GET /cart', 5, 20, tag));
+    }
+    // One more cart failure with an unmarked root: implied to have failed with it.
+    const last = nextTrace();
+    rows.push(span(last, 'a', undefined, 'web', 'GET /', 0, 100));
+    rows.push(span(last, 'b', 'a', 'web', 'GET /cart', 5, 20, tag));
+    const r = errorPropagation(spanTableFromRows(rows));
+    const byTrace = r.traceErrors.map((x) => x.failed);
+    expect(byTrace.slice(0, 10)).toEqual(Array(10).fill(false));
+    expect(byTrace.slice(10, 20)).toEqual(Array(10).fill(true));
+    expect(byTrace[20]).toBe(false);
+    expect(byTrace[21]).toBe(true);
+    expect(r.traceErrors[0]!.chains[0]).toMatchObject({ kind: 'handled', handling: 'fallback' });
+  });
+
+  //   a shop GET /order  |=================================|  0..100   (no tag)
+  //   b shop → pricing      |=====|                            5..20   error=true
+  //   c shop → stock                 |=======|                 30..50  (no tag): shop went on after b failed
+  //   the caller carried on: b is handled (fallback) and the trace is not failed
+  it('reads a call made after a failed call as the caller carrying on (a fallback)', () => {
+    const t = nextTrace();
+    const r = errorPropagation(
+      spanTableFromRows([
+        span(t, 'a', undefined, 'shop', 'GET /order', 0, 100),
+        span(t, 'b', 'a', 'shop', 'GET /price', 5, 20, urlTagged('pricing')),
+        span(t, 'c', 'a', 'shop', 'GET /stock', 30, 50, url('stock')),
+      ]),
+    );
+    expect(r.failedTraces).toBe(0);
+    expect(r.traceErrors[0]!.chains[0]).toMatchObject({ kind: 'handled', handling: 'fallback' });
+  });
+
+  //   a web  GET /            |==========================|            0..1200   error=true
+  //   b web  → orders           |=======================|             5..1005   (no tag), 1.000 s: a round limit
+  //   c orders GET /orders       |==================================| 6..3000  (no tag), still running after b
+  //   b gave up on c: an inferred timeout, blamed on the slow callee c
+  it('infers a timeout from a call that ended at a round limit while its callee kept running', () => {
+    const t = nextTrace();
+    const r = errorPropagation(
+      spanTableFromRows([
+        span(t, 'a', undefined, 'web', 'GET /', 0, 1200, tag),
+        span(t, 'b', 'a', 'web', 'GET /orders', 5, 1005, url('orders')),
+        span(t, 'c', 'b', 'orders', 'GET /orders', 6, 3000),
+      ]),
+    );
+    const chain = r.traceErrors[0]!.chains[0]!;
+    expect(chain.path).toEqual(['orders', 'web']);
+    expect(chain.errorType).toBe('timeout');
+    expect(chain.slowCallee).toBe(true);
+    expect(chain.evidence[0]).toBe('no error mark: failure inferred from timing');
+    expect(chain.spans.map((s) => [s.spanId.slice(-1), s.errorType])).toEqual([
+      ['c', null],
+      ['b', 'timeout'],
+      ['a', 'other'],
+    ]);
+  });
+
+  //   × 5 traces  a cart GET /cart  |====================|  0..50        b cart → users |====| 5..20 (no tag)
+  //                                                                     c users GET /u   |==| 6..19
+  //   then        a cart GET /cart  |====================|  0..50   error=true
+  //               b cart → users       |=|                   5..6    (no tag) and no server span under it,
+  //   where this call always had one: it never reached users (unavailable), the origin of a's failure
+  it('infers an unreachable callee from a call that left no server span where it usually has one', () => {
+    const rows: SpanInput[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t = nextTrace();
+      rows.push(span(t, 'a', undefined, 'cart', 'GET /cart', 0, 50));
+      rows.push(span(t, 'b', 'a', 'cart', 'GET /u', 5, 20, url('users')));
+      rows.push(span(t, 'c', 'b', 'users', 'GET /u', 6, 19));
+    }
+    const t = nextTrace();
+    rows.push(span(t, 'a', undefined, 'cart', 'GET /cart', 0, 50, tag));
+    rows.push(span(t, 'b', 'a', 'cart', 'GET /u', 5, 6, url('users')));
+    const r = errorPropagation(spanTableFromRows(rows));
+    expect(r.failedTraces).toBe(1);
+    const chain = r.traceErrors[0]!.chains[0]!;
+    expect(chain.path).toEqual(['users', 'cart']);
+    expect(chain.errorType).toBe('unavailable');
+    expect(chain.spans[0]).toMatchObject({ service: 'users', observed: false });
+  });
+});

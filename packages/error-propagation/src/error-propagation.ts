@@ -307,11 +307,7 @@ export function errorPropagation(table: SpanTable, options: ErrorPropagationOpti
       const r = traces.rows[k]!;
       // A failed span, or an entry that answered with an error code (a 4xx root is not failed by OTel rules).
       if (failed[r]) anyFailed = true;
-      else if (
-        c.parentRefType[r] === 0 &&
-        c.statusCode[r] !== 1 &&
-        (c.httpStatusCode[r]! >= 400 || c.rpcStatusCode[r]! > 0)
-      ) {
+      else if (c.parentRefType[r] === 0 && c.statusCode[r] !== 1 && (ctx.http[r]! >= 400 || ctx.rpc[r]! > 0)) {
         anyFailed = true;
       }
       if (!keep && svcDict.codes[r] === wanted) keep = true;
@@ -327,10 +323,10 @@ export function errorPropagation(table: SpanTable, options: ErrorPropagationOpti
   let statusKnown = false;
   for (let r = 0; r < table.numSpans && !statusKnown; r++) {
     if (!inScope[traces.traceOfRow[r]!]) continue;
-    if (c.statusCode[r] !== 0 || c.httpStatusCode[r]! > 0 || c.rpcStatusCode[r]! >= 0) statusKnown = true;
+    if (c.statusCode[r] !== 0 || ctx.http[r]! > 0 || ctx.rpc[r]! >= 0) statusKnown = true;
   }
   const tagOnly = options.statusKnown === undefined ? !statusKnown : !options.statusKnown;
-  const st = chainPass(ctx, tree, failed, hasErr, tagOnly);
+  const st = chainPass(ctx, tree, failed, hasErr, tagOnly, inScope);
   const { err, type, cause, origin, handled, retriedBy } = st;
 
   const serviceNames = normalize ? svcDict.values.map(serviceOfPod) : svcDict.values;

@@ -6,6 +6,7 @@
 //   an `exception` event · an `error.type` attribute.
 // Reference: OpenTelemetry semantic conventions, "Recording errors" and HTTP/gRPC span status mapping.
 import { SpanKind, type SpanTable, StatusCode } from '@aiops/span-model';
+import { statusCodes } from './internal/status-codes.ts';
 
 /**
  * Bits of the value {@link failedSpans} returns per span: which signals marked the span as failed.
@@ -36,6 +37,8 @@ export type FailureSignal = (typeof FailureSignal)[keyof typeof FailureSignal];
 const GRPC_SERVER_ERRORS = new Set([2, 4, 12, 13, 14, 15]);
 
 const EXCEPTION_NEEDLE = new TextEncoder().encode('"name":"exception"');
+/** OpenTracing error logs (`event: error`, with `error.kind` / `error.object`), as Jaeger exports them. */
+const ERROR_LOG_NEEDLE = new TextEncoder().encode('"name":"error"');
 
 function containsBytes(hay: Uint8Array, from: number, to: number, needle: Uint8Array): boolean {
   const first = needle[0]!;
@@ -106,7 +109,8 @@ export function failedSpans(table: SpanTable): Uint8Array {
     if (c.attrKeys[k] === 'error') errorKey = k;
     else if (c.attrKeys[k] === 'otel.status_code') otelStatusKey = k;
   }
-  const { kind, statusCode, httpStatusCode, rpcStatusCode, attrOffsets, attrKey, attrValues, events } = c;
+  const { kind, statusCode, attrOffsets, attrKey, attrValues, events } = c;
+  const { http: httpStatusCode, rpc: rpcStatusCode } = statusCodes(table);
   const vOff = attrValues.offsets;
   const vBytes = attrValues.bytes;
   for (let i = 0; i < n; i++) {
@@ -131,7 +135,12 @@ export function failedSpans(table: SpanTable): Uint8Array {
     }
     const ea = events.offsets[i]!;
     const eb = events.offsets[i + 1]!;
-    if (eb > ea && containsBytes(events.bytes, ea, eb, EXCEPTION_NEEDLE)) f |= FailureSignal.Exception;
+    if (
+      eb > ea &&
+      (containsBytes(events.bytes, ea, eb, EXCEPTION_NEEDLE) || containsBytes(events.bytes, ea, eb, ERROR_LOG_NEEDLE))
+    ) {
+      f |= FailureSignal.Exception;
+    }
     out[i] = f;
   }
   return out;

@@ -15,6 +15,7 @@ import {
   T_TIMEOUT,
   T_UNAVAILABLE,
 } from './error-context.ts';
+import { statusCodes } from './status-codes.ts';
 
 /** err[] values: why a span takes part in an error chain. */
 export const E_NONE = 0;
@@ -58,11 +59,13 @@ export interface ChainState {
 const RETRY_KEY_SCALE = 4194304;
 
 function hasCode(table: SpanTable, row: number): boolean {
-  return table.columns.httpStatusCode[row]! > 0 || table.columns.rpcStatusCode[row]! >= 0;
+  const codes = statusCodes(table);
+  return codes.http[row]! > 0 || codes.rpc[row]! >= 0;
 }
 
 /**
- * Runs the chain pass over the traces whose ordinals are flagged in `traceMask`.
+ * Runs the chain pass over the traces whose ordinals are flagged in `traceMask`; call-site statistics (tag-only
+ * data) are learnt over the traces flagged in `scope`.
  */
 export function chainPass(
   ctx: ErrorContext,
@@ -70,6 +73,7 @@ export function chainPass(
   failed: Uint8Array,
   traceMask: Uint8Array,
   tagOnly: boolean,
+  scope: Uint8Array = traceMask,
 ): ChainState {
   const table = tree.table;
   const n = table.numSpans;
@@ -79,6 +83,7 @@ export function chainPass(
   const svc = table.dict('service').codes;
   const op = table.dict('operation').codes;
   const host = table.dict('host').codes;
+  const { http: httpCode, rpc: rpcCode } = statusCodes(table);
   const err = new Uint8Array(n);
   const type = new Int8Array(n).fill(-1);
   const cause = new Int32Array(n).fill(-1);
@@ -88,7 +93,7 @@ export function chainPass(
   // The attempt a retry repeated, so that a retry loop is seen as one call.
   const prevAttempt = new Int32Array(n).fill(-1);
   const { order, orderOffsets } = tree;
-  const sites = tagOnly ? callSites(tree, failed, traceMask) : null;
+  const sites = tagOnly ? callSites(tree, failed, scope) : null;
 
   for (let t = 0; t < tree.traces.traceCount; t++) {
     if (!traceMask[t]) continue;
@@ -103,7 +108,7 @@ export function chainPass(
       const r = order[k]!;
       const p = parent[r]!;
       if (err[r] || p < 0 || !err[p] || c.statusCode[r] === StatusCode.Ok) continue;
-      if (c.httpStatusCode[r]! >= 400 || c.rpcStatusCode[r]! > 0) err[r] = E_ANSWERED;
+      if (httpCode[r]! >= 400 || rpcCode[r]! > 0) err[r] = E_ANSWERED;
     }
     // Retries: a failed call followed by a successful call to the same service and operation from the same parent.
     for (let k = a; k < b; k++) {
@@ -141,7 +146,7 @@ export function chainPass(
     // Children before parents: reverse pre-order.
     for (let k = b - 1; k >= a; k--) {
       const s = order[k]!;
-      if (!err[s] && c.statusCode[s] !== StatusCode.Ok && (c.httpStatusCode[s]! >= 400 || c.rpcStatusCode[s]! > 0)) {
+      if (!err[s] && c.statusCode[s] !== StatusCode.Ok && (httpCode[s]! >= 400 || rpcCode[s]! > 0)) {
         // Answered with an error code because a callee failed, or as the entry of the trace: part of the chain.
         if (parent[s] < 0 && c.parentRefType[s] === 0) err[s] = E_ANSWERED;
         for (let j = childOffsets[s]!; j < childOffsets[s + 1]! && !err[s]; j++) {
@@ -272,8 +277,8 @@ export function chainPass(
 
   /** 0: the child's error agrees with what `s` reports; 1: nothing to compare; 2: it disagrees. */
   function agreement(s: number, ch: number): number {
-    const ph = c.httpStatusCode[s]!;
-    const chHttp = c.httpStatusCode[ch]!;
+    const ph = httpCode[s]!;
+    const chHttp = httpCode[ch]!;
     const ct = type[ch]!;
     if (ph >= 400) {
       if (chHttp === ph) return 0;

@@ -1,5 +1,6 @@
 // Per-table facts the classifier needs, computed once: text flags per dictionary value and column views.
 import { SpanKind, type SpanTable, spanAttributeText, type TraceTree } from '@aiops/span-model';
+import { statusCodes } from './status-codes.ts';
 import { TextFlag, textFlags } from './text-rules.ts';
 
 /** Error types as small integers, in the order of `ERROR_TYPE_NAMES`. */
@@ -42,6 +43,10 @@ export interface ErrorContext {
   readonly statusMessageFlags: Uint8Array;
   readonly errorTypeFlags: Uint8Array;
   readonly exceptionMessageFlags: Uint8Array;
+  /** HTTP code per span (0: none), from every spelling. */
+  readonly http: Int16Array;
+  /** gRPC code per span (-1: none), from every spelling. */
+  readonly rpc: Int16Array;
 }
 
 const cache = new WeakMap<SpanTable, ErrorContext>();
@@ -55,6 +60,7 @@ export function errorContext(table: SpanTable): ErrorContext {
     statusMessageFlags: textFlags(sm),
     errorTypeFlags: textFlags(table.dict('errorType').values),
     exceptionMessageFlags: textFlags(table.dict('exceptionMessage').values),
+    ...statusCodes(table),
   };
   cache.set(table, ctx);
   return ctx;
@@ -145,8 +151,8 @@ export function classifyRow(
 ): number {
   const t = ctx.table;
   const c = t.columns;
-  const http = c.httpStatusCode[row]!;
-  const rpc = c.rpcStatusCode[row]!;
+  const http = ctx.http[row]!;
+  const rpc = ctx.rpc[row]!;
   const smCode = t.dict('statusMessage').codes[row]!;
   const etCode = t.dict('errorType').codes[row]!;
   const emCode = t.dict('exceptionMessage').codes[row]!;
