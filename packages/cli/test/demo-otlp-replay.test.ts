@@ -251,7 +251,7 @@ const post = async (doc: unknown, gzip: boolean): Promise<number> => {
   const res = await fetch(`http://127.0.0.1:${server.ports.otlpHttp}/v1/traces`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-protobuf', ...(gzip ? { 'content-encoding': 'gzip' } : {}) },
-    body: gzip ? gzipSync(bytes) : bytes,
+    body: new Uint8Array(gzip ? gzipSync(bytes) : bytes),
   });
   await res.arrayBuffer();
   return res.status;
