@@ -73,6 +73,8 @@ interface Tally {
   handledOk: number;
   scenarios: number;
   top1Ok: number;
+  deepTruth: number;
+  deepOk: number;
 }
 const empty = (): Tally => ({
   failedTruth: 0,
@@ -87,6 +89,8 @@ const empty = (): Tally => ({
   handledOk: 0,
   scenarios: 0,
   top1Ok: 0,
+  deepTruth: 0,
+  deepOk: 0,
 });
 
 const pct = (a: number, b: number): string => (b ? `${((100 * a) / b).toFixed(1)}%` : 'n/a');
@@ -114,6 +118,7 @@ for (const c of CASES) {
     });
     const r = errorPropagation(table);
     const name = logicalName(truth);
+    const edges = new Set(truth.edges.map((e) => `${e.from}>${e.to}`));
     const byId = new Map(r.traceErrors.map((t) => [t.traceId, t]));
     for (const t of truth.traces) {
       const p = byId.get(t.traceId);
@@ -141,6 +146,18 @@ for (const c of CASES) {
         misses.set(k, (misses.get(k) ?? 0) + 1);
       }
       if (collapsed[0] === t.errorOrigin?.service) tally.originOk++;
+      // The other reading of a timeout: the path starts at the slow service (the injected fault) and runs through
+      // real caller → callee edges up to the generator's path.
+      const fault = t.faultIndex >= 0 ? truth.faults[t.faultIndex] : undefined;
+      if (t.errorType === 'timeout' && fault?.kind === 'timeout') {
+        tally.deepTruth++;
+        const full = (chain?.spans ?? []).map((x) => name(x.service)).filter((s, i, a) => i === 0 || a[i - 1] !== s);
+        const suffix = full.slice(full.length - t.errorPath.length);
+        const linked = full.every((s, i) => i === 0 || edges.has(`${s}>${full[i - 1]}`));
+        if (full[0] === fault.service && JSON.stringify(suffix) === JSON.stringify(t.errorPath) && linked) {
+          tally.deepOk++;
+        }
+      }
       if (t.errorType) {
         tally.typed++;
         if (chain?.errorType === t.errorType) tally.typeOk++;
@@ -164,18 +181,18 @@ for (const c of CASES) {
   for (const k of Object.keys(tally) as (keyof Tally)[]) agg[k] += tally[k];
   const rootCell = tally.scenarios === 0 ? 'n/a' : `${tally.top1Ok}/${tally.scenarios}`;
   rows.push(
-    `| ${c.name} | ${tally.failedTruth} | ${pct(tally.pathOk, tally.failedTruth)} | ${pct(tally.originOk, tally.failedTruth)} | ${pct(tally.typeOk, tally.typed)} | ${pct(tally.tp, tally.tp + tally.fp)} / ${pct(tally.tp, tally.tp + tally.fn)} | ${pct(tally.handledOk, tally.handledTruth)} | ${rootCell} |`,
+    `| ${c.name} | ${tally.failedTruth} | ${pct(tally.pathOk, tally.failedTruth)} | ${pct(tally.deepOk, tally.deepTruth)} | ${pct(tally.originOk, tally.failedTruth)} | ${pct(tally.typeOk, tally.typed)} | ${pct(tally.tp, tally.tp + tally.fp)} / ${pct(tally.tp, tally.tp + tally.fn)} | ${pct(tally.handledOk, tally.handledTruth)} | ${rootCell} |`,
   );
 }
 
 const header =
-  '| scenario | failed traces | path right | origin right | type right | failed-trace precision / recall | handled kept not failed | root cause right |\n|---|---|---|---|---|---|---|---|';
+  '| scenario | failed traces | path right | timeout path from the slow service | origin right | type right | failed-trace precision / recall | handled kept not failed | root cause right |\n|---|---|---|---|---|---|---|---|---|';
 console.log(`seeds ${SEEDS.join(',')}, 300 s each, fault window 60–240 s\n`);
 console.log(header);
 for (const r of rows) console.log(r);
 for (const [label, t] of Object.entries(totals)) {
   console.log(
-    `| **all ${label}** | ${t.failedTruth} | **${pct(t.pathOk, t.failedTruth)}** | ${pct(t.originOk, t.failedTruth)} | **${pct(t.typeOk, t.typed)}** | ${pct(t.tp, t.tp + t.fp)} / ${pct(t.tp, t.tp + t.fn)} | ${pct(t.handledOk, t.handledTruth)} | **${t.top1Ok}/${t.scenarios}** |`,
+    `| **all ${label}** | ${t.failedTruth} | **${pct(t.pathOk, t.failedTruth)}** | ${pct(t.deepOk, t.deepTruth)} | ${pct(t.originOk, t.failedTruth)} | **${pct(t.typeOk, t.typed)}** | ${pct(t.tp, t.tp + t.fp)} / ${pct(t.tp, t.tp + t.fn)} | ${pct(t.handledOk, t.handledTruth)} | **${t.top1Ok}/${t.scenarios}** |`,
   );
 }
 if (SHOW) console.log([...misses.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12));

@@ -256,6 +256,11 @@ describe('errorPropagation', () => {
       'error mark on a server span with no failed callee and no status code recorded: a server error',
     ]);
     expect(r.rootCauses[0]!.service).toBe('cart');
+    // One trace, one type: 1 × 1 × sqrt(1/20) = 0.22, × 0.7 for tag-only data.
+    expect(r.hypotheses[0]!.confidence).toBe(0.16);
+    expect(r.hypotheses[0]!.evidence).toContain(
+      'no status codes in the data: failures of unmarked callers and error types inferred from timing',
+    );
   });
 
   //   a api GET /users/7   |========|  0..10  404 on the entry (server span, status unset)

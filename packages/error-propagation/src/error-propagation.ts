@@ -8,12 +8,17 @@
 //   chain: 2 → 1 → 0, path payment-client(checkout) → checkout → frontend, type unavailable
 //
 // Algorithm: mark failed spans (failedSpans); classify each (classifyError); in one post-order pass per trace,
-// link every failed span to the failed child that explains it (the unhandled failed child that ended first, before
-// the parent ended; deeper origin on ties), so each failed span knows its origin. A failed child under a successful
-// parent, or one followed by a successful retry of the same call, is handled. Chains are read from their heads:
-// a head under nothing failed is propagated, under a successful parent handled, beside the cause of a failed parent
-// independent. A timeout origin whose callee was still running hands the blame down to the slow callee. Traces are
-// then counted by origin service, path and type, and hypotheses are written from the counts.
+// link every failed span to the failed child that explains it — among the unhandled failed children that ended
+// before it: the one its message names, else not one it carried on past (a later call failed), else one whose error
+// agrees with its code (504 ← timeout, 503 ← unreachable/503, 4xx ← same 4xx, 500 ← 5xx), else the first call made
+// (retry loops from their first attempt) — so each failed span knows its origin. A failed child under a successful
+// parent, one the parent carried on past, or one followed by a retry of the same call, is handled. Chains are read
+// from their heads: a head under nothing failed is propagated, under a successful parent handled, beside the cause
+// of a failed parent independent — or handled, when that cause's chain was absorbed further up. A timeout origin
+// whose callee was still running hands the blame down to the slow callee. On tag-only data, unmarked callers are
+// implied to have failed unless they carried on or their call site absorbs failures (learnt over all traces), and
+// timeouts / unreachable callees are inferred from timing. Traces are then counted by origin service, path and
+// type, and hypotheses are written from the counts.
 // Reference: MicroRank (Yu et al., WWW'21) and TraceAnomaly's use of error status for root-cause services;
 //   OpenTelemetry "Recording errors" semantics.
 import {
@@ -244,11 +249,22 @@ const pct = (x: number): string => `${Math.round(x * 100)}%`;
  * Error chains, error types, root-cause services, propagation paths and hypotheses for the traces of `table`.
  *
  * **Details**
- * - Per trace: each failed span is linked to the failed child that explains it: among its failed children that
- *   were not handled and ended before it did, the one that ended first. The deepest span reached that way is the
- *   origin. A failed child under a successful parent is a handled error ('fallback'); a failed call followed by a
- *   successful call to the same service and operation from the same parent is handled ('retry'); a failed child
- *   of a failed parent that is not the parent's cause starts an independent chain.
+ * - Per trace: each failed span is linked to the failed child that explains it. Candidates: the failed children
+ *   that were not handled and ended before it (+5 ms for a child on another host). First decisive rule wins: the
+ *   one child its status/exception message names (callee host, service or route); not a child it carried on past
+ *   (another failed call started after that one failed: the earlier failure was a fallback, `handled`); a child
+ *   whose error agrees with its code or type (504 ← timeout, 503 ← unreachable or 503, 4xx ← same 4xx, 500/502 ←
+ *   5xx or business); the first call made, a retry loop counted from its first attempt. The deepest span reached
+ *   that way is the origin. A failed child under a successful parent is a handled error ('fallback'); a failed
+ *   call followed by a call to the same service and operation from the same parent is handled ('retry'); a failed
+ *   child of a failed parent that is not the parent's cause starts an independent chain, which is handled when the
+ *   parent's own chain was absorbed further up.
+ * - Tag-only data (no status, HTTP or gRPC code anywhere): an unmarked caller of a failed span failed with it,
+ *   unless it started another call after the failure (a fallback) or its call site absorbs failures over all
+ *   traces (callers marked at ≤ 25% of the overall rate, ≥ 8 failed calls). An unmarked call that ended at a round
+ *   limit while its callee kept running is an inferred timeout; a marked span with no failed child takes as origin
+ *   an unmarked child that gave up on its callee, or that left no server span where that call usually has one
+ *   (unavailable); a marked server-role span with no failed callee is a 5xx. Hypotheses get a 0.7 confidence factor.
  * - A timeout whose callee was still running when the caller gave up is blamed on the callee (descending while a
  *   child outlives its parent, timed out itself, or fills ≥ 50% of it): the origin is that slow callee (`slowCallee: true`).
  * - A span that answered its failed caller with an error code (a server span with 404) extends the chain even
@@ -260,7 +276,9 @@ const pct = (x: number): string => `${Math.round(x * 100)}%`;
  * **Complexity** O(spans + attributes) plus O(children²) for parents with failed children (retry matching); the
  * tree is built when not given (O(n log k)).
  *
- * **Gotchas** Orphan spans head their own subtree; a failed chain ending at one is counted as propagated (its
+ * **Gotchas** "First call made" follows callers that collect concurrent results in issue order; a fail-fast
+ * caller (errgroup, Promise.all) that returned on the first failure shows it by ending before the others, which
+ * then do not qualify. Orphan spans head their own subtree; a failed chain ending at one is counted as propagated (its
  * parent is missing, so nothing shows it was handled) and reported in `warnings`. Spans with status OK are never
  * failed, whatever their codes say.
  *
@@ -662,6 +680,7 @@ export function errorPropagation(table: SpanTable, options: ErrorPropagationOpti
     traces: scopeCount,
     multiOrigin,
     handledOnly,
+    inferred: tagOnly,
   });
 
   return {

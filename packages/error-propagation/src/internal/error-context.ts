@@ -150,7 +150,6 @@ export function classifyRow(
   serverError = false,
 ): number {
   const t = ctx.table;
-  const c = t.columns;
   const http = ctx.http[row]!;
   const rpc = ctx.rpc[row]!;
   const smCode = t.dict('statusMessage').codes[row]!;

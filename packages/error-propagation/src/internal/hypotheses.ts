@@ -24,6 +24,11 @@ export interface HypothesisInput {
   readonly traces: number;
   readonly multiOrigin: number;
   readonly handledOnly: number;
+  /**
+   * The data records no status, HTTP or gRPC code (only error tags): failures, callers and types were partly
+   * inferred from timing and call-site statistics, so confidence is lowered.
+   */
+  readonly inferred: boolean;
 }
 
 const pct = (x: number): string => `${Math.round(x * 100)}%`;
@@ -96,6 +101,10 @@ export function writeHypotheses(input: HypothesisInput): Hypothesis[] {
     if (instance) text += `; the errors concentrate on one ${/on host/.test(instance) ? 'instance' : 'version'}`;
     let confidence = r.share * (0.5 + 0.5 * consistency) * sample;
     if (strong.length > 1) confidence *= 0.8;
+    if (input.inferred) {
+      confidence *= 0.7;
+      evidence.push('no status codes in the data: failures of unmarked callers and error types inferred from timing');
+    }
     if (consistency < 1) evidence.push(`${pct(consistency)} of its origins are ${r.errorType}`);
     out.push({ text, confidence: round2(confidence), evidence, services: [r.service] });
   }
