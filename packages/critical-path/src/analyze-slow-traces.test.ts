@@ -73,6 +73,57 @@ describe('analyzeSlowTraces', () => {
     expect(r.traits.some((t) => t.kind === 'service' && t.service === 'pricing')).toBe(true);
   });
 
+  // 30 requests of `cart` (µs), 6 slow (i % 5 == 0) served by pod x2k4p, 24 fast by pod b7n2q:
+  //   slow  cart-7d9f8b5c4-x2k4p |==================================|  0..1000  app.tier=free
+  //   fast  cart-7d9f8b5c4-b7n2q |===|                                0..100   app.tier=gold (odd i) / free (even i)
+  it('counts generic attribute values and pods, and samples the fast baseline with a stated error', () => {
+    const rows: Drawn[] = [];
+    for (let i = 0; i < 30; i++) {
+      const slow = i % 5 === 0;
+      rows.push([
+        `r${i}`,
+        '',
+        0,
+        slow ? 1000 : 100,
+        {
+          trace: tid(i),
+          service: slow ? 'cart-7d9f8b5c4-x2k4p' : 'cart-7d9f8b5c4-b7n2q',
+          operation: 'GET /cart',
+          attributes: { 'app.tier': slow || i % 2 === 0 ? 'free' : 'gold' },
+        },
+      ]);
+    }
+    const t = spanTableFromRows(rows.map(drawnSpan));
+    const full = analyzeSlowTraces(t, { thresholdNano: 500_000 });
+    expect(full.slowCount).toBe(6);
+    expect(full.traitBaseline).toEqual({ fastTraces: 24, sampledTraces: 24, maxSupportError: 0 });
+    expect(full.traits.find((x) => x.key === 'app.tier' && x.value === 'free')).toMatchObject({
+      kind: 'attribute',
+      slowTraces: 6,
+      fastTraces: 12,
+      slowSupport: 1,
+      fastSupport: 0.5,
+    });
+    expect(full.traits.find((x) => x.value === 'gold')).toBeUndefined();
+    expect(full.traits.find((x) => x.kind === 'instance')).toMatchObject({
+      service: 'cart',
+      value: 'cart-7d9f8b5c4-x2k4p',
+      slowTraces: 6,
+      fastTraces: 0,
+    });
+    // Every 3rd fast trace (i = 1, 4, 8, 12, 16, 19, 23, 27): tier free in 4 of 8.
+    const sampled = analyzeSlowTraces(t, { thresholdNano: 500_000, maxTraitBaselineTraces: 8 });
+    expect(sampled.traitBaseline).toEqual({
+      fastTraces: 24,
+      sampledTraces: 8,
+      maxSupportError: 1.96 * Math.sqrt(0.25 / 8) * Math.sqrt(1 - 8 / 24),
+    });
+    expect(sampled.traits.find((x) => x.key === 'app.tier' && x.value === 'free')).toMatchObject({
+      fastTraces: 12,
+      fastSupport: 0.5,
+    });
+  });
+
   it('contrasts the aggregated critical path of slow and fast traces', () => {
     const r = analyzeSlowTraces(table, { thresholdNano: 500_000 });
     const q = r.aggregate.operations.find((x) => x.service === 'orders-db')!;

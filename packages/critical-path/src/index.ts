@@ -17,6 +17,7 @@ export {
   type SlowTraceOptions,
   type SlowTraceSuggestion,
   type SlowTrait,
+  type TraitBaseline,
 } from './analyze-slow-traces.ts';
 export {
   type CriticalPathHead,
