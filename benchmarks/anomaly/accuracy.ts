@@ -60,7 +60,9 @@ function planFaults(seed: number, messy: boolean, base: ScenarioOptions): Case[]
   const stats = new Map<string, { p50: number; perBucket: number }>();
   for (const x of s.series) {
     if (x.level !== 'service') continue;
-    const p = Array.from(x.p50Ms).filter(Number.isFinite).sort((a, b) => a - b);
+    const p = Array.from(x.p50Ms)
+      .filter(Number.isFinite)
+      .sort((a, b) => a - b);
     const c = Array.from(x.count).sort((a, b) => a - b);
     stats.set(x.service, { p50: p[p.length >> 1] ?? 0, perBucket: c[c.length >> 1] ?? 0 });
   }
@@ -80,7 +82,12 @@ function planFaults(seed: number, messy: boolean, base: ScenarioOptions): Case[]
   const caller = pick(apps.filter((x) => (callees.get(x)?.size ?? 0) > 0));
   const appSet = new Set(topo.services.filter((v) => v.kind === 'service').map((v) => v.name));
   const newTarget = pick([...appSet].filter((x) => x !== caller && x !== 'frontend' && !callees.get(caller)!.has(x)));
-  const oldTarget = pick([...callees.get(caller)!].filter((x) => appSet.has(x)).concat([...callees.get(caller)!]).slice(0, 3));
+  const oldTarget = pick(
+    [...callees.get(caller)!]
+      .filter((x) => appSet.has(x))
+      .concat([...callees.get(caller)!])
+      .slice(0, 3),
+  );
   const at = (slot: number): { startSeconds: number; endSeconds: number } => ({
     startSeconds: BASE_S + slot * SLOT_S + LEAD_S,
     endSeconds: BASE_S + slot * SLOT_S + LEAD_S + FAULT_S,
@@ -90,7 +97,11 @@ function planFaults(seed: number, messy: boolean, base: ScenarioOptions): Case[]
   const cases: Omit<Case, 'seed' | 'messy'>[] = [
     { label: 'latency +300%', slot: 0, fault: { kind: 'latency', service: lat, addMs: 3 * p50, ...at(0) } },
     { label: 'error rate', slot: 1, fault: { kind: 'error', service: err, ...at(1) } },
-    { label: spike ? 'volume ×3' : 'volume ×0.3', slot: 2, fault: { kind: 'volume', factor: spike ? 3 : 0.3, ...at(2) } },
+    {
+      label: spike ? 'volume ×3' : 'volume ×0.3',
+      slot: 2,
+      fault: { kind: 'volume', factor: spike ? 3 : 0.3, ...at(2) },
+    },
     {
       label: added ? 'call path added' : 'call path removed',
       slot: 3,
@@ -157,10 +168,15 @@ for (let seed = 1; seed <= SEEDS; seed++) {
       (a) => matches(c, a, entry) && Date.parse(a.start) <= fEnd + 30_000 && Date.parse(a.end) >= fStart,
     );
     // Anomalies starting outside [fault start − 1 bucket, fault end + 2 min] are false positives of this slot.
-    const fp = report.anomalies.filter((a) => Date.parse(a.start) < fStart - 30_000 || Date.parse(a.start) > fEnd + 120_000).length;
+    const fp = report.anomalies.filter(
+      (a) => Date.parse(a.start) < fStart - 30_000 || Date.parse(a.start) > fEnd + 120_000,
+    ).length;
     if (process.argv.includes('--verbose') && (!hit || fp > 0)) {
       console.error(`  seed ${seed} ${c.label} ${JSON.stringify(c.fault)} detected=${!!hit}`);
-      for (const a of report.anomalies) console.error(`    ${a.kind} ${a.service} ${a.operation} ${a.start}..${a.end} ${a.score} ${a.change} ${a.callPath ? JSON.stringify(a.callPath) : ''}`);
+      for (const a of report.anomalies)
+        console.error(
+          `    ${a.kind} ${a.service} ${a.operation} ${a.start}..${a.end} ${a.score} ${a.change} ${a.callPath ? JSON.stringify(a.callPath) : ''}`,
+        );
     }
     outcomes.push({
       ...c,
@@ -185,7 +201,9 @@ for (let seed = 1; seed <= SEEDS; seed++) {
       else streamDelays.push(d);
     }
   }
-  console.error(`seed ${seed}${messy ? ' (messy)' : ''}: ${table.numSpans} spans, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  console.error(
+    `seed ${seed}${messy ? ' (messy)' : ''}: ${table.numSpans} spans, ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+  );
 }
 
 const kinds = ['latency +300%', 'error rate', 'volume', 'call path'];
@@ -212,9 +230,14 @@ const slotFp = outcomes.filter((o) => o.fpInSlot > 0).length;
 streamDelays.sort((a, b) => a - b);
 console.log('\n| fault | detected | of which messy | delay (batch, median / max) |\n| --- | --- | --- | --- |');
 console.log(rows.join('\n'));
-console.log(`\nroot-cause top-1 (latency + error faults): ${pct(rcOk.length, rc.length)}; messy: ${pct(rcMessy.filter((o) => o.top1 === o.fault.service).length, rcMessy.length)}`);
-for (const o of rc.filter((x) => x.top1 !== x.fault.service)) console.log(`  miss: seed ${o.seed} ${o.label} ${o.fault.service} → top-1 ${o.top1 || '(none)'}`);
-console.log(`severity ×5 > ×1.5: ${pct(sev.filter((x) => x.ok).length, sev.length)}; scores ${sev.map((x) => `${x.x5}/${x.x15}`).join(', ')}`);
+console.log(
+  `\nroot-cause top-1 (latency + error faults): ${pct(rcOk.length, rc.length)}; messy: ${pct(rcMessy.filter((o) => o.top1 === o.fault.service).length, rcMessy.length)}`,
+);
+for (const o of rc.filter((x) => x.top1 !== x.fault.service))
+  console.log(`  miss: seed ${o.seed} ${o.label} ${o.fault.service} → top-1 ${o.top1 || '(none)'}`);
+console.log(
+  `severity ×5 > ×1.5: ${pct(sev.filter((x) => x.ok).length, sev.length)}; scores ${sev.map((x) => `${x.x5}/${x.x15}`).join(', ')}`,
+);
 console.log(`slots with an anomaly outside the fault: ${pct(slotFp, outcomes.length)}`);
 console.log(
   `streaming detection delay (latency +300%, 10 s pushes, 30 s buckets): median ${streamDelays[streamDelays.length >> 1]} s, max ${streamDelays[streamDelays.length - 1]} s, missed ${streamMissed}/${SEEDS}`,
@@ -227,7 +250,7 @@ if (FP_DAYS >= 2) {
     seed: 900,
     services: 12,
     durationSeconds: FP_DAYS * day,
-    tracesPerSecond: 0.5,
+    tracesPerSecond: 0.3,
     dailyAmplitude: 0.6,
     lowTrafficServices: 2,
     latencySigma: 0.35,
@@ -248,7 +271,8 @@ if (FP_DAYS >= 2) {
     console.log(
       `fault-free day (${table.numSpans} spans over ${FP_DAYS} days, seasonality ${report.seasonality}, ${useBaseline ? `${FP_DAYS - 1}-day baseline` : 'no baseline'}): ${report.anomalies.length} anomalies, false-positive windows ${pct(flagged.size, windows)}`,
     );
-    for (const a of report.anomalies.slice(0, 5)) console.log(`  ${a.kind} ${a.service} ${a.operation} ${a.start} ${a.change}`);
+    for (const a of report.anomalies.slice(0, 5))
+      console.log(`  ${a.kind} ${a.service} ${a.operation} ${a.start} ${a.change}`);
   }
 }
 console.log(`\ntotal ${((performance.now() - t0) / 1000).toFixed(0)} s`);

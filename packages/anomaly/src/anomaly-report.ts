@@ -161,7 +161,21 @@ export interface AnomalyReport {
   readonly warnings: readonly string[];
 }
 
-/** The level of a severity score. */
+/**
+ * The level of a severity score.
+ *
+ * **Details** ≥ 0.8 critical, ≥ 0.6 high, ≥ 0.35 medium, else low. Scores grow with the size of the change (a
+ * ×5 latency spike scores ≈ 0.94, a ×1.5 one ≈ 0.5) and a little with its statistical significance.
+ *
+ * **Complexity** O(1).
+ *
+ * **Gotchas** Levels are comparable across kinds only roughly: each kind maps its own change to 0–1.
+ *
+ * @example
+ * ```ts
+ * severityLevel(0.94); // 'critical'
+ * ```
+ */
 export function severityLevel(score: number): SeverityLevel {
   return score >= 0.8 ? 'critical' : score >= 0.6 ? 'high' : score >= 0.35 ? 'medium' : 'low';
 }

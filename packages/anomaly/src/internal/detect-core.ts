@@ -210,7 +210,11 @@ function toRuns(
   return out;
 }
 
-/** Call-path presence per endpoint and bucket against the baseline share of the endpoint's traces. */
+/**
+ * Call-path presence: for each caller → callee pair, the traces containing it per bucket (summed over endpoints and
+ * caller operations) against the expectation from the baseline share of each endpoint's traces. Windows of 1, 2
+ * and 4 buckets let a low-traffic call path reach significance; flagged windows become runs.
+ */
 function detectCallPaths(target: TraceSeries, model: BaselineModel, settings: DetectSettings): Run[] {
   const B = target.buckets;
   const thr = settings.zThreshold;
@@ -218,81 +222,73 @@ function detectCallPaths(target: TraceSeries, model: BaselineModel, settings: De
   for (const s of target.series) {
     if (s.level !== 'service') endpointCounts.set(`${s.service}\u0000${s.operation}`, s.count);
   }
-  const runs: Run[] = [];
-  const seen = new Set<string>();
-  const check = (e: CallPathSeries, traces: Float64Array | undefined): void => {
+  interface Pair {
+    caller: string;
+    callee: string;
+    observed: Float64Array;
+    expected: Float64Array;
+    /** Traces of the endpoints involved, per bucket. */
+    traces: Float64Array;
+    baseTraces: number;
+    baseEndpointTraces: number;
+    ops: Map<string, number>;
+    endpoints: Map<string, number>;
+  }
+  const pairs = new Map<string, Pair>();
+  const pairOf = (caller: string, callee: string): Pair => {
+    const k = `${caller}\u0000${callee}`;
+    let p = pairs.get(k);
+    if (!p) {
+      p = {
+        caller,
+        callee,
+        observed: new Float64Array(B),
+        expected: new Float64Array(B),
+        traces: new Float64Array(B),
+        baseTraces: 0,
+        baseEndpointTraces: 0,
+        ops: new Map(),
+        endpoints: new Map(),
+      };
+      pairs.set(k, p);
+    }
+    return p;
+  };
+  const seenCombos = new Set<string>();
+  const countedEndpoints = new Map<Pair, Set<string>>();
+  const addCombo = (e: Omit<CallPathSeries, 'traces'>, traces: Float64Array | undefined): void => {
     const epKey = `${e.endpointService}\u0000${e.endpointOperation}`;
     const epTarget = endpointCounts.get(epKey);
     const epBase = model.endpointTraces.get(epKey) ?? 0;
-    if (!epTarget || epBase < 50) return;
+    if (!epTarget || epBase < 20) return;
     const baseTraces = model.edges.get(edgeKey(e))?.traces ?? 0;
     const f = baseTraces / epBase;
-    const t = track(baseTraces === 0 ? 'call_path_change' : 'call_path_change', B);
-    const added = f < 0.01;
+    const p = pairOf(e.caller, e.callee);
+    let counted = countedEndpoints.get(p);
+    if (!counted) countedEndpoints.set(p, (counted = new Set()));
+    const newEndpoint = !counted.has(epKey);
+    counted.add(epKey);
+    let total = 0;
     for (let b = 0; b < B; b++) {
       const n = epTarget[b]!;
-      if (n === 0) continue;
       const x = traces?.[b] ?? 0;
-      if (added) {
-        const lambda = n * Math.max(f, 0.5 / epBase);
-        const z = x > lambda ? zFromLogP(poissonLogUpperTail(x, lambda)) : 0;
-        t.z[b] = z;
-        if (z >= thr && x >= settings.minCallPathTraces) {
-          t.hits.push({
-            b,
-            stat: true,
-            changepoint: false,
-            ml: false,
-            z,
-            observed: x / n,
-            expected: f,
-            count: n,
-            affected: x,
-            mlScore: 0,
-          });
-        }
-      } else if (f >= 0.05) {
-        const lambda = n * f;
-        const z = x < lambda ? zFromLogP(poissonLogLowerTail(x, lambda)) : 0;
-        t.z[b] = z;
-        if (z >= thr && x <= 0.25 * lambda && lambda >= 8) {
-          t.hits.push({
-            b,
-            stat: true,
-            changepoint: false,
-            ml: false,
-            z,
-            observed: x / n,
-            expected: f,
-            count: n,
-            affected: Math.round(lambda - x),
-            mlScore: 0,
-          });
-        }
-      }
+      p.observed[b] = p.observed[b]! + x;
+      p.expected[b] = p.expected[b]! + n * f;
+      if (newEndpoint) p.traces[b] = p.traces[b]! + n;
+      total += x;
     }
-    for (const r of toRuns(
-      t,
-      {
-        seriesIndex: -1,
-        series: undefined,
-        service: e.caller,
-        operation: e.callerOperation,
-        level: 'call-path',
-        callPath: { callee: e.callee, change: added ? 'added' : 'removed', endpoint: e.endpointOperation },
-      },
-      settings.maxGapBuckets,
-    )) {
-      runs.push(r);
-    }
+    p.baseTraces += baseTraces;
+    if (newEndpoint) p.baseEndpointTraces += epBase;
+    p.ops.set(e.callerOperation, (p.ops.get(e.callerOperation) ?? 0) + total + baseTraces);
+    p.endpoints.set(e.endpointOperation, (p.endpoints.get(e.endpointOperation) ?? 0) + total + baseTraces);
   };
   for (const e of target.callPaths) {
-    seen.add(edgeKey(e));
-    check(e, e.traces);
+    seenCombos.add(edgeKey(e));
+    addCombo(e, e.traces);
   }
   // Baseline call paths that vanished from the target altogether.
   for (const [key, em] of model.edges) {
-    if (seen.has(key) || em.traces === 0) continue;
+    if (seenCombos.has(key) || em.traces === 0) continue;
     const [endpointService, endpointOperation, caller, callerOperation, callee] = key.split('\u0000') as [
       string,
       string,
@@ -300,10 +296,79 @@ function detectCallPaths(target: TraceSeries, model: BaselineModel, settings: De
       string,
       string,
     ];
-    check(
-      { endpointService, endpointOperation, caller, callerOperation, callee, traces: new Float64Array(0) },
-      undefined,
-    );
+    addCombo({ endpointService, endpointOperation, caller, callerOperation, callee }, undefined);
+  }
+  const runs: Run[] = [];
+  const top = (m: Map<string, number>): string => [...m].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '';
+  for (const p of pairs.values()) {
+    if (p.caller === p.callee) continue;
+    const fBase = p.baseEndpointTraces > 0 ? p.baseTraces / p.baseEndpointTraces : 0;
+    const added = fBase < 0.01;
+    if (!added && fBase < 0.05) continue;
+    const t = track('call_path_change', B);
+    const flagged = new Map<number, BucketHit>();
+    for (const w of [1, 2, 4]) {
+      for (let b = w - 1; b < B; b++) {
+        let x = 0;
+        let lambda = 0;
+        let n = 0;
+        for (let k = b - w + 1; k <= b; k++) {
+          x += p.observed[k]!;
+          lambda += p.expected[k]!;
+          n += p.traces[k]!;
+        }
+        if (n === 0) continue;
+        let z = 0;
+        let ok = false;
+        if (added) {
+          const lam = Math.max(lambda, (n * 0.5) / Math.max(p.baseEndpointTraces, 1));
+          z = x > lam ? zFromLogP(poissonLogUpperTail(x, lam)) : 0;
+          ok = z >= thr && x >= settings.minCallPathTraces;
+        } else {
+          z = x < lambda ? zFromLogP(poissonLogLowerTail(x, lambda)) : 0;
+          ok = z >= thr && x <= 0.25 * lambda && lambda >= 8;
+        }
+        if (w === 1) t.z[b] = z;
+        if (!ok) continue;
+        for (let k = b - w + 1; k <= b; k++) {
+          if (p.traces[k]! === 0) continue;
+          // Only the buckets of the window that show the change themselves.
+          if (added ? p.observed[k]! === 0 : p.observed[k]! >= 0.5 * p.expected[k]!) continue;
+          const prev = flagged.get(k);
+          if (prev && prev.z >= z) continue;
+          const xo = p.observed[k]!;
+          const lo = p.expected[k]!;
+          flagged.set(k, {
+            b: k,
+            stat: true,
+            changepoint: false,
+            ml: false,
+            z,
+            observed: xo / p.traces[k]!,
+            expected: lo / p.traces[k]!,
+            count: p.traces[k]!,
+            affected: Math.round(added ? xo : Math.max(0, lo - xo)),
+            mlScore: 0,
+          });
+        }
+      }
+    }
+    t.hits.push(...[...flagged.values()].sort((a, b) => a.b - b.b));
+    const endpoint = top(p.endpoints);
+    for (const r of toRuns(
+      t,
+      {
+        seriesIndex: -1,
+        series: undefined,
+        service: p.caller,
+        operation: top(p.ops),
+        level: 'call-path',
+        callPath: { callee: p.callee, change: added ? 'added' : 'removed', endpoint },
+      },
+      settings.maxGapBuckets,
+    )) {
+      runs.push(r);
+    }
   }
   return runs;
 }
