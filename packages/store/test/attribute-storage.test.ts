@@ -18,7 +18,10 @@ const many = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`extra.${i
 //  d api  late (2nd batch)        |=|   70..80    user.id=u1  n=2
 //  trace Y: one span with user.id=u1 (another trace never borrows X's values)
 const first = [
-  span(X, 'a', undefined, 'web', 'GET /', 0, 100, { attributes: { 'user.id': 'u1', n: 1, tag: 'x' } }),
+  span(X, 'a', undefined, 'web', 'GET /', 0, 100, {
+    // 12 bytes is the longest value DuckDB keeps inline; 13 bytes and 'é' (2 bytes) × 6 + 'x' go to its string heap.
+    attributes: { 'user.id': 'u1', n: 1, tag: 'x', twelve: 'abcdefghijkl', thirteen: 'abcdefghijklm', utf8: 'éééééé' },
+  }),
   span(X, 'b', 'a', 'api', 'list', 10, 60, { attributes: { 'user.id': 'u1', n: 2, tag: '', ...many } }),
   span(X, 'c', 'b', 'db', 'SELECT', 20, 40, { attributes: { 'user.id': 'u1', n: '2', tag: 'x' } }),
   span(Y, 'e', undefined, 'web', 'GET /', 0, 10, { attributes: { 'user.id': 'u1' } }),

@@ -41,6 +41,9 @@ export async function appendTypedColumns(
   const appender = await conn.createAppender(table);
   const types = columns.map((c) => c.type);
   const validity = new Uint8Array(CHUNK / 8);
+  const strings = new Uint8Array(CHUNK * 16);
+  const stringView = new DataView(strings.buffer);
+  const longRows = new Int32Array(CHUNK);
   try {
     for (let lo = 0; lo < n; lo += CHUNK) {
       const hi = Math.min(n, lo + CHUNK);
@@ -71,9 +74,14 @@ export async function appendTypedColumns(
             }
           }
         } else {
+          // duckdb_string_t (C API): 16 bytes per row; up to 12 bytes are inlined after the uint32 length. Short
+          // values are written into one buffer copied with a single call; longer ones are assigned one by one
+          // after that copy (they go to the vector's string heap).
           let any = false;
           validity.fill(0);
+          strings.fill(0);
           const { ref, offsets, bytes } = col;
+          let long = 0;
           for (let k = 0; k < rows; k++) {
             const r = ref[lo + k]!;
             if (r < 0) {
@@ -81,13 +89,22 @@ export async function appendTypedColumns(
               continue;
             }
             const a = offsets[r]!;
-            const b = offsets[r + 1]!;
-            if (a === b && col.emptyIsNull) {
+            const len = offsets[r + 1]! - a;
+            if (len === 0 && col.emptyIsNull) {
               any = true;
               continue;
             }
             validity[k >> 3]! |= 1 << (k & 7);
-            bindings.vector_assign_string_element_len(vector, k, bytes.subarray(a, b));
+            if (len <= 12) {
+              stringView.setUint32(k * 16, len, true);
+              for (let i = 0; i < len; i++) strings[k * 16 + 4 + i] = bytes[a + i]!;
+            } else longRows[long++] = k;
+          }
+          bindings.copy_data_to_vector(vector, 0, strings.buffer, 0, rows * 16);
+          for (let i = 0; i < long; i++) {
+            const k = longRows[i]!;
+            const r = ref[lo + k]!;
+            bindings.vector_assign_string_element_len(vector, k, bytes.subarray(offsets[r]!, offsets[r + 1]!));
           }
           if (any) {
             bindings.vector_ensure_validity_writable(vector);
