@@ -28,7 +28,7 @@ interface FileReport {
 export const importCommand: Command = {
   name: 'import',
   summary: 'import trace files (OTLP JSON/protobuf, Jaeger JSON, Zipkin JSON) into the store',
-  usage: 'aiops import <files or dirs...> [--format otlp-json|otlp-proto|jaeger-json|zipkin-json] [--store <dir>]',
+  usage: `aiops import <files or dirs...> [--format ${TRACE_FORMATS.join('|')}] [--store <dir>]`,
   description:
     'The format of each file is detected from its content unless --format forces it. Directories are searched\nfor trace files (.json, .jsonl, .ndjson, .pb, .protobuf, and those with .gz). Re-importing a file does not\nduplicate spans. Invalid spans are counted by reason and left out; every valid span of the file is kept.',
   options: {
