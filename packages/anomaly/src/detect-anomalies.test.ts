@@ -78,6 +78,18 @@ describe('detectAnomalies', () => {
     expect(r.rootCauseCandidates[0]?.service).toBe('api');
   });
 
+  it('explains 429s that come with more traffic as rate limiting', () => {
+    const t = target({
+      rate: (s) => (inFault(s) ? 3 : 1),
+      failStatus: 429,
+      apiFails: (s, rnd) => inFault(s) && rnd < 0.4,
+    });
+    const r = detectAnomalies(t, { baseline: BASE });
+    const api = r.anomalies.find((a) => a.service === 'api' && a.kind === 'error_rate_spike')!;
+    expect(api.hypotheses[0]).toMatchObject({ cause: 'rate-limiting', service: 'api' });
+    expect(r.anomalies.some((a) => a.service === 'frontend' && a.kind === 'volume_spike')).toBe(true);
+  });
+
   it('does not alarm on one failure among three requests of a low-traffic service', () => {
     const base = traffic({ startUnixSeconds: START, seconds: 2400, rate: 0.1, seed: 3 });
     const t = traffic({

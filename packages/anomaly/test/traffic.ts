@@ -16,6 +16,8 @@ export interface TrafficShape {
   readonly dbMs?: (t: number) => number;
   /** Whether api fails (HTTP 500) at t. */
   readonly apiFails?: (t: number, rnd: number) => boolean;
+  /** HTTP status of api's failures. Default 500. */
+  readonly failStatus?: number;
   /** Whether api also calls `cache` at t. */
   readonly callsCache?: (t: number) => boolean;
   /** Messy: pod names, no span kind, no status codes, errors only as `error=true`. */
@@ -94,7 +96,7 @@ export function traffic(shape: TrafficShape): SpanTable {
       ...(fails
         ? shape.messy
           ? { attributes: { error: true } }
-          : { statusCode: 'error' as const, attributes: { 'http.response.status_code': 500 } }
+          : { statusCode: 'error' as const, attributes: { 'http.response.status_code': shape.failStatus ?? 500 } }
         : {}),
     });
     rows.push({

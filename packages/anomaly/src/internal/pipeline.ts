@@ -99,7 +99,17 @@ export function reportFromSeries(
   order.sort(
     (x, y) => y.a.score - x.a.score || x.a.start.localeCompare(y.a.start) || x.a.service.localeCompare(y.a.service),
   );
-  const roots = rootCauseCandidates(ctx, drafts);
+  let roots = rootCauseCandidates(ctx, drafts);
+  if (roots.length === 0 && settings.zThreshold > 3) {
+    // Nothing crossed the threshold: rank origins from sub-threshold deviations (z ≥ 3) so that a weak fault still
+    // gets candidates; the anomaly list itself is unchanged.
+    const weak = { ...settings, zThreshold: 3, cusumH: 4.8 };
+    const weakRuns = detectRuns(target, model, weak);
+    const weakCtx = explainContext(target, model, weak, weakRuns);
+    const weakDrafts = draftAnomalies(weakCtx, undefined);
+    roots = rootCauseCandidates(weakCtx, weakDrafts).map((c) => ({ ...c, score: Math.round(c.score * 500) / 1000 }));
+    if (roots.length > 0) warnings.push('root-cause candidates come from deviations below the detection threshold');
+  }
   const iso = (s: number): string => new Date(s * 1000).toISOString();
   if (model.series.size === 0) warnings.push('the baseline has no requests: nothing to compare against');
   return {
