@@ -189,9 +189,10 @@ for (let seed = 1; seed <= SEEDS; seed++) {
     if (c.slot === 0) {
       // Streaming: push the slot in 10 s chunks; delay = data time pushed when the anomaly is first returned.
       const stream = createAnomalyStream({ baseline: baseSeries });
+      const shift = Number(target.times.baseUnixNano - table.times.baseUnixNano) / 1e9;
       let delay = Number.NaN;
       for (let t = from; t < from + SLOT_S && Number.isNaN(delay); t += 10) {
-        const chunk = traceWindow(table, t, t + 10);
+        const chunk = traceWindow(target, t - shift, t - shift + 10);
         for (const a of stream.push(chunk)) {
           if (matches(c, a, entry) && Number.isNaN(delay)) delay = t + 10;
         }

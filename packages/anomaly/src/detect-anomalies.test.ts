@@ -90,6 +90,16 @@ describe('detectAnomalies', () => {
     expect(r.anomalies.some((a) => a.service === 'frontend' && a.kind === 'volume_spike')).toBe(true);
   });
 
+  it('reports timeouts of frontend caused by a hanging api', () => {
+    const t = target({ apiSelfMs: (s) => (inFault(s) ? 1000 : 20), timesOut: inFault });
+    const r = detectAnomalies(t, { baseline: BASE });
+    const fe = r.anomalies.find((a) => a.service === 'frontend' && a.kind === 'timeout_spike')!;
+    expect(fe.start).toBe(iso(480));
+    expect(fe.observed).toBe(1);
+    expect(fe.hypotheses[0]).toMatchObject({ cause: 'downstream-timeout', service: 'api' });
+    expect(r.rootCauseCandidates[0]?.service).toBe('api');
+  });
+
   it('does not alarm on one failure among three requests of a low-traffic service', () => {
     const base = traffic({ startUnixSeconds: START, seconds: 2400, rate: 0.1, seed: 3 });
     const t = traffic({

@@ -16,6 +16,8 @@ export interface TrafficShape {
   readonly dbMs?: (t: number) => number;
   /** Whether api fails (HTTP 500) at t. */
   readonly apiFails?: (t: number, rnd: number) => boolean;
+  /** Whether frontend's call to api hits its deadline at t (the client span ends with error.type=timeout). */
+  readonly timesOut?: (t: number) => boolean;
   /** HTTP status of api's failures. Default 500. */
   readonly failStatus?: number;
   /** Whether api also calls `cache` at t. */
@@ -74,6 +76,7 @@ export function traffic(shape: TrafficShape): SpanTable {
       durationNano: ns(feDur),
       ...kind('server'),
     });
+    const timedOut = shape.timesOut?.(t) ?? false;
     rows.push({
       traceId,
       spanId: client,
@@ -83,6 +86,9 @@ export function traffic(shape: TrafficShape): SpanTable {
       startUnixNano: start + 3n * MS,
       durationNano: ns(apiDur),
       ...kind('client'),
+      ...(timedOut
+        ? { statusCode: 'error' as const, statusMessage: 'deadline exceeded', attributes: { 'error.type': 'timeout' } }
+        : {}),
     });
     rows.push({
       traceId,
