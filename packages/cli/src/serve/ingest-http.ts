@@ -79,29 +79,43 @@ function send(res: ServerResponse, r: Reply, close = false): void {
   res.end(body);
 }
 
-/** Reads a body up to `max` bytes; undefined when it is larger (reading stops). */
-function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
+/** Why a body was not read to its end. */
+type BodyFailure = 'too-large' | 'over-budget' | 'aborted';
+
+/**
+ * Reads a body up to `max` bytes, counting every chunk against the in-flight budget as it arrives (`take`), so a
+ * streamed body (no Content-Length, as the OpenTelemetry exporters send) holds only the bytes it really has.
+ * Settles exactly once: with the body, or with why reading stopped (larger than `max`, over the shared budget, or
+ * the client went away before the end).
+ */
+function readBody(
+  req: IncomingMessage,
+  max: number,
+  take: (bytes: number) => boolean,
+): Promise<{ body: Buffer } | { failure: BodyFailure }> {
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let n = 0;
     let done = false;
-    req.on('data', (c: Buffer) => {
+    const finish = (r: { body: Buffer } | { failure: BodyFailure }) => {
+      if (done) return;
+      done = true;
+      req.off('data', onData);
+      if ('failure' in r) chunks.length = 0;
+      resolve(r);
+    };
+    const onData = (c: Buffer) => {
       if (done) return;
       n += c.length;
-      if (n > max) {
-        done = true;
-        chunks.length = 0;
-        resolve(undefined);
-        return;
-      }
+      if (n > max) return finish({ failure: 'too-large' });
+      if (!take(c.length)) return finish({ failure: 'over-budget' });
       chunks.push(c);
-    });
-    req.on('end', () => {
-      if (!done) resolve(Buffer.concat(chunks, n));
-    });
-    req.on('error', (e) => {
-      if (!done) reject(e);
-    });
+    };
+    req.on('data', onData);
+    req.on('end', () => finish({ body: Buffer.concat(chunks, n) }));
+    // A client that times out or dies mid-body: 'error' (ECONNRESET) and/or 'close' without 'end'.
+    req.on('error', () => finish({ failure: 'aborted' }));
+    req.on('close', () => finish({ failure: 'aborted' }));
   });
 }
 
@@ -123,6 +137,11 @@ function inflate(body: Buffer, encoding: string, max: number): Promise<Buffer> {
  */
 export function ingestRequestListener(ingestor: SpanIngestor): (req: IncomingMessage, res: ServerResponse) => void {
   const { maxBodyBytes, maxDecodedBytes } = ingestor.limits;
+  const inflightBusy = (): IngestOutcome => ({
+    kind: 'busy',
+    message: `too many request bytes in flight (${mib(ingestor.inflightBytes)} of ${mib(ingestor.limits.maxInflightBytes)}); retry later`,
+    retryAfterSeconds: 1,
+  });
   return (req, res) => {
     void handle(req, res).catch((err) => {
       send(res, reply(undefined, 500, `internal error: ${err instanceof Error ? err.message : String(err)}`, 13));
@@ -187,32 +206,45 @@ export function ingestRequestListener(ingestor: SpanIngestor): (req: IncomingMes
       return;
     }
     const busy = ingestor.busyNow();
-    const reserved = Number.isFinite(declared) ? declared : maxBodyBytes;
-    if (busy || !ingestor.reserve(reserved)) {
+    // A declared length is reserved up front (so concurrent large uploads cannot overshoot the budget together); a
+    // streamed body is counted chunk by chunk as it arrives. Reserving the 16 MiB maximum for every streamed body,
+    // as this once did, let four ordinary exporter requests fill the 64 MiB budget and throttled everything else.
+    const declaredBytes = Number.isFinite(declared) ? declared : 0;
+    if (busy || !ingestor.reserve(declaredBytes)) {
       if (!busy) ingestor.stats.requestsThrottled++;
       req.resume();
-      send(
-        res,
-        outcomeReply(
-          format,
-          busy ?? {
-            kind: 'busy',
-            message: `too many request bytes in flight (${mib(ingestor.inflightBytes)}); retry later`,
-            retryAfterSeconds: 1,
-          },
-        ),
-      );
+      send(res, outcomeReply(format, busy ?? inflightBusy()));
       return;
     }
-    let extra = 0;
+    let held = declaredBytes;
+    let received = 0;
+    const releaseBody = () => {
+      ingestor.release(held);
+      held = 0;
+    };
     try {
-      const raw = await readBody(req, maxBodyBytes);
-      if (!raw) {
+      const read = await readBody(req, maxBodyBytes, (bytes) => {
+        received += bytes;
+        const more = received - held; // chunks within a declared length were reserved already
+        if (more <= 0) return true;
+        if (!ingestor.grow(more, held)) return false;
+        held += more;
+        return true;
+      });
+      if ('failure' in read) {
+        if (read.failure === 'aborted') return;
+        if (read.failure === 'over-budget') {
+          ingestor.stats.requestsThrottled++;
+          send(res, outcomeReply(format, inflightBusy()), true);
+          req.resume();
+          return;
+        }
         ingestor.stats.requestsInvalid++;
         send(res, reply(format, 413, tooLarge, RpcCode.ResourceExhausted), true);
         req.resume();
         return;
       }
+      const raw = read.body;
       let body: Buffer = raw;
       if (encoding !== 'identity' && encoding !== '') {
         try {
@@ -235,13 +267,14 @@ export function ingestRequestListener(ingestor: SpanIngestor): (req: IncomingMes
           }
           return;
         }
-        extra = body.length;
-        ingestor.hold(extra);
+        ingestor.hold(body.length);
+        held += body.length;
       }
-      const outcome = await ingestor.ingest(format, body, receivedAt);
+      // The body's bytes are returned once decoded: from then on the queue's span bound accounts for the request.
+      const outcome = await ingestor.ingest(format, body, receivedAt, releaseBody);
       send(res, outcomeReply(format, outcome));
     } finally {
-      ingestor.release(reserved + extra);
+      releaseBody();
     }
   }
 }

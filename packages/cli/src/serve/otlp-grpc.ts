@@ -55,8 +55,13 @@ export async function startOtlpGrpc(
     }
     const body = call.request;
     ingestor.hold(body.length);
+    let held = body.length;
+    const releaseBody = () => {
+      ingestor.release(held);
+      held = 0;
+    };
     ingestor
-      .ingest('otlp-proto', body, receivedAt)
+      .ingest('otlp-proto', body, receivedAt, releaseBody)
       .then((o) => {
         if (o.kind === 'ok') callback(null, Buffer.from(exportResponseProtobuf(o.partial)));
         else if (o.kind === 'invalid') callback({ code: status.INVALID_ARGUMENT, details: o.message });
@@ -69,7 +74,7 @@ export async function startOtlpGrpc(
       .catch((err: unknown) =>
         callback({ code: status.INTERNAL, details: err instanceof Error ? err.message : String(err) }),
       )
-      .finally(() => ingestor.release(body.length));
+      .finally(releaseBody);
   };
   server.addService(TRACE_SERVICE, { Export: exportCall as never });
   const bound = await new Promise<number>((resolve, reject) => {

@@ -66,7 +66,18 @@ export class SpanIngestor {
 
   /** Reserves `bytes` of the in-flight budget; false (nothing reserved) when over it and something is in flight. */
   reserve(bytes: number): boolean {
-    if (this.#inflightBytes > 0 && this.#inflightBytes + bytes > this.limits.maxInflightBytes) return false;
+    if (this.#inflightBytes > 0 && this.#inflightBytes + Math.max(1, bytes) > this.limits.maxInflightBytes)
+      return false;
+    this.#inflightBytes += bytes;
+    return true;
+  }
+
+  /**
+   * Adds `bytes` to a request that holds `own` bytes already; false (nothing added) when that would pass the budget
+   * while other requests hold bytes too (a request alone may always grow to the per-request limit).
+   */
+  grow(bytes: number, own: number): boolean {
+    if (this.#inflightBytes - own > 0 && this.#inflightBytes + bytes > this.limits.maxInflightBytes) return false;
     this.#inflightBytes += bytes;
     return true;
   }
@@ -92,8 +103,16 @@ export class SpanIngestor {
     };
   }
 
-  /** Decodes `body` and resolves once its spans are durably stored (or refused). */
-  async ingest(format: WireFormat, body: Uint8Array, receivedAtMs: number): Promise<IngestOutcome> {
+  /**
+   * Decodes `body` and resolves once its spans are durably stored (or refused). `decoded` is called as soon as the
+   * body is no longer needed (the receivers return its bytes to the in-flight budget then).
+   */
+  async ingest(
+    format: WireFormat,
+    body: Uint8Array,
+    receivedAtMs: number,
+    onDecoded: () => void = () => undefined,
+  ): Promise<IngestOutcome> {
     this.stats.requests++;
     let decoded: DecodeResult;
     try {
@@ -115,6 +134,7 @@ export class SpanIngestor {
       }
       throw err;
     }
+    onDecoded();
     const partial = partialOf(decoded);
     try {
       await this.queue.submit(decoded.spans);
