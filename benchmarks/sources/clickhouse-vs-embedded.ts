@@ -25,7 +25,12 @@ const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.
 
 const chDir = mkdtempSync(join(tmpdir(), 'bench-ch-'));
 const duckDir = mkdtempSync(join(tmpdir(), 'bench-duck-'));
-const ch = await openClickHouseStore(chdbExecutor(new Session(chDir)), { database: 'otel', createSchema: true, dedupe: false, batchSpans: 100_000 });
+const ch = await openClickHouseStore(chdbExecutor(new Session(chDir)), {
+  database: 'otel',
+  createSchema: true,
+  dedupe: false,
+  batchSpans: 100_000,
+});
 const duck = await openStore({ dir: duckDir });
 let loaded = 0;
 let chLoadMs = 0;
@@ -49,11 +54,24 @@ const bench = async (name: string, fc: () => Promise<unknown>, fd: () => Promise
   }
   results[name] = [median(a), median(b)];
 };
-await bench('trace by id', () => ch.getTrace(ids[7]!), () => duck.getTrace(ids[7]!), 9);
+await bench(
+  'trace by id',
+  () => ch.getTrace(ids[7]!),
+  () => duck.getTrace(ids[7]!),
+  9,
+);
 const b = (await ch.bounds())!;
 const q = { service: (await ch.services())[1]!, minDurationNano: 1_000_000n, limit: 20 };
-await bench('search (service, min duration, 20 newest)', () => ch.searchTraces(q), () => duck.searchTraces(q));
-await bench('operations (all, with counts)', () => ch.operations(), () => duck.operations());
+await bench(
+  'search (service, min duration, 20 newest)',
+  () => ch.searchTraces(q),
+  () => duck.searchTraces(q),
+);
+await bench(
+  'operations (all, with counts)',
+  () => ch.operations(),
+  () => duck.operations(),
+);
 const lastHour = { fromUnixNano: b.toUnixNano - 3_600_000_000_000n };
 await bench(
   'last-hour spans → operation stats (CH: SQL; embedded: spans() + JS)',
@@ -67,9 +85,28 @@ await bench(
   },
   3,
 );
-await bench('service edges, all spans (CH: SQL join)', () => ch.serviceEdges(), async () => undefined, 3);
+await bench(
+  'service edges, all spans (CH: SQL join)',
+  () => ch.serviceEdges(),
+  async () => undefined,
+  3,
+);
 await ch.close();
 await duck.close();
-console.log(JSON.stringify({ spans: loaded, bounds: { traces: b.traceCount }, chLoadMs, duckLoadMs, chBytes: du(chDir), duckBytes: du(duckDir), results }, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      spans: loaded,
+      bounds: { traces: b.traceCount },
+      chLoadMs,
+      duckLoadMs,
+      chBytes: du(chDir),
+      duckBytes: du(duckDir),
+      results,
+    },
+    null,
+    2,
+  ),
+);
 rmSync(chDir, { recursive: true, force: true });
 rmSync(duckDir, { recursive: true, force: true });

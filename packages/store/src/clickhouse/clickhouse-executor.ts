@@ -1,5 +1,9 @@
 // ClickHouseExecutor: the one seam between the ClickHouse store and an engine, so the same SQL runs over HTTP
 // (@clickhouse/client, production) and in-process (chdb, tests and benchmarks).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { createClient } from '@clickhouse/client';
 
 /** Query parameters, bound server-side as `{name:Type}` placeholders (never spliced into the SQL text). */
@@ -8,9 +12,10 @@ export type ClickHouseParams = Readonly<Record<string, string | number | readonl
 /**
  * Runs ClickHouse SQL. Implementations: {@link clickHouseHttpExecutor} and {@link chdbExecutor}.
  *
- * **Details** Results come back as rows of JSON values (`JSONCompactEachRow`); the store selects 64-bit numbers with
- * `toString(...)` so no executor has to care about JSON integer precision. Errors are thrown as the engine reports
- * them; the store classifies them into `ClickHouseError`s.
+ * **Details** Small results (summaries, aggregates) come back as rows of JSON values (`JSONCompactEachRow`); the
+ * store selects 64-bit numbers with `toString(...)` so no executor has to care about JSON integer precision. Spans
+ * travel as Arrow IPC streams both ways (`FORMAT ArrowStream`): uncompressed, LowCardinality columns as Arrow
+ * dictionaries. Errors are thrown as the engine reports them; the store classifies them into `ClickHouseError`s.
  *
  * @example
  * ```ts
@@ -24,8 +29,10 @@ export interface ClickHouseExecutor {
   query(sql: string, params?: ClickHouseParams): Promise<unknown[][]>;
   /** Runs a statement without result (DDL). */
   command(sql: string, params?: ClickHouseParams): Promise<void>;
-  /** Inserts rows given as `JSONEachRow` text (one JSON object per line) into `table` (quoted, db-qualified). */
-  insertJsonEachRow(table: string, rows: string): Promise<void>;
+  /** Runs a SELECT and returns its result as an Arrow IPC stream (see {@link ARROW_OUTPUT_SETTINGS}). */
+  queryArrow(sql: string, params?: ClickHouseParams): Promise<Uint8Array>;
+  /** Inserts an Arrow IPC stream into `columns` of `table` (quoted, db-qualified); columns match by name. */
+  insertArrow(table: string, columns: readonly string[], data: Uint8Array): Promise<void>;
   /** Releases the connection. */
   close(): Promise<void>;
 }
@@ -46,6 +53,31 @@ export interface ClickHouseHttpOptions {
 
 const DEFAULTS = { username: 'default', password: '', timeoutMs: 30_000 } as const;
 
+/**
+ * Output settings of {@link ClickHouseExecutor.queryArrow}: no compression (apache-arrow JS has no codec),
+ * LowCardinality columns as Arrow dictionaries, String columns as Utf8.
+ */
+export const ARROW_OUTPUT_SETTINGS: Readonly<Record<string, string | number>> = {
+  output_format_arrow_compression_method: 'none',
+  output_format_arrow_low_cardinality_as_dictionary: 1,
+  output_format_arrow_string_as_string: 1,
+};
+
+const arrowSettingsSql = Object.entries(ARROW_OUTPUT_SETTINGS)
+  .map(([k, v]) => `${k} = ${typeof v === 'string' ? `'${v}'` : v}`)
+  .join(', ');
+
+function insertSql(table: string, columns: readonly string[]): string {
+  const cols = columns.map((c) => `\`${c.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``).join(', ');
+  return `INSERT INTO ${table} (${cols})`;
+}
+
+async function readAll(stream: AsyncIterable<Uint8Array | string>): Promise<Uint8Array> {
+  const parts: Buffer[] = [];
+  for await (const chunk of stream) parts.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+}
+
 function parseRows(text: string): unknown[][] {
   const rows: unknown[][] = [];
   let start = 0;
@@ -61,8 +93,8 @@ function parseRows(text: string): unknown[][] {
 /**
  * An executor over ClickHouse's HTTP interface with the official `@clickhouse/client`.
  *
- * **Details** Parameters go as `param_*` query parameters; inserts are sent as `INSERT ... FORMAT JSONEachRow`
- * with the rows in the request body.
+ * **Details** Parameters go as `param_*` query parameters; inserts are sent as `INSERT ... FORMAT ArrowStream` with
+ * the Arrow stream as the request body, span reads come back as `FORMAT ArrowStream`.
  *
  * **Complexity** One HTTP request per call (keep-alive connection pool).
  *
@@ -94,8 +126,20 @@ export function clickHouseHttpExecutor(options: ClickHouseHttpOptions): ClickHou
     async command(sql, params) {
       await client.command({ query: sql, ...(params ? { query_params: params as Record<string, unknown> } : {}) });
     },
-    async insertJsonEachRow(table, rows) {
-      await client.command({ query: `INSERT INTO ${table} FORMAT JSONEachRow\n${rows}` });
+    async queryArrow(sql, params) {
+      const r = await client.exec({
+        query: `${sql}\nFORMAT ArrowStream`,
+        clickhouse_settings: ARROW_OUTPUT_SETTINGS as Record<string, string>,
+        ...(params ? { query_params: params as Record<string, unknown> } : {}),
+      });
+      return readAll(r.stream as AsyncIterable<Uint8Array>);
+    },
+    async insertArrow(table, columns, data) {
+      const r = await client.exec({
+        query: `${insertSql(table, columns)} FORMAT ArrowStream`,
+        values: Readable.from([Buffer.from(data.buffer, data.byteOffset, data.byteLength)]),
+      });
+      await readAll(r.stream as AsyncIterable<Uint8Array>);
     },
     async close() {
       await client.close();
@@ -106,11 +150,13 @@ export function clickHouseHttpExecutor(options: ClickHouseHttpOptions): ClickHou
 /** The part of a chdb `Session` (npm `chdb`) that {@link chdbExecutor} uses. */
 export interface ChdbSessionLike {
   /** Runs a query off the event loop. */
-  queryAsync(query: string, opts?: { format?: string }): Promise<{ text(): string }>;
+  queryAsync(query: string, opts?: { format?: string }): Promise<{ text(): string; bytes(): Uint8Array }>;
   /** Runs a parameterised query off the event loop. */
-  queryBindAsync(query: string, params: object, opts?: { format?: string }): Promise<{ text(): string }>;
-  /** Raw insert of a payload in a text format. */
-  insert(params: { table: string; values: Uint8Array | string; format: 'JSONEachRow' }): Promise<unknown>;
+  queryBindAsync(
+    query: string,
+    params: object,
+    opts?: { format?: string },
+  ): Promise<{ text(): string; bytes(): Uint8Array }>;
   /** Closes the session. */
   cleanup?(): void;
 }
@@ -120,6 +166,9 @@ export interface ChdbSessionLike {
  *
  * **Details** Pass `new Session(dir)` from the `chdb` package; this package does not depend on chdb (it is ~540 MB),
  * callers that want it install it.
+ *
+ * **Details** chdb's insert API takes text formats only, so an Arrow insert is written to a file in a private
+ * temporary directory and loaded with `INSERT ... FROM INFILE ... FORMAT ArrowStream` (the same parser as HTTP).
  *
  * **Gotchas** One chdb session per process is the safe use; `close()` calls `session.cleanup()`, which keeps the
  * data directory.
@@ -132,6 +181,8 @@ export interface ChdbSessionLike {
  */
 export function chdbExecutor(session: ChdbSessionLike): ClickHouseExecutor {
   const format = 'JSONCompactEachRow';
+  let spool: string | undefined;
+  let seq = 0;
   return {
     engine: 'chdb',
     async query(sql, params) {
@@ -144,16 +195,28 @@ export function chdbExecutor(session: ChdbSessionLike): ClickHouseExecutor {
       if (params) await session.queryBindAsync(sql, params, { format });
       else await session.queryAsync(sql, { format });
     },
-    async insertJsonEachRow(table, rows) {
-      // chdb's raw insert takes plain `db.table` names only; anything else goes through an INSERT statement.
-      const plain = table.replace(/`/g, '');
-      if (/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)?$/.test(plain)) {
-        await session.insert({ table: plain, values: Buffer.from(rows), format: 'JSONEachRow' });
-      } else {
-        await session.queryAsync(`INSERT INTO ${table} FORMAT JSONEachRow\n${rows}`, { format });
+    async queryArrow(sql, params) {
+      const q = `${sql}\nSETTINGS ${arrowSettingsSql}`;
+      const r = params
+        ? await session.queryBindAsync(q, params, { format: 'ArrowStream' })
+        : await session.queryAsync(q, { format: 'ArrowStream' });
+      return r.bytes();
+    },
+    async insertArrow(table, columns, data) {
+      spool ??= mkdtempSync(join(tmpdir(), 'aiops-chdb-'));
+      const file = join(spool, `insert-${process.pid}-${seq++}.arrows`);
+      writeFileSync(file, data);
+      try {
+        await session.queryAsync(
+          `${insertSql(table, columns)} FROM INFILE '${file.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}' FORMAT ArrowStream`,
+          { format },
+        );
+      } finally {
+        rmSync(file, { force: true });
       }
     },
     async close() {
+      if (spool) rmSync(spool, { recursive: true, force: true });
       session.cleanup?.();
     },
   };

@@ -18,8 +18,10 @@ import {
 import { ClickHouseError, clickHouseErrorFrom } from './clickhouse-error.ts';
 import { type ClickHouseExecutor, type ClickHouseParams, clickHouseHttpExecutor } from './clickhouse-executor.ts';
 import { parseClickHouseUri } from './clickhouse-uri.ts';
+import { arrowStreamFromSpans, insertColumns } from './internal/arrow-insert.ts';
+import { spanTableFromArrowStream } from './internal/arrow-read.ts';
 import { createStatements, qualified, REQUIRED_COLUMNS, type TableNames, tableNames } from './internal/ddl.ts';
-import { ERROR_STATUS_SQL, jsonEachRowFromSpans, spanSelectList, spanTableFromChRows } from './internal/rows.ts';
+import { ERROR_STATUS_SQL, spanSelectList } from './internal/rows.ts';
 
 /** Options of {@link openClickHouseStore}. */
 export interface OpenClickHouseStoreOptions {
@@ -146,8 +148,11 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * - The `_trace_id_ts` lookup table (filled by the exporter's materialized view) prunes time-window searches and
  *   trace lookups; without it the store still works, scanning more.
  * - Writes are batched (`batchSpans`), retried with exponential back-off, and deduplicated by (trace id, span id).
+ * - Spans travel as Arrow IPC streams both ways (`FORMAT ArrowStream`), built from and read into the span table's
+ *   typed arrays column by column; exact nanosecond timestamps, Map attributes and Nested events/links as the
+ *   exporter's schema has them.
  *
- * **Complexity** One round trip per call (two for getTrace and each append batch with dedupe).
+ * **Complexity** One round trip per call (two per append batch with dedupe: the existing-span check, the insert).
  *
  * **Gotchas**
  * - The exporter keeps attribute values as text; types are recovered from the text (`"200"` reads back as the int
@@ -216,33 +221,41 @@ export class ClickHouseStore implements TraceSource, TraceSink {
     };
   }
 
-  /** All spans of one trace (16 or 32 hex digits, any case), ordered by start; undefined when unknown. */
+  /** Runs a SELECT of {@link spanSelectList} and reads the spans from its Arrow result. */
+  async #spansQuery(sql: string, params: ClickHouseParams | undefined, what: string): Promise<SpanTable> {
+    if (this.#closed) throw new ClickHouseError('closed', this.target, `${this.target}: the store is closed`);
+    let bytes: Uint8Array;
+    try {
+      bytes = await this.#ex.queryArrow(sql, params);
+    } catch (err) {
+      throw clickHouseErrorFrom(err, this.target, what);
+    }
+    return bytes.length === 0 ? emptySpanTable() : spanTableFromArrowStream(bytes).table;
+  }
+
+  /**
+   * All spans of one trace (16 or 32 hex digits, any case), ordered by start; undefined when unknown.
+   *
+   * **Details** One query: a scalar subquery reads the trace's time range from the `_trace_id_ts` lookup table
+   * (ordered by trace id), which bounds `Timestamp` so ClickHouse prunes partitions and primary-key ranges before
+   * the trace-id bloom filter; without a lookup row the whole table is searched.
+   */
   async getTrace(traceId: string): Promise<SpanTable | undefined> {
     const hex = normalizeTraceId(traceId);
     if (!hex) return undefined;
-    let range = '';
-    const params: Record<string, string | number> = { id: hex };
-    if (this.#hasLookup) {
-      const r = await this.#q(
-        `SELECT toUInt32(count()), toString(toUnixTimestamp(min(Start))), toString(toUnixTimestamp(max(End)))
-           FROM ${this.#lookup} WHERE TraceId = {id:String}`,
-        params,
-        'trace lookup',
-      );
-      if (Number(r[0]?.[0] ?? 0) > 0) {
-        range = ' AND Timestamp >= toDateTime64({from:Int64}, 0) AND Timestamp < toDateTime64({to:Int64}, 0)';
-        params.from = Number(r[0]![1]);
-        params.to = Number(r[0]![2]) + 1;
-      }
-    }
-    const rows = await this.#q(
-      `SELECT ${spanSelectList(this.#hasScope)} FROM ${this.#spans}
-        WHERE TraceId = {id:String}${range} ORDER BY Timestamp, SpanId`,
-      params,
+    const range = this.#hasLookup
+      ? `WITH (SELECT (if(count() = 0, toDateTime64(0, 0), toDateTime64(min(Start), 0)),
+                       if(count() = 0, toDateTime64('2262-01-01 00:00:00', 0), toDateTime64(max(End), 0) + toIntervalSecond(1)))
+                 FROM ${this.#lookup} WHERE TraceId = {id:String}) AS bounds `
+      : '';
+    const t = await this.#spansQuery(
+      `${range}SELECT ${spanSelectList(this.#hasScope)} FROM ${this.#spans}
+        WHERE TraceId = {id:String}${this.#hasLookup ? ' AND Timestamp >= bounds.1 AND Timestamp < bounds.2' : ''}
+        ORDER BY Timestamp, SpanId`,
+      { id: hex },
       'getTrace',
     );
-    if (rows.length === 0) return undefined;
-    return spanTableFromChRows(rows).table;
+    return t.numSpans === 0 ? undefined : t;
   }
 
   /** The WHERE (span rows) and HAVING (per trace) conditions of a query; undefined when nothing can match. */
@@ -359,14 +372,13 @@ export class ClickHouseStore implements TraceSource, TraceSink {
   async spans(query: SpanQuery): Promise<SpanTable> {
     const sel = this.#selection(query);
     if (!sel) return emptySpanTable();
-    const rows = await this.#q(
+    return this.#spansQuery(
       `SELECT ${spanSelectList(this.#hasScope)} FROM ${this.#spans}
         WHERE TraceId IN (${sel.sql}) ${sel.where.map((w) => `AND ${w}`).join(' ')}
         ORDER BY TraceId, Timestamp, SpanId`,
       sel.params,
       'spans',
     );
-    return rows.length === 0 ? emptySpanTable() : spanTableFromChRows(rows).table;
   }
 
   /** Distinct service names, sorted. */
@@ -517,32 +529,35 @@ export class ClickHouseStore implements TraceSource, TraceSink {
     let duplicates = 0;
     const n = spans.numSpans;
     const seen = new Set<string>();
+    const columns = insertColumns(this.#hasScope);
     for (let start = 0; start < n; start += this.#opts.batchSpans) {
       const end = Math.min(n, start + this.#opts.batchSpans);
       let attempt = 0;
       for (;;) {
         try {
           const existing = this.#opts.dedupe ? await this.#existingSpans(spans, start, end) : new Set<string>();
-          const rows: number[] = [];
+          const rows = new Int32Array(end - start);
+          let kept = 0;
           let dup = 0;
           const batchSeen = new Set<string>();
           for (let r = start; r < end; r++) {
             if (!this.#opts.dedupe) {
-              rows.push(r);
+              rows[kept++] = r;
               continue;
             }
             const key = traceIdAt(spans, r) + spanIdAt(spans, r);
             if (existing.has(key) || seen.has(key) || batchSeen.has(key)) dup++;
             else {
               batchSeen.add(key);
-              rows.push(r);
+              rows[kept++] = r;
             }
           }
-          if (rows.length > 0) {
-            await this.#ex.insertJsonEachRow(this.#spans, jsonEachRowFromSpans(spans, rows, this.#hasScope));
+          if (kept > 0) {
+            const data = arrowStreamFromSpans(spans, rows.subarray(0, kept), this.#hasScope);
+            await this.#ex.insertArrow(this.#spans, columns, data);
           }
           for (const k of batchSeen) seen.add(k);
-          inserted += rows.length;
+          inserted += kept;
           duplicates += dup;
           break;
         } catch (err) {
