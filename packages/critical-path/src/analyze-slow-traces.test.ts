@@ -65,6 +65,34 @@ describe('analyzeSlowTraces', () => {
     expect(analyzeSlowTraces(calm).slowCount).toBe(0);
   });
 
+  // 30 requests of GET /list (µs): api calls a, then b; each call normally takes 45..55.
+  //   usual  api |=|==a 50==|=|==b 50==|=|                 ~130
+  //   #28    api |=|==a 62===|=|==b 62===|=|               154: every part a bit long, each within its range
+  //   #29    api |=|==a 50==|=|==================b 400===================|=|   470: b far beyond its range
+  // robust rule (duration only): both are slow; explained rule: only #29 (its extra time sits in b).
+  it('flags only traces whose extra time sits in a component beyond its normal range (explained rule)', () => {
+    const rows: Drawn[] = [];
+    for (let i = 0; i < 30; i++) {
+      const a = i === 28 ? 62 : 45 + ((i * 7) % 11);
+      const b = i === 28 ? 62 : i === 29 ? 400 : 45 + ((i * 5) % 11);
+      const trace = tid(i);
+      rows.push([`r${i}`, '', 0, 30 + a + b, { trace, service: 'api', operation: 'GET /list' }]);
+      rows.push([`a${i}`, `r${i}`, 10, 10 + a, { trace, service: 'svc-a', operation: 'GET /a' }]);
+      rows.push([`b${i}`, `r${i}`, 20 + a, 20 + a + b, { trace, service: 'svc-b', operation: 'GET /b' }]);
+    }
+    const t = spanTableFromRows(rows.map(drawnSpan));
+    const robust = analyzeSlowTraces(t, { rule: 'robust' });
+    expect(robust.slowTraces.map((x) => x.traceId)).toEqual([tid(29), tid(28)]);
+    expect(Number.isNaN(robust.slowTraces[0]!.excessMs)).toBe(true);
+    const explained = analyzeSlowTraces(t);
+    expect(explained.rule).toContain('beyond its components');
+    expect(explained.slowTraces.map((x) => x.traceId)).toEqual([tid(29)]);
+    // b's normal range tops out near 69 µs: about 331 µs of b's 400 are extra.
+    expect(explained.slowTraces[0]!.excessMs).toBeGreaterThan(0.32);
+    expect(explained.slowTraces[0]!.excessMs).toBeLessThan(0.36);
+    expect(explained.slowTraces[0]!.bottleneck.service).toBe('svc-b');
+  });
+
   it('ranks the traits slow traces share against fast ones', () => {
     const r = analyzeSlowTraces(table, { thresholdNano: 500_000 });
     const host = r.traits.find((t) => t.key === 'host.name' && t.value === 'db-2');

@@ -15,6 +15,7 @@ import { type AggregatedCriticalPath, aggregateCriticalPath } from './aggregate-
 import { type CriticalPaths, criticalPaths } from './critical-paths.ts';
 import { attributeSpans, workloadName } from './internal/attribution.ts';
 import { bottleneckOf, bottleneckScratch, type RawBottleneck } from './internal/bottleneck.ts';
+import { pathExcess } from './internal/excess.ts';
 import { type DurationStats, durationStats, quantileSorted, robustThreshold } from './internal/stats.ts';
 import { type SlowTraceSuggestion, suggest } from './internal/suggestions.ts';
 import { type SlowTrait, slowTraits, type TraitBaseline } from './internal/traits.ts';
@@ -25,10 +26,21 @@ export type { DurationStats, SlowTraceSuggestion, SlowTrait, TraitBaseline };
 export interface SlowTraceOptions {
   /** Traces at least this long are slow (ns). When absent, slowness is judged per endpoint (see `rule`). */
   readonly thresholdNano?: number;
-  /** Without a threshold: slow = above this percentile (0..100) of the endpoint. Default: the robust rule. */
+  /** Without a threshold: slow = above this percentile (0..100) of the endpoint. Default: the `rule`. */
   readonly percentile?: number;
-  /** Robust rule: modified z-score of log-duration above which a trace is slow. Default 3.5. */
+  /**
+   * Without a threshold or percentile: `'explained'` (default) = longer than usual for its endpoint (log-duration
+   * modified z-score ≥ `minDurationZ`) and at least `minExcessShare` × the endpoint median of critical-path time
+   * spent in components beyond their own normal range; `'robust'` = log-duration modified z-score ≥ `zScore`.
+   */
+  readonly rule?: 'explained' | 'robust';
+  /** Robust rule: modified z-score of log-duration above which a trace is slow; explained rule: of a component's
+   * log critical-path time above which its time counts as extra. Default 3.5. */
   readonly zScore?: number;
+  /** Explained rule: modified z-score of log-duration a slow trace reaches at least. Default 2. */
+  readonly minDurationZ?: number;
+  /** Explained rule: extra critical-path time a slow trace has at least, as a share of its endpoint's median. Default 0.25. */
+  readonly minExcessShare?: number;
   /** Without a threshold, endpoints with fewer traces are not judged. Default 20. */
   readonly minTracesPerEndpoint?: number;
   /** Analyse the requests of this service: its topmost span in each trace (pods folded). Default: the root. */
@@ -56,7 +68,10 @@ export interface SlowTraceOptions {
 }
 
 const DEFAULTS = {
+  rule: 'explained',
   zScore: 3.5,
+  minDurationZ: 2,
+  minExcessShare: 0.25,
   minTracesPerEndpoint: 20,
   groupPods: true,
   nPlusOneMin: 5,
@@ -79,8 +94,10 @@ export interface SlowTrace {
   readonly durationMs: number;
   /** Duration of the analysed span, ns (exact integer). */
   readonly durationNano: number;
-  /** The threshold it exceeded, ms. */
+  /** The threshold it exceeded, ms (explained rule: the duration floor). */
   readonly thresholdMs: number;
+  /** Explained rule: critical-path time beyond the normal range of its components, ms (NaN under other rules). */
+  readonly excessMs: number;
   /** Where its critical path spends the most time. */
   readonly bottleneck: {
     readonly service: string;
@@ -272,26 +289,47 @@ export function analyzeSlowTraces(table: SpanTable, options: SlowTraceOptions = 
 
   // Thresholds per endpoint.
   const thresholds = new Float64Array(endpointNames.length).fill(Number.NaN);
+  const minExcess = new Float64Array(endpointNames.length);
+  let excess: Float64Array | undefined;
   let rule: string;
   if (o.thresholdNano !== undefined) {
     thresholds.fill(o.thresholdNano);
     rule = `duration ≥ ${(o.thresholdNano / 1e6).toFixed(3)} ms`;
   } else {
+    const explained = o.percentile === undefined && o.rule === 'explained';
     rule =
       o.percentile !== undefined
         ? `duration above the P${o.percentile} of its endpoint (endpoints with ≥ ${o.minTracesPerEndpoint} traces)`
-        : `duration above exp(median + ${o.zScore} × 1.4826 × MAD) of its endpoint's log-durations (endpoints with ≥ ${o.minTracesPerEndpoint} traces)`;
+        : explained
+          ? `duration above exp(median + ${o.minDurationZ} × 1.4826 × MAD) of its endpoint's log-durations, with critical-path time beyond its components' normal range (modified z-score ${o.zScore}) of at least ${o.minExcessShare} × the endpoint median (endpoints with ≥ ${o.minTracesPerEndpoint} traces)`
+          : `duration above exp(median + ${o.zScore} × 1.4826 × MAD) of its endpoint's log-durations (endpoints with ≥ ${o.minTracesPerEndpoint} traces)`;
     endpointTraces.forEach((list, e) => {
       if (list.length < o.minTracesPerEndpoint) return;
       const sorted = Float64Array.from(list, durationOf).sort();
       thresholds[e] =
-        o.percentile !== undefined ? quantileSorted(sorted, o.percentile / 100) : robustThreshold(sorted, o.zScore);
+        o.percentile !== undefined
+          ? quantileSorted(sorted, o.percentile / 100)
+          : robustThreshold(sorted, explained ? o.minDurationZ : o.zScore);
+      minExcess[e] = o.minExcessShare * quantileSorted(sorted, 0.5);
     });
+    if (explained) {
+      excess = pathExcess(
+        paths,
+        attribution,
+        opDict.codes,
+        opDict.values.length,
+        endpointTraces,
+        (e) => !Number.isNaN(thresholds[e]!),
+        o.zScore,
+        5,
+      );
+    }
   }
   const isSlow = (t: number): boolean => {
     const e = endpointOf[t]!;
     if (e < 0 || Number.isNaN(thresholds[e]!)) return false;
     const d = durationOf(t);
+    if (excess && !(excess[t]! >= minExcess[e]!)) return false;
     return o.thresholdNano !== undefined || o.percentile === undefined ? d >= thresholds[e]! : d > thresholds[e]!;
   };
   const slow: number[] = [];
@@ -332,6 +370,7 @@ export function analyzeSlowTraces(table: SpanTable, options: SlowTraceOptions = 
       durationMs: durationOf(t) / 1e6,
       durationNano: durationOf(t),
       thresholdMs: thresholds[endpointOf[t]!]! / 1e6,
+      excessMs: excess ? excess[t]! / 1e6 : Number.NaN,
       bottleneck: {
         service,
         operation,
