@@ -147,7 +147,8 @@ function listData(offsets: Int32Array, child: Data): Data<List> {
     type: new List(new Field('item', child.type, false)),
     length: offsets.length - 1,
     nullCount: 0,
-    valueOffsets: offsets,
+    // A copy per column: apache-arrow's IPC writer miscounts the message body when columns share a buffer.
+    valueOffsets: offsets.slice(),
     child,
   });
 }
