@@ -130,13 +130,15 @@ for (const [k, c] of cases.entries()) {
   const autoScores = (['robust', 'explained'] as const).map((rule) => {
     const auto = analyzeSlowTraces(table, { tree, criticalPaths: paths, rule });
     const autoFound = new Set(auto.slowTraces.map((s) => s.traceId));
-    const c = { tp: 0, fp: 0, fn: 0, stp: 0, sfn: 0, hidden: 0 };
+    const c = { tp: 0, fp: 0, fn: 0, stp: 0, sfn: 0, hidden: 0, retrySlowed: 0 };
     for (const tt of truth.traces) {
       const isSlow = tt.slowCause !== undefined;
       const f = autoFound.has(tt.traceId);
       if (f && isSlow) c.tp++;
       else if (f) c.fp++;
       else if (isSlow) c.fn++;
+      // Slowed by an injected retry (failed attempts on the path): fault-made, though the truth has no slowCause.
+      if (f && !isSlow && tt.faultIndex >= 0 && truth.faults[tt.faultIndex]!.kind === 'retry') c.retrySlowed++;
       if (hidden(tt)) c.hidden++;
       else if (isSlow && f) c.stp++;
       else if (isSlow) c.sfn++;
@@ -187,7 +189,7 @@ for (const [k, c] of cases.entries()) {
   const top = autoScores[1]!.top;
   const [r, x] = [autoScores[0]!.c, autoScores[1]!.c];
   rows.push(
-    `| ${c.name} | ${table.numSpans} | ${truth.traces.length} | ${pct(tp / (tp + fp || 1))} / ${pct(tp / (tp + fn || 1))} | ${maxErr.toExponential(1)} | ${slowN} | ${pr(r.tp, r.fp, r.fn)} | ${pr(x.tp, x.fp, x.fn)} | ${x.hidden} | ${pr(r.stp, r.fp, r.sfn)} | ${pr(x.stp, x.fp, x.sfn)} | ${pct(right / (slowN || 1))} | ${offPathBlamed}/${offPath} | ${top ? `${top.kind} ${top.service}` : '—'} |`,
+    `| ${c.name} | ${table.numSpans} | ${truth.traces.length} | ${pct(tp / (tp + fp || 1))} / ${pct(tp / (tp + fn || 1))} | ${maxErr.toExponential(1)} | ${slowN} | ${pr(r.tp, r.fp, r.fn)} | ${pr(x.tp, x.fp, x.fn)} (${x.retrySlowed} of the FP retry-slowed) | ${x.hidden} | ${pr(r.stp, r.fp, r.sfn)} | ${pr(x.stp, x.fp, x.sfn)} | ${pct(right / (slowN || 1))} | ${offPathBlamed}/${offPath} | ${top ? `${top.kind} ${top.service}` : '—'} |`,
   );
 }
 const header = [

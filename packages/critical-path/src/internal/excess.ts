@@ -10,7 +10,7 @@
 // log self time per trace, over the traces where it appears at all (on the path or not: a call that is usually
 // hidden behind a concurrent sibling still has a normal duration; components seen in fewer than `minPresence`
 // traces have a bound of 0: all their time is extra); a trace's excess is Σ over components on its critical path
-// of max(0, critical-path time − bound).
+// of max(0, min(critical-path time, self time) − bound).
 // Reference: modified z-score, Iglewicz and Hoaglin (1993); CRISP, Zhang et al., ATC'22 (critical-path components).
 import type { CriticalPaths } from '../critical-paths.ts';
 import type { Attribution } from './attribution.ts';
@@ -32,6 +32,7 @@ export function pathExcess(
   const { segmentOffsets, segmentRow, segmentStartNano, segmentEndNano } = paths;
   const { code } = attribution;
   const perTrace = new Map<number, number>();
+  const selfOf = new Map<number, number>();
   const sumTrace = (t: number): Map<number, number> => {
     perTrace.clear();
     for (let s = segmentOffsets[t]!; s < segmentOffsets[t + 1]!; s++) {
@@ -41,20 +42,20 @@ export function pathExcess(
     }
     return perTrace;
   };
-  const selfTrace = (t: number): Map<number, number> => {
-    perTrace.clear();
+  const selfTrace = (t: number, into: Map<number, number>): Map<number, number> => {
+    into.clear();
     for (let i = traces.offsets[t]!; i < traces.offsets[t + 1]!; i++) {
       const r = traces.rows[i]!;
       const k = code[r]! * opCount + opCodes[r]!;
-      perTrace.set(k, (perTrace.get(k) ?? 0) + selfNano[r]!);
+      into.set(k, (into.get(k) ?? 0) + selfNano[r]!);
     }
-    return perTrace;
+    return into;
   };
   endpointTraces.forEach((list, e) => {
     if (!judged(e)) return;
     const values = new Map<number, number[]>();
     for (const t of list) {
-      for (const [k, v] of selfTrace(t)) {
+      for (const [k, v] of selfTrace(t, perTrace)) {
         if (v <= 0) continue;
         let a = values.get(k);
         if (!a) values.set(k, (a = []));
@@ -67,7 +68,10 @@ export function pathExcess(
     }
     for (const t of list) {
       let x = 0;
-      for (const [k, v] of sumTrace(t)) {
+      selfTrace(t, selfOf);
+      for (const [k, p] of sumTrace(t)) {
+        // Only self time on the path counts: a parent also owns path time while non-blocking children run.
+        const v = Math.min(p, selfOf.get(k) ?? 0);
         const b = bound.get(k) ?? 0;
         if (v > b) x += v - b;
       }
