@@ -3,6 +3,8 @@
 // (taskset), this load generator on CPU 1, sending pre-encoded requests of generated spans (benchmarks/scenarios).
 //
 // Run: cd benchmarks && npx tsx --conditions=@aiops/source serve/serve-bench.ts [seconds per phase, default 20]
+//      [requests outstanding, default 64] [overload seconds, default 3× phase] [overload queue bound, default 50000]
+// SERVE_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' passes node flags to the server (profiles per phase).
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -18,6 +20,12 @@ const grpc = createRequire(path.join(ROOT, 'packages/cli/package.json'))(
   '@grpc/grpc-js',
 ) as typeof import('@grpc/grpc-js');
 const SECONDS = Number(process.argv[2] ?? 20);
+/** Requests outstanding in the closed-loop phases (many SDKs or collectors exporting at once). */
+const CONCURRENCY = Number(process.argv[3] ?? 64);
+/** Length of the overload phase, s (long enough for the queue bound to be reached). */
+const OVERLOAD_SECONDS = Number(process.argv[4] ?? 3 * SECONDS);
+/** The server's --max-queue-spans in the overload phase (smaller than the default so a short run reaches it). */
+const OVERLOAD_QUEUE = Number(process.argv[5] ?? 50_000);
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
 
 interface Req {
@@ -54,6 +62,7 @@ async function startServer(
       '-c',
       '0',
       TSX,
+      ...(process.env.SERVE_NODE_FLAGS ?? '').split(' ').filter(Boolean),
       '--conditions=@aiops/source',
       path.join(import.meta.dirname, 'server-process.ts'),
       store,
@@ -166,12 +175,12 @@ async function main(): Promise<void> {
   for (const proto of ['http', 'grpc'] as const) {
     const s = await startServer();
     const send = proto === 'http' ? (b: Buffer) => postProto(s.ports.otlpHttp!, b) : grpcExporter(s.ports.otlpGrpc!);
-    const r = await saturate(send, big, 8, SECONDS);
+    const r = await saturate(send, big, CONCURRENCY, SECONDS);
     s.child.kill('SIGTERM');
     const usage = await s.done;
     results[`throughput-${proto}`] = { ...r, server: usage };
     console.log(
-      `OTLP/${proto} protobuf: ${Math.round(r.spansPerSec).toLocaleString('en-US')} spans/s sustained, server CPU ${usage.cpuSeconds?.toFixed(1)} s, peak RSS ${usage.maxRssMiB?.toFixed(0)} MiB`,
+      `OTLP/${proto} protobuf: ${Math.round(r.spansPerSec).toLocaleString('en-US')} spans/s sustained, server CPU ${usage.cpuSeconds?.toFixed(1)} s (${Math.round((usage.spansAccepted ?? 0) / (usage.cpuSeconds ?? 1)).toLocaleString('en-US')} spans per CPU-second), ${usage.batches} batches, peak RSS ${usage.maxRssMiB?.toFixed(0)} MiB`,
     );
   }
 
@@ -223,14 +232,14 @@ async function main(): Promise<void> {
   // the server refuses the excess with 429 and its memory must stay bounded.
   {
     const capacity = (results['throughput-http'] as { spansPerSec: number }).spansPerSec;
-    const s = await startServer();
+    const s = await startServer(OVERLOAD_QUEUE);
     const reqRate = (2 * capacity) / 1000;
     const t0 = performance.now();
     let sent = 0;
     let ok = 0;
     let refused = 0;
     const inflight = new Set<Promise<void>>();
-    while (performance.now() - t0 < SECONDS * 1000) {
+    while (performance.now() - t0 < OVERLOAD_SECONDS * 1000) {
       const due = t0 + (sent * 1000) / reqRate;
       const wait = due - performance.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
@@ -253,7 +262,7 @@ async function main(): Promise<void> {
       server: usage,
     };
     console.log(
-      `2× overload (${Math.round(2 * capacity).toLocaleString('en-US')} spans/s offered): ${ok} requests accepted, ${refused} refused (429); server peak RSS ${usage.maxRssMiB?.toFixed(0)} MiB`,
+      `2× overload for ${OVERLOAD_SECONDS} s (${Math.round(2 * capacity).toLocaleString('en-US')} spans/s offered, queue bound ${OVERLOAD_QUEUE.toLocaleString('en-US')} spans): ${ok} requests accepted, ${refused} refused (429); server peak RSS ${usage.maxRssMiB?.toFixed(0)} MiB`,
     );
   }
   agent.destroy();

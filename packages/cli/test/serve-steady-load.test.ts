@@ -25,6 +25,7 @@ import {
 } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../src/serve/server.ts';
+import { post } from './serve-fixtures/post.ts';
 
 let dir: string;
 let server: RunningServer;
@@ -124,5 +125,65 @@ describe('aiops serve under steady load from the OTLP/HTTP exporter', () => {
       health = await (await fetch(`${base}/api/health`)).json();
     }
     expect(health.ingest.inflightBytes).toBe(0);
+  });
+
+  it('refuses a streamed body with 429 only when it would pass the budget while another body is in flight', async () => {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'aiops-serve-budget-'));
+    const small = await startServer({
+      store: d,
+      otlpGrpcPort: null,
+      zipkinPort: null,
+      otlpHttpPort: 0,
+      queryPort: 0,
+      limits: { maxInflightBytes: 1024 * 1024 },
+    });
+    const health = async () => (await (await fetch(`http://127.0.0.1:${small.ports.query}/api/health`)).json()).ingest;
+    try {
+      // A declares 900 KiB and sends 1 KiB of it: 900 KiB of the 1 MiB budget are reserved while it waits.
+      const a = http.request({
+        host: '127.0.0.1',
+        port: small.ports.otlpHttp,
+        path: '/v1/traces',
+        method: 'POST',
+        headers: { 'content-type': 'application/x-protobuf', 'content-length': String(900 * 1024) },
+        agent: false,
+      });
+      a.on('error', () => undefined);
+      a.write(Buffer.alloc(1024, 0x0a));
+      let h = await health();
+      for (let i = 0; i < 100 && h.inflightBytes !== 900 * 1024; i++) h = await health();
+      expect(h.inflightBytes).toBe(900 * 1024);
+      // B streams 200 KiB without a length: it passes the budget on the way and is refused.
+      const b = await post(
+        small.ports.otlpHttp,
+        '/v1/traces',
+        { chunk: new Uint8Array(16 * 1024), times: 13 },
+        { 'content-type': 'application/x-protobuf' },
+        true,
+      );
+      expect(b.status).toBe(429);
+      expect(b.headers['retry-after']).toBe('1');
+      // C, an empty streamed export (zero spans), fits next to A and is answered 200.
+      const c = await post(
+        small.ports.otlpHttp,
+        '/v1/traces',
+        { chunk: new Uint8Array(0), times: 1 },
+        {
+          'content-type': 'application/x-protobuf',
+        },
+        true,
+      );
+      expect(c.status).toBe(200);
+      a.destroy();
+      for (let i = 0; i < 100 && h.inflightBytes !== 0; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        h = await health();
+      }
+      expect(h.inflightBytes).toBe(0);
+      expect(h.requestsThrottled).toBe(1);
+    } finally {
+      await small.close();
+      fs.rmSync(d, { recursive: true, force: true });
+    }
   });
 });

@@ -23,7 +23,7 @@ export interface IngestQueueOptions {
 /** Defaults of {@link IngestQueueOptions}. */
 export const QUEUE_DEFAULTS: Required<IngestQueueOptions> = {
   maxQueuedSpans: 200_000,
-  maxBatchSpans: 10_000,
+  maxBatchSpans: 50_000,
   groupCommitMs: 2,
 };
 
