@@ -79,4 +79,42 @@ describe('attribute storage', () => {
     db.closeSync();
     store = await openStore({ dir });
   });
+
+  it('stops adding repeat patterns at 20,000 shapes and still gives back every value', async () => {
+    // 500 traces × 60 spans, 16 keys whose values flip between 'a' and 'b' at random: each span's pattern of
+    // "same as before in this trace" differs, up to 2^16 patterns.
+    let seed = 7;
+    const next = () => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return seed >>> 0;
+    };
+    const rows = [];
+    for (let t = 0; t < 500; t++) {
+      const trace = (t + 1).toString(16).padStart(32, '0');
+      for (let i = 0; i < 60; i++) {
+        const attributes = Object.fromEntries(
+          Array.from({ length: 16 }, (_, k) => [`k${k}`, next() & 256 ? 'a' : 'b']),
+        );
+        rows.push(span(trace, (i + 1).toString(16), i ? '1' : undefined, 'svc', 'op', i, i + 1, { attributes }));
+      }
+    }
+    const input = spanTableFromRows(rows);
+    expect(await store.append(input)).toEqual({ inserted: 30_000, duplicates: 0 });
+    for (const t of [0, 250, 499]) {
+      const id = (t + 1).toString(16).padStart(32, '0');
+      expect(records(await store.getTrace(id))).toEqual(records(spanTableFromRows(rows.slice(t * 60, t * 60 + 60))));
+    }
+    await store.close();
+    const db = await DuckDBInstance.create(join(dir, STORE_FILE_NAME), { access_mode: 'READ_ONLY' });
+    const conn = await db.connect();
+    const shapes = Number((await conn.runAndReadAll('SELECT count(*) FROM shapes')).getRows()[0]![0]);
+    // Without the cap 23,770 patterns would be stored; past 20,000 the spans use the shape that stores all 16
+    // values, which the first span of every trace already has.
+    expect(shapes).toBe(20_000);
+    conn.closeSync();
+    db.closeSync();
+    store = await openStore({ dir });
+  });
 });

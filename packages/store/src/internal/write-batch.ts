@@ -38,6 +38,11 @@ interface ExistingTrace {
 }
 
 const CHUNK = 2048;
+/**
+ * No new shape with "repeat" locations once the store holds this many shapes: data whose repeat patterns vary
+ * without end (random values flipping on many keys) would otherwise grow the shape dictionary with every batch.
+ */
+export const MAX_SHAPES_FOR_REPEATS = 20_000;
 const encoder = new TextEncoder();
 
 /** Appends `columns` (full-length arrays, one per table column) to `table` in chunks of 2048 rows. */
@@ -342,6 +347,7 @@ export async function writeBatch(
     const a0 = c.attrOffsets[r]!;
     const a1 = c.attrOffsets[r + 1]!;
     let key = '';
+    let repeats = 0;
     for (let a = a0; a < a1; a++) {
       const kt = c.attrKey[a]! * 8 + c.attrType[a]!;
       let rep = false;
@@ -351,9 +357,16 @@ export async function writeBatch(
         lastSeen.set(kt, a);
       }
       repeat[a - a0] = rep;
+      if (rep) repeats++;
       key += rep ? `${kt}r,` : `${kt},`;
     }
     let shape = shapeOf.get(key);
+    if (!shape && repeats > 0 && dicts.shapes.values.length >= MAX_SHAPES_FOR_REPEATS) {
+      // Repeat patterns multiply shapes; past the cap, new patterns store every value (the reader still follows).
+      key = key.replaceAll('r,', ',');
+      repeat.fill(false, 0, a1 - a0);
+      shape = shapeOf.get(key);
+    }
     if (!shape) {
       const entries: [string, number, number][] = [];
       const used = new Uint8Array(VALUE_SLOTS);
