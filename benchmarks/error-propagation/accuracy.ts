@@ -75,6 +75,7 @@ interface Tally {
   top1Ok: number;
   deepTruth: number;
   deepOk: number;
+  pathOrConcurrentOk: number;
 }
 const empty = (): Tally => ({
   failedTruth: 0,
@@ -91,6 +92,7 @@ const empty = (): Tally => ({
   top1Ok: 0,
   deepTruth: 0,
   deepOk: 0,
+  pathOrConcurrentOk: 0,
 });
 
 const pct = (a: number, b: number): string => (b ? `${((100 * a) / b).toFixed(1)}%` : 'n/a');
@@ -100,6 +102,53 @@ function logicalName(truth: ScenarioTruth): (name: string) => string {
   for (const s of truth.services) for (const p of s.pods ?? []) byPod.set(p, s.name);
   return (name) => byPod.get(name) ?? name;
 }
+
+/**
+ * The generator picks, among failed calls that ran side by side, the one first in its step list; the spans do not
+ * show that order (calls start within a fraction of a millisecond, in jittered order). A path that leaves the
+ * truth's path at a caller that had another failed call overlapping the one we followed is accepted by the
+ * "any concurrent cause" column.
+ */
+function concurrentChoice(
+  spans: readonly { row: number; service: string }[],
+  truthPath: readonly string[],
+  name: (s: string) => string,
+): boolean {
+  const table = currentTable!;
+  const tree = currentTree!;
+  const { childOffsets, children } = tree.links;
+  const { startNano, endNano } = table.times;
+  // Walk from the root down while the services agree with the truth's path read from the top.
+  const top = [...spans].reverse();
+  const truthTop = [...truthPath].reverse();
+  let k = 0;
+  let prev = '';
+  for (const s of top) {
+    const svc = name(s.service);
+    if (svc === prev) continue;
+    if (svc !== truthTop[k]) break;
+    prev = svc;
+    k++;
+  }
+  // The last span we followed in an agreeing service: did it have two failed calls overlapping in time?
+  const idx = top.findIndex((s) => name(s.service) === truthTop[k - 1]);
+  for (let i = Math.max(0, idx); i < top.length; i++) {
+    const p = top[i]!.row;
+    if (p < 0 || name(top[i]!.service) !== truthTop[k - 1]) break;
+    const failedKids: number[] = [];
+    for (let j = childOffsets[p]!; j < childOffsets[p + 1]!; j++)
+      if (currentFailed![children[j]!]) failedKids.push(children[j]!);
+    for (const a of failedKids) {
+      for (const b of failedKids) {
+        if (a !== b && startNano[a]! < endNano[b]! && startNano[b]! < endNano[a]!) return true;
+      }
+    }
+  }
+  return false;
+}
+let currentTable: import('@aiops/span-model').SpanTable | undefined;
+let currentTree: import('@aiops/span-model').TraceTree | undefined;
+let currentFailed: Uint8Array | undefined;
 
 const rows: string[] = [];
 const totals = { clean: empty(), messy: empty() };
@@ -116,7 +165,10 @@ for (const c of CASES) {
       messy: c.messy ?? false,
       faults: (topo) => c.faults(topo, seed),
     });
-    const r = errorPropagation(table);
+    currentTable = table;
+    currentTree = buildTraceTree(table);
+    currentFailed = failedSpans(table);
+    const r = errorPropagation(table, { tree: currentTree, failed: currentFailed });
     const name = logicalName(truth);
     const edges = new Set(truth.edges.map((e) => `${e.from}>${e.to}`));
     const byId = new Map(r.traceErrors.map((t) => [t.traceId, t]));
@@ -140,8 +192,11 @@ for (const c of CASES) {
       if (chain?.slowCallee) spans = spans.slice(chain.calleeSpans - 1);
       const path = spans.map((x) => name(x.service));
       const collapsed = path.filter((s, i) => i === 0 || path[i - 1] !== s);
-      if (JSON.stringify(collapsed) === JSON.stringify(t.errorPath)) tally.pathOk++;
-      else if (SHOW) {
+      if (JSON.stringify(collapsed) === JSON.stringify(t.errorPath)) {
+        tally.pathOk++;
+        tally.pathOrConcurrentOk++;
+      } else if (chain && concurrentChoice(chain.spans, t.errorPath, name)) tally.pathOrConcurrentOk++;
+      if (JSON.stringify(collapsed) !== JSON.stringify(t.errorPath) && SHOW) {
         const k = `${c.name}: ${t.errorPath.join('>')} ${t.errorType} => ${collapsed.join('>')} ${chain?.errorType} ${chain?.kind}`;
         misses.set(k, (misses.get(k) ?? 0) + 1);
       }
@@ -181,18 +236,18 @@ for (const c of CASES) {
   for (const k of Object.keys(tally) as (keyof Tally)[]) agg[k] += tally[k];
   const rootCell = tally.scenarios === 0 ? 'n/a' : `${tally.top1Ok}/${tally.scenarios}`;
   rows.push(
-    `| ${c.name} | ${tally.failedTruth} | ${pct(tally.pathOk, tally.failedTruth)} | ${pct(tally.deepOk, tally.deepTruth)} | ${pct(tally.originOk, tally.failedTruth)} | ${pct(tally.typeOk, tally.typed)} | ${pct(tally.tp, tally.tp + tally.fp)} / ${pct(tally.tp, tally.tp + tally.fn)} | ${pct(tally.handledOk, tally.handledTruth)} | ${rootCell} |`,
+    `| ${c.name} | ${tally.failedTruth} | ${pct(tally.pathOk, tally.failedTruth)} | ${pct(tally.pathOrConcurrentOk, tally.failedTruth)} | ${pct(tally.deepOk, tally.deepTruth)} | ${pct(tally.originOk, tally.failedTruth)} | ${pct(tally.typeOk, tally.typed)} | ${pct(tally.tp, tally.tp + tally.fp)} / ${pct(tally.tp, tally.tp + tally.fn)} | ${pct(tally.handledOk, tally.handledTruth)} | ${rootCell} |`,
   );
 }
 
 const header =
-  '| scenario | failed traces | path right | timeout path from the slow service | origin right | type right | failed-trace precision / recall | handled kept not failed | root cause right |\n|---|---|---|---|---|---|---|---|---|';
+  '| scenario | failed traces | path right | path right, any concurrent cause | timeout path from the slow service | origin right | type right | failed-trace precision / recall | handled kept not failed | root cause right |\n|---|---|---|---|---|---|---|---|---|---|';
 console.log(`seeds ${SEEDS.join(',')}, 300 s each, fault window 60–240 s\n`);
 console.log(header);
 for (const r of rows) console.log(r);
 for (const [label, t] of Object.entries(totals)) {
   console.log(
-    `| **all ${label}** | ${t.failedTruth} | **${pct(t.pathOk, t.failedTruth)}** | ${pct(t.deepOk, t.deepTruth)} | ${pct(t.originOk, t.failedTruth)} | **${pct(t.typeOk, t.typed)}** | ${pct(t.tp, t.tp + t.fp)} / ${pct(t.tp, t.tp + t.fn)} | ${pct(t.handledOk, t.handledTruth)} | **${t.top1Ok}/${t.scenarios}** |`,
+    `| **all ${label}** | ${t.failedTruth} | **${pct(t.pathOk, t.failedTruth)}** | ${pct(t.pathOrConcurrentOk, t.failedTruth)} | ${pct(t.deepOk, t.deepTruth)} | ${pct(t.originOk, t.failedTruth)} | **${pct(t.typeOk, t.typed)}** | ${pct(t.tp, t.tp + t.fp)} / ${pct(t.tp, t.tp + t.fn)} | ${pct(t.handledOk, t.handledTruth)} | **${t.top1Ok}/${t.scenarios}** |`,
   );
 }
 if (SHOW) console.log([...misses.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12));

@@ -11,7 +11,7 @@ const messy = caseName!.startsWith('messy');
 const { table, truth } = generateScenario({
   seed,
   durationSeconds: 300,
-  tracesPerSecond: 8,
+  tracesPerSecond: Number(process.env.TPS ?? 8),
   messy,
   faults: (topo) => {
     const names = topo.services.filter((s) => s.kind === 'service' && s.name !== 'frontend').map((s) => s.name);
