@@ -198,8 +198,16 @@ describe('ClickHouse store (chdb)', () => {
       { toUnixNano: BASE + 2_000_000_000n },
       { limit: 2 },
       { service: 'nope' },
+      // newest-first with a limit: answered from the last 10 minutes (T4 alone) or after widening to all data
+      { limit: 1 },
+      { limit: 1, service: 'frontend' },
+      { limit: 1, failed: true },
+      { limit: 3, fromUnixNano: BASE + 1n },
+      { limit: 1, toUnixNano: BASE + 3_000_000_000n },
     ];
     for (const q of queries) expect([q, await ch.searchTraces(q)]).toEqual([q, await embedded.searchTraces(q)]);
+    expect((await ch.searchTraces({ limit: 1 })).map((t) => t.traceId)).toEqual([T4]);
+    expect((await ch.searchTraces({ limit: 1, failed: true })).map((t) => t.traceId)).toEqual([T3]);
     expect(await ch.searchTraces({ failed: true })).toEqual([
       {
         traceId: T3,

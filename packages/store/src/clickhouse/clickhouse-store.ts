@@ -133,6 +133,9 @@ function limitClause(limit: number | undefined, name: string): string {
   return `LIMIT ${limit}`;
 }
 
+/** First time window (s) of a newest-first search with a limit. */
+const WINDOW_START_S = 600n;
+
 /** Server-side errors worth retrying: memory limit, too many parts, too many queries, read-only replica, keeper. */
 const RETRIABLE_ENGINE_CODES = new Set([202, 241, 242, 252, 999]);
 
@@ -273,6 +276,11 @@ export class ClickHouseStore implements TraceSource, TraceSink {
         sub.push('SpanName = {operation:String}');
         params.operation = q.operation;
       }
+      if (this.#hasLookup && q.fromUnixNano !== undefined) {
+        // Traces that start at or after `from` have all their spans there: the subquery prunes by time too.
+        params.fromS = floorSeconds(q.fromUnixNano);
+        sub.push('Timestamp >= toDateTime64({fromS:Int64}, 0)');
+      }
       where.push(`TraceId IN (SELECT TraceId FROM ${this.#spans} WHERE ${sub.join(' AND ')})`);
     }
     if (q.traceIds !== undefined) {
@@ -328,8 +336,33 @@ export class ClickHouseStore implements TraceSource, TraceSink {
       ORDER BY startNs DESC, TraceId DESC ${limit}`;
   }
 
-  /** Summaries of the traces that match, newest first: one GROUP BY in ClickHouse. */
+  /**
+   * Summaries of the traces that match, newest first: one GROUP BY in ClickHouse.
+   *
+   * **Details** With a `limit` and the lookup table, the search first looks at recent time windows (the last
+   * 10 minutes of data, then 8× longer each time) and stops at the first window that yields `limit` traces: a trace
+   * that starts inside a window has all its spans inside it, and every trace outside is older, so the answer is the
+   * same as a search over all data, which runs last when the windows never fill.
+   */
   async searchTraces(query: TraceQuery): Promise<TraceSummary[]> {
+    if (query.limit === undefined || query.limit === 0 || !this.#hasLookup) return this.#searchOnce(query);
+    const last = await this.#q(
+      `SELECT toString(toUnixTimestamp(max(End)) + 1), toString(toUnixTimestamp(min(Start))) FROM ${this.#lookup}`,
+      undefined,
+      'searchTraces',
+    );
+    const endS = BigInt((last[0]?.[0] as string | undefined) ?? '0');
+    const firstS = BigInt((last[0]?.[1] as string | undefined) ?? '0');
+    for (let windowS = WINDOW_START_S; endS - windowS > firstS; windowS *= 8n) {
+      const from = (endS - windowS) * 1_000_000_000n;
+      if (query.fromUnixNano !== undefined && from <= query.fromUnixNano) break;
+      const found = await this.#searchOnce({ ...query, fromUnixNano: from });
+      if (found.length >= query.limit) return found;
+    }
+    return this.#searchOnce(query);
+  }
+
+  async #searchOnce(query: TraceQuery): Promise<TraceSummary[]> {
     const c = this.#conditions(query);
     if (!c) return [];
     const limit = limitClause(query.limit, 'limit');
