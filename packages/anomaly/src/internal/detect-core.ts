@@ -20,6 +20,8 @@ import {
 } from './model.ts';
 import { poissonLogLowerTail, poissonLogUpperTail, zFromLogP } from './stats.ts';
 
+const MIN_LATENCY_RUN_REQUESTS = 20;
+
 /** One flagged bucket. */
 export interface BucketHit {
   readonly b: number;
@@ -171,7 +173,7 @@ function detectSeries(target: TraceSeries, idx: number, m: SeriesModel, settings
       const down = cusumStep(tracks.volume_drop, -r.zVolume, b);
       const spikeGate = n >= mu * (1 + settings.minVolumeChange) && n - mu >= 5;
       const dropGate = n <= mu / (1 + settings.minVolumeChange) && mu >= 10;
-      const spikeZ = n > mu ? Math.min(r.zVolume, zFromLogP(poissonLogUpperTail(n, Math.max(mu, 1e-9)))) : 0;
+      const spikeZ = n > mu ? Math.min(r.zVolume, zFromLogP(poissonLogUpperTail(n, Math.max(mu, 0.5)))) : 0;
       const dropZ = n < mu ? Math.max(r.zVolume, -zFromLogP(poissonLogLowerTail(n, mu))) : 0;
       push(tracks.volume_spike, spikeZ >= thr, up && r.zVolume >= 2, spikeGate, spikeZ, n, mu, Math.round(n - mu));
       push(tracks.volume_drop, dropZ <= -thr, down && r.zVolume <= -2, dropGate, dropZ, n, mu, Math.round(mu - n));
@@ -304,7 +306,7 @@ function detectCallPaths(target: TraceSeries, model: BaselineModel, settings: De
     if (p.caller === p.callee) continue;
     const fBase = p.baseEndpointTraces > 0 ? p.baseTraces / p.baseEndpointTraces : 0;
     const added = fBase < 0.01;
-    if (!added && fBase < 0.05) continue;
+    if (!added && fBase < 0.02) continue;
     const t = track('call_path_change', B);
     const flagged = new Map<number, BucketHit>();
     for (const w of [1, 2, 4]) {
@@ -382,13 +384,20 @@ export function detectRuns(target: TraceSeries, model: BaselineModel, settings: 
     const m = model.series.get(seriesKey(s));
     if (!m || m.activeBuckets < 4) continue;
     for (const t of detectSeries(target, i, m, settings)) {
-      runs.push(
-        ...toRuns(
-          t,
-          { seriesIndex: i, series: s, service: s.service, operation: s.operation, level: s.level },
-          settings.maxGapBuckets,
-        ),
-      );
+      for (const r of toRuns(
+        t,
+        { seriesIndex: i, series: s, service: s.service, operation: s.operation, level: s.level },
+        settings.maxGapBuckets,
+      )) {
+        // Low-traffic noise: a latency run must rest on enough requests (a percentile of 6 requests in one bucket
+        // is not evidence on its own).
+        if (r.kind === 'latency_spike' || r.kind === 'latency_drop') {
+          let requests = 0;
+          for (const h of r.hits) requests += h.count;
+          if (requests < MIN_LATENCY_RUN_REQUESTS) continue;
+        }
+        runs.push(r);
+      }
     }
   }
   for (const r of detectCallPaths(target, model, settings)) {

@@ -1,3 +1,4 @@
+/// <reference path="./ml-isolation-forest.d.ts" />
 // Isolation Forest scoring with ml-isolation-forest: an ensemble of one-tree forests on small subsamples of normal
 // (reference) rows and the rows to score, constant columns dropped, threshold from the reference rows' scores.
 // Reference: Liu, Ting, Zhou, "Isolation Forest", ICDM 2008.

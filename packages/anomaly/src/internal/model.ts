@@ -34,6 +34,8 @@ export interface SeriesModel {
   readonly typicalCount: number;
   /** Baseline buckets with at least one request. */
   readonly activeBuckets: number;
+  /** Mean requests per (fully covered) baseline bucket: the floor of the volume expectation for sparse series. */
+  readonly countMean: number;
   /** `ml`: the baseline's per-bucket residual vectors (reference rows of the per-series forest). */
   mlRows?: number[][] | undefined;
 }
@@ -91,6 +93,18 @@ export function bucketCoverage(ts: TraceSeries, b: number): number {
 
 const LOG_FLOOR = 0.05;
 
+function meanFinite(v: Float64Array): number {
+  let s = 0;
+  let n = 0;
+  for (const x of v) {
+    if (Number.isFinite(x)) {
+      s += x;
+      n++;
+    }
+  }
+  return n > 0 ? s / n : 0;
+}
+
 /** Residuals of bucket `b` of `s` against `m`: latency P50/P95 (log), errors, timeouts, volume. */
 export interface Residuals {
   readonly zP50: number;
@@ -138,7 +152,8 @@ export function residuals(
     ratioP95 = Math.exp(d95);
   }
   const ec = expectedAt(m.count, centreSeconds);
-  const mu = Math.max(0, ec.median) * coverage;
+  // Sparse series: the median of mostly-zero counts is 0; the mean keeps the expectation honest.
+  const mu = Math.max(0, ec.median, 0.5 * m.countMean) * coverage;
   const volumeOk = coverage >= 0.5 && m.count.n >= 4;
   const sd = Math.sqrt(Math.max((ec.sigma * coverage) ** 2, mu, 1, (0.05 * mu) ** 2));
   const zVolume = volumeOk ? (n - mu) / sd : 0;
@@ -210,6 +225,7 @@ export function buildBaselineModel(base: TraceSeries, settings: DetectSettings, 
       timeoutRate: Math.max((tmo + k * gTimeout) / (req + k), 2e-4),
       typicalCount: active.length > 0 ? median(active) : 0,
       activeBuckets: active.length,
+      countMean: meanFinite(counts),
     };
     series.set(seriesKey(s), model);
   }
