@@ -6,6 +6,7 @@ export {
   isClickHouseError,
 } from './clickhouse/clickhouse-error.ts';
 export {
+  ARROW_OUTPUT_SETTINGS,
   type ChdbSessionLike,
   type ClickHouseExecutor,
   type ClickHouseHttpOptions,

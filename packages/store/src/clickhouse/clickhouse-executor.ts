@@ -56,6 +56,13 @@ const DEFAULTS = { username: 'default', password: '', timeoutMs: 30_000 } as con
 /**
  * Output settings of {@link ClickHouseExecutor.queryArrow}: no compression (apache-arrow JS has no codec),
  * LowCardinality columns as Arrow dictionaries, String columns as Utf8.
+ *
+ * **Details** A custom executor sends them with every `queryArrow` (as HTTP settings or a `SETTINGS` clause).
+ *
+ * @example
+ * ```ts
+ * await client.exec({ query: `${sql}\nFORMAT ArrowStream`, clickhouse_settings: ARROW_OUTPUT_SETTINGS });
+ * ```
  */
 export const ARROW_OUTPUT_SETTINGS: Readonly<Record<string, string | number>> = {
   output_format_arrow_compression_method: 'none',
