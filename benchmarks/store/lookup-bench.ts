@@ -26,7 +26,8 @@ const ids = (
 conn.closeSync();
 db.closeSync();
 
-const store = await openStore({ dir, readOnly: true });
+const threads = process.env.STORE_THREADS ? Number(process.env.STORE_THREADS) : undefined;
+const store = await openStore({ dir, readOnly: true, ...(threads ? { threads } : {}) });
 for (const id of ids.slice(0, 20)) await store.getTrace(id);
 const times: number[] = [];
 let missing = 0;

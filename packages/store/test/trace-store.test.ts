@@ -122,4 +122,14 @@ describe('TraceStore', () => {
     expect(records(long)).toEqual(records(short));
     expect(records(short)[0]?.traceId).toBe(`0000000000000000${z}`);
   });
+
+  it('opens with one DuckDB thread and rejects a thread count that is not a positive integer', async () => {
+    await store.append(spanTableFromRows(roundTripSpans));
+    await store.close();
+    store = await openStore({ dir, readOnly: true, threads: 1 });
+    expect((await store.getTrace(T1))?.numSpans).toBe(5);
+    await expect(openStore({ dir, threads: 0 })).rejects.toThrow(
+      new RangeError('store: threads must be a positive integer'),
+    );
+  });
 });
