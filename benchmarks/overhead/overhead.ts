@@ -1,53 +1,98 @@
-// Overhead of @aiops/instrumentation on the example shop: the same seven services under the same load, with and
-// without `--import @aiops/instrumentation/register` (exporting OTLP to a running `aiops serve`), alternating
-// A-B-B-A so that drift of the shared machine falls on both sides.
+// Overhead of @aiops/instrumentation on the example shop: the same seven services, uninstrumented and under
+// `--import @aiops/instrumentation/register` (one or more configurations), all started at once and loaded in
+// short alternating slices (A B C, B C A, C A B, …) so that the drift of a shared, noisy machine falls on every
+// side alike. Each side's figures are pooled over its slices; the per-round ratios give the spread.
 //
-//   cd benchmarks && npx tsx --conditions=@aiops/source overhead/overhead.ts [--rate 60] [--seconds 30] [--rounds 2]
-//        [--concurrency 16] [--closed-seconds 15]
+//   cd benchmarks && npx tsx --conditions=@aiops/source overhead/overhead.ts [--rate 100] [--rounds 8]
+//        [--slice-seconds 5] [--exporter serve|null] [--variant 'name:KEY=V;KEY2=V2' ...]
+//        [--concurrency 16] [--closed-slice-seconds 4] [--cpus-services 0,1] [--cpus-serve 1] [--cpus-load 1]
 //
-// Two measurements per run:
-//   1. open loop at --rate req/s (requests leave on schedule whatever the latency): p50 / p99 latency;
+// Per side:
+//   1. open loop at --rate req/s (requests leave on schedule whatever the latency): p50 / p99 latency, and CPU time
+//      of the seven services per request (slice + the idle gap after it, so that the exporter's work is counted);
 //   2. closed loop with --concurrency workers as fast as they can: throughput (req/s) at saturation.
-import { type ChildProcess, spawn } from 'node:child_process';
+// `--exporter serve` exports to a real `aiops serve` process on this machine (its CPU is reported apart);
+// `--exporter null` to an in-process receiver that answers 200 at once (the application's cost alone, as when the
+// collector runs on another host).
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { Agent, createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { tokenFor } from '../../examples/shop/src/lib/auth-token.ts';
-import { type LoadStats, runLoad } from '../../examples/shop/src/load-generator.ts';
-import { startShop } from '../../examples/shop/src/run-shop.ts';
+import { runLoad } from '../../examples/shop/src/load-generator.ts';
+import { type RunningShop, startShop } from '../../examples/shop/src/run-shop.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
 
 const { values } = parseArgs({
   options: {
-    rate: { type: 'string', default: '20' },
-    seconds: { type: 'string', default: '30' },
-    rounds: { type: 'string', default: '2' },
-    concurrency: { type: 'string', default: '16' },
-    'closed-seconds': { type: 'string', default: '15' },
+    rate: { type: 'string', default: '100' },
+    rounds: { type: 'string', default: '8' },
+    'slice-seconds': { type: 'string', default: '5' },
+    /** Idle time after each slice (exporter batches leave; longer than OTEL_BSP_SCHEDULE_DELAY). */
+    'gap-seconds': { type: 'string', default: '1.5' },
     'warmup-seconds': { type: 'string', default: '8' },
-    /** Extra environment for the instrumented services, e.g. OTEL_TRACES_SAMPLER_ARG=0.1 (repeatable). */
+    concurrency: { type: 'string', default: '16' },
+    /** 0 skips the saturation measurement. */
+    'closed-slice-seconds': { type: 'string', default: '4' },
+    exporter: { type: 'string', default: 'serve' },
+    /** `name:KEY=V;KEY2=V2` — an instrumented side with extra environment (repeatable; default one plain side). */
+    variant: { type: 'string', multiple: true, default: [] },
+    /** Environment for every instrumented side, e.g. OTEL_BSP_SCHEDULE_DELAY=1000 (repeatable). */
     env: { type: 'string', multiple: true, default: [] },
-    /** Skip the uninstrumented side (e.g. to compare sampler settings against a previous baseline). */
-    'only-instrumented': { type: 'boolean', default: false },
+    'cpus-services': { type: 'string' },
+    'cpus-serve': { type: 'string' },
+    'cpus-load': { type: 'string' },
+    json: { type: 'boolean', default: false },
   },
 });
-const extraEnv: Record<string, string> = Object.fromEntries(
-  (values.env as string[]).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
-);
-const rate = Number(values.rate);
-const seconds = Number(values.seconds);
-const rounds = Number(values.rounds);
-const concurrency = Number(values.concurrency);
-const closedSeconds = Number(values['closed-seconds']);
-const warmupSeconds = Number(values['warmup-seconds']);
+const num = (k: keyof typeof values): number => Number(values[k]);
+const rate = num('rate');
+const rounds = num('rounds');
+const sliceMs = num('slice-seconds') * 1000;
+const gapMs = num('gap-seconds') * 1000;
+const warmupMs = num('warmup-seconds') * 1000;
+const concurrency = num('concurrency');
+const closedMs = num('closed-slice-seconds') * 1000;
+
+const envFrom = (list: readonly string[]): Record<string, string> =>
+  Object.fromEntries(
+    list.filter((kv) => kv.includes('=')).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
+const commonEnv = envFrom(values.env as string[]);
+
+interface Side {
+  readonly name: string;
+  readonly instrument: boolean;
+  readonly env: Record<string, string>;
+}
+const sides: Side[] = [
+  { name: 'uninstrumented', instrument: false, env: {} },
+  ...((values.variant as string[]).length > 0
+    ? (values.variant as string[]).map((v) => {
+        const colon = v.indexOf(':');
+        const name = colon < 0 ? v : v.slice(0, colon);
+        return {
+          name,
+          instrument: true,
+          env: { ...commonEnv, ...envFrom(colon < 0 ? [] : v.slice(colon + 1).split(';')) },
+        };
+      })
+    : [{ name: 'instrumented', instrument: true, env: commonEnv }]),
+];
+
+/** Pins every thread of a process to `cpus` (Linux taskset). */
+function pin(pid: number, cpus: string | undefined): void {
+  if (cpus) execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
+}
 
 /** Starts `aiops serve` as its own process (as in production) on free ports; resolves to its OTLP/HTTP URL. */
-async function startServe(store: string): Promise<{ proc: ChildProcess; otlp: string }> {
+async function startServe(store: string): Promise<{ proc: ChildProcess; otlp: string; stop(): Promise<void> }> {
   const proc = spawn(
     process.execPath,
     [
@@ -78,7 +123,30 @@ async function startServe(store: string): Promise<{ proc: ChildProcess; otlp: st
     proc.once('exit', (code) => reject(new Error(`aiops serve exited (${code})`)));
   });
   const info = JSON.parse(readFileSync(path.join(store, 'server.json'), 'utf8')) as { otlpHttpPort: number };
-  return { proc, otlp: `http://127.0.0.1:${info.otlpHttpPort}` };
+  return {
+    proc,
+    otlp: `http://127.0.0.1:${info.otlpHttpPort}`,
+    stop: async () => {
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.once('exit', r));
+    },
+  };
+}
+
+/** An OTLP/HTTP receiver that drops everything and answers 200 at once: the collector's cost taken away. */
+async function startNullReceiver(): Promise<{ otlp: string; stop(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/x-protobuf', 'content-length': 0 });
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    otlp: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    stop: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
 /** Closed loop: `workers` clients each sending the next request when the previous answers; resolves to req/s. */
@@ -115,99 +183,190 @@ async function closedLoop(target: string, workers: number, durationMs: number): 
   return (done * 1000) / (performance.now() - t0);
 }
 
-interface RoundResult {
-  readonly instrumented: boolean;
-  readonly open: LoadStats;
-  /** CPU time of all seven services per request of the open-loop phase (user + system, ms). */
-  readonly cpuMsPerRequest: number;
-  readonly closedRps: number;
-}
-
 /** User + system CPU time of the processes, ms (Linux /proc; clock ticks are 100 Hz). */
 function cpuMs(pids: readonly number[]): number {
   let ticks = 0;
   for (const pid of pids) {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    ticks += Number(fields[11]) + Number(fields[12]);
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {}
   }
   return ticks * 10;
 }
 
-async function round(instrumented: boolean, otlp: string): Promise<RoundResult> {
-  const shop = await startShop({
-    instrument: instrumented,
-    otlpEndpoint: otlp,
-    nodeFlags: ['--conditions=@aiops/source'],
-    env: extraEnv,
-  });
-  try {
-    const target = shop.urls['frontend-gateway'] as string;
-    // Warm-up: JIT, keep-alive connections, DuckDB caches, the exporter's first batches.
-    await runLoad({ target, ratePerSecond: rate, durationMs: warmupSeconds * 1000, seed: 7 });
-    const pids = Object.values(shop.pids);
-    const cpu0 = cpuMs(pids);
-    const open = await runLoad({ target, ratePerSecond: rate, durationMs: seconds * 1000, seed: 1 });
-    const cpuMsPerRequest = (cpuMs(pids) - cpu0) / open.requests;
-    const closedRps = closedSeconds > 0 ? await closedLoop(target, concurrency, closedSeconds * 1000) : 0;
-    return { instrumented, open, cpuMsPerRequest, closedRps };
-  } finally {
-    await shop.stop();
-  }
-}
-
-const median = (xs: number[]): number => {
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+  return s.length === 0 ? Number.NaN : s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 };
-const pct = (a: number, b: number): string => `${(((b - a) / a) * 100).toFixed(1)}%`;
+const quantile = (sorted: readonly number[], q: number): number =>
+  sorted.length === 0 ? Number.NaN : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number);
+const r2 = (x: number): number => Math.round(x * 100) / 100;
 
+interface SliceResult {
+  readonly p50: number;
+  readonly p99: number;
+  readonly latencies: number[];
+  readonly requests: number;
+  readonly errors: number;
+  readonly cpuMsPerRequest: number;
+  readonly serveCpuMsPerRequest: number;
+}
+
+pin(process.pid, values['cpus-load']);
+const load0 = loadavg();
 const store = mkdtempSync(path.join(tmpdir(), 'aiops-overhead-'));
-const serve = await startServe(store);
-const results: RoundResult[] = [];
+const collector = values.exporter === 'null' ? await startNullReceiver() : await startServe(store);
+const servePid = 'proc' in collector ? (collector.proc as ChildProcess).pid : undefined;
+if (servePid) pin(servePid, values['cpus-serve']);
+const servePids = servePid ? [servePid] : [];
+
+const shops: RunningShop[] = [];
+const open: SliceResult[][] = sides.map(() => []);
+const closed: number[][] = sides.map(() => []);
 try {
+  for (const side of sides) {
+    const shop = await startShop({
+      instrument: side.instrument,
+      otlpEndpoint: collector.otlp,
+      nodeFlags: ['--conditions=@aiops/source'],
+      env: side.env,
+    });
+    shops.push(shop);
+    for (const pid of Object.values(shop.pids)) pin(pid, values['cpus-services']);
+  }
+  const targets = shops.map((s) => s.urls['frontend-gateway'] as string);
+  // Warm-up: JIT, keep-alive connections, DuckDB caches, the exporter's first batches.
+  for (const t of targets) await runLoad({ target: t, ratePerSecond: rate, durationMs: warmupMs, seed: 7 });
+  await sleep(gapMs);
+
   for (let r = 0; r < rounds; r++) {
-    const order = r % 2 === 0 ? [false, true] : [true, false];
-    for (const instrumented of values['only-instrumented'] ? [true] : order) {
-      const res = await round(instrumented, serve.otlp);
-      results.push(res);
-      console.error(
-        `round ${r + 1} ${instrumented ? 'instrumented  ' : 'uninstrumented'}: open p50 ${res.open.p50Ms} ms p99 ${res.open.p99Ms} ms ` +
-          `(${res.open.requests} req, ${res.open.errors} errors) · CPU ${res.cpuMsPerRequest.toFixed(2)} ms/req · closed ${res.closedRps.toFixed(1)} req/s`,
-      );
+    for (let k = 0; k < sides.length; k++) {
+      const i = (r + k) % sides.length;
+      const pids = Object.values((shops[i] as RunningShop).pids);
+      const cpu0 = cpuMs(pids);
+      const serve0 = cpuMs(servePids);
+      const stats = await runLoad({
+        target: targets[i] as string,
+        ratePerSecond: rate,
+        durationMs: sliceMs,
+        seed: 1 + r,
+        keepSamples: true,
+      });
+      await sleep(gapMs);
+      const res: SliceResult = {
+        p50: stats.p50Ms,
+        p99: stats.p99Ms,
+        latencies: stats.samplesMs ?? [],
+        requests: stats.requests,
+        errors: stats.errors,
+        cpuMsPerRequest: (cpuMs(pids) - cpu0) / stats.requests,
+        serveCpuMsPerRequest: (cpuMs(servePids) - serve0) / stats.requests,
+      };
+      (open[i] as SliceResult[]).push(res);
+      if (!values.json)
+        console.error(
+          `round ${r + 1} ${sides[i]?.name.padEnd(16)} p50 ${res.p50} ms p99 ${res.p99} ms (${res.requests} req, ` +
+            `${res.errors} errors) · CPU ${res.cpuMsPerRequest.toFixed(2)} ms/req`,
+        );
+    }
+    if (closedMs > 0) {
+      for (let k = 0; k < sides.length; k++) {
+        const i = (r + k) % sides.length;
+        const rps = await closedLoop(targets[i] as string, concurrency, closedMs);
+        await sleep(gapMs);
+        (closed[i] as number[]).push(rps);
+        if (!values.json) console.error(`round ${r + 1} ${sides[i]?.name.padEnd(16)} closed ${rps.toFixed(1)} req/s`);
+      }
     }
   }
 } finally {
-  serve.proc.kill('SIGTERM');
-  await new Promise((r) => serve.proc.once('exit', r));
+  await Promise.all(shops.map((s) => s.stop()));
+  await collector.stop();
   rmSync(store, { recursive: true, force: true });
 }
 
-const side = (instrumented: boolean) => {
-  const rs = results.filter((r) => r.instrumented === instrumented);
-  return {
-    p50: median(rs.map((r) => r.open.p50Ms)),
-    p99: median(rs.map((r) => r.open.p99Ms)),
-    cpuMsPerRequest: median(rs.map((r) => r.cpuMsPerRequest)),
-    rps: median(rs.map((r) => r.closedRps)),
+/** Pooled figures of one side, and per-round ratios to the uninstrumented side (median and range). */
+function summarise(i: number) {
+  const slices = open[i] as SliceResult[];
+  const all = slices.flatMap((s) => s.latencies).sort((a, b) => a - b);
+  const base = open[0] as SliceResult[];
+  const ratio = (f: (s: SliceResult) => number) => {
+    const rs = slices.map((s, k) => f(s) / f(base[k] as SliceResult) - 1);
+    return {
+      median: `${(median(rs) * 100).toFixed(1)}%`,
+      min: `${(Math.min(...rs) * 100).toFixed(1)}%`,
+      max: `${(Math.max(...rs) * 100).toFixed(1)}%`,
+    };
   };
-};
-const base = side(false);
-const inst = side(true);
+  const rps = closed[i] as number[];
+  return {
+    side: sides[i]?.name,
+    env: sides[i]?.env,
+    requests: slices.reduce((a, s) => a + s.requests, 0),
+    errors: slices.reduce((a, s) => a + s.errors, 0),
+    p50Ms: r2(quantile(all, 0.5)),
+    p99Ms: r2(quantile(all, 0.99)),
+    cpuMsPerRequest: r2(median(slices.map((s) => s.cpuMsPerRequest))),
+    serveCpuMsPerRequest: r2(median(slices.map((s) => s.serveCpuMsPerRequest))),
+    closedRps: r2(median(rps)),
+    ...(i === 0
+      ? {}
+      : {
+          vsUninstrumented: {
+            p50Pooled: `${(
+              (quantile(all, 0.5) /
+                quantile(
+                  base.flatMap((s) => s.latencies).sort((a, b) => a - b),
+                  0.5,
+                ) -
+                1) *
+                100
+            ).toFixed(1)}%`,
+            p99Pooled: `${(
+              (quantile(all, 0.99) /
+                quantile(
+                  base.flatMap((s) => s.latencies).sort((a, b) => a - b),
+                  0.99,
+                ) -
+                1) *
+                100
+            ).toFixed(1)}%`,
+            p50PerRound: ratio((s) => s.p50),
+            p99PerRound: ratio((s) => s.p99),
+            cpuPerRound: ratio((s) => s.cpuMsPerRequest),
+            ...(closedMs > 0
+              ? {
+                  throughputPerRound: (() => {
+                    const rs = rps.map((x, k) => x / ((closed[0] as number[])[k] as number) - 1);
+                    return {
+                      median: `${(median(rs) * 100).toFixed(1)}%`,
+                      min: `${(Math.min(...rs) * 100).toFixed(1)}%`,
+                      max: `${(Math.max(...rs) * 100).toFixed(1)}%`,
+                    };
+                  })(),
+                }
+              : {}),
+          },
+        }),
+  };
+}
+
 const summary = {
   rate,
-  seconds,
   rounds,
+  sliceSeconds: sliceMs / 1000,
+  exporter: values.exporter,
   concurrency,
-  baseline: base,
-  instrumented: inst,
-  difference: {
-    p50: pct(base.p50, inst.p50),
-    p99: pct(base.p99, inst.p99),
-    cpuPerRequest: pct(base.cpuMsPerRequest, inst.cpuMsPerRequest),
-    throughput: pct(base.rps, inst.rps),
+  pinning: {
+    services: values['cpus-services'] ?? 'none',
+    serve: values['cpus-serve'] ?? 'none',
+    load: values['cpus-load'] ?? 'none',
   },
-  loadAverage: (await import('node:os')).loadavg(),
+  loadAverage: { start: load0.map(r2), end: loadavg().map(r2) },
+  sides: sides.map((_, i) => summarise(i)),
 };
 console.log(JSON.stringify(summary, null, 2));

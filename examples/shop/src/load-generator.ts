@@ -28,6 +28,8 @@ export interface LoadOptions {
   readonly onInterval?: (stats: LoadStats) => void;
   /** Deterministic seed for the request mix (default 1). */
   readonly seed?: number;
+  /** Return every latency in `samplesMs` (to pool runs before taking quantiles). Default false. */
+  readonly keepSamples?: boolean;
 }
 
 /** Latency and outcome statistics. */
@@ -44,6 +46,8 @@ export interface LoadStats {
   readonly statuses: Readonly<Record<string, number>>;
   /** Per endpoint: requests and p50/p99. */
   readonly endpoints: Readonly<Record<string, { requests: number; p50Ms: number; p99Ms: number }>>;
+  /** Every request's latency in ms, in completion order (only with `keepSamples`). */
+  readonly samplesMs?: number[];
 }
 
 interface Sample {
@@ -165,7 +169,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadStats> {
   const sendingMs = performance.now() - start;
   await Promise.all(inflight);
   agent.destroy();
-  return loadStats(samples, sendingMs);
+  const stats = loadStats(samples, sendingMs);
+  return options.keepSamples ? { ...stats, samplesMs: samples.map((s) => s.ms) } : stats;
 }
 
 async function main(): Promise<void> {

@@ -124,7 +124,7 @@ export async function startShop(options: StartShopOptions = {}): Promise<Running
   const baseEnv: NodeJS.ProcessEnv = {
     ...process.env,
     OTEL_EXPORTER_OTLP_ENDPOINT: options.otlpEndpoint ?? 'http://127.0.0.1:4318',
-    OTEL_BSP_SCHEDULE_DELAY: process.env.OTEL_BSP_SCHEDULE_DELAY ?? '500',
+    OTEL_BSP_SCHEDULE_DELAY: process.env.OTEL_BSP_SCHEDULE_DELAY ?? '1000',
     AIOPS_BAGGAGE_KEYS: process.env.AIOPS_BAGGAGE_KEYS ?? 'user.id,shop.client',
     ...(options.groundTruthFile ? { SHOP_GROUND_TRUTH: resolve(options.groundTruthFile) } : {}),
     ...options.env,

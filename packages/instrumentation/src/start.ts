@@ -23,6 +23,7 @@ import {
   type InstrumentationOptions,
   resolveInstrumentationConfig,
 } from './instrumentation-config.ts';
+import { autoInstrumentationSettings, metricsExporterConfigured } from './internal/auto-instrumentation-settings.ts';
 import { BaggageSpanProcessor } from './internal/baggage-span-processor.ts';
 import { propagatorFromNames } from './propagator-from-names.ts';
 
@@ -39,13 +40,6 @@ export interface StartOptions extends InstrumentationOptions {
   /** Environment to read `OTEL_*` from (default `process.env`). */
   readonly env?: NodeJS.ProcessEnv;
 }
-
-const NOISY = {
-  // One span per fs call or socket is noise for latency analysis and costs more than the rest together.
-  '@opentelemetry/instrumentation-fs': { enabled: false },
-  '@opentelemetry/instrumentation-dns': { enabled: false },
-  '@opentelemetry/instrumentation-net': { enabled: false },
-} as const;
 
 let loaderReady: Promise<void> | undefined;
 
@@ -137,7 +131,7 @@ export function start(options: StartOptions = {}): () => Promise<void> {
   const waitForHook = options.esmHook === false ? undefined : registerEsmHook();
   const instrumentations = options.instrumentations
     ? [...options.instrumentations]
-    : [getNodeAutoInstrumentations(NOISY)];
+    : [getNodeAutoInstrumentations(autoInstrumentationSettings(env))];
 
   const processors: SpanProcessor[] = [];
   if (cfg.baggageKeys.length > 0) processors.push(new BaggageSpanProcessor(cfg.baggageKeys));
@@ -152,7 +146,7 @@ export function start(options: StartOptions = {}): () => Promise<void> {
     sampler: samplerFor(cfg),
     textMapPropagator: propagatorFromNames(cfg.propagators),
     spanProcessors: processors,
-    ...(env.OTEL_METRICS_EXPORTER ? {} : { metricReaders: [] }),
+    ...(metricsExporterConfigured(env) ? {} : { metricReaders: [] }),
     ...(env.OTEL_LOGS_EXPORTER ? {} : { logRecordProcessors: [] }),
   });
   sdk.start();
