@@ -231,7 +231,6 @@ export async function writeBatch(
   const traceNoOf = new Int32Array(n);
   const parentSeq = new Int32Array(n);
   const opIdRow = new Int32Array(n);
-  const shapeRow = new Int32Array(n);
   const baseOfRow: bigint[] = new Array(n);
   const newTraces: ExistingTrace[] = [];
   const updatedTraces: ExistingTrace[] = [];
