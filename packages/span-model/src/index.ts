@@ -1,4 +1,6 @@
 // @aiops/span-model: the Apache Arrow columnar span model shared by every aiops package.
+export { isCacheSystem } from './cache-system.ts';
+export { FailureSignal, type SpanFailureSignals, spanFailureSignals } from './failure-signals.ts';
 export { bytesToHex, normalizeId, normalizeTraceId, parseIdInto, writeHexId } from './ids.ts';
 export {
   type AttributeMap,
@@ -72,3 +74,4 @@ export {
   type TreeOptions,
 } from './trace-tree.ts';
 export { concatSpanTables, spanTableFromArrow, takeSpans } from './transform.ts';
+export { type WorkloadCodes, type WorkloadNameOptions, workloadCodes, workloadName } from './workload-name.ts';
