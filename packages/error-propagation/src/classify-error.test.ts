@@ -1,7 +1,7 @@
-import { buildTraceTree, type SpanInput, spanTableFromRows } from '@aiops/span-model';
+import { buildTraceTree, FailureSignal, type SpanInput, spanTableFromRows } from '@aiops/span-model';
 import { describe, expect, it } from 'vitest';
 import { classifyError } from './classify-error.ts';
-import { FailureSignal, failedSpans } from './failed-spans.ts';
+import { failedSpans } from './failed-spans.ts';
 
 const BASE = 1_700_000_000_000_000_000n;
 
@@ -129,8 +129,8 @@ describe('failedSpans', () => {
     expect(Array.from(f)).toEqual([
       FailureSignal.Status,
       0, // a server that answered 404 did its job
-      FailureSignal.Http,
-      FailureSignal.Http,
+      FailureSignal.Http4xx, // the client that got the 404 did not get what it asked for
+      FailureSignal.Http5xx,
       FailureSignal.ErrorTag,
       0,
       0, // status OK wins

@@ -29,6 +29,7 @@ import {
   spanIdAt,
   type TraceTree,
   traceIdAt,
+  workloadName,
 } from '@aiops/span-model';
 import type { ErrorType } from './classify-error.ts';
 import { failedSpans } from './failed-spans.ts';
@@ -40,7 +41,6 @@ import {
   errorContext,
   looksLikeClient,
   outlivingChild,
-  serviceOfPod,
   T_OTHER,
   T_TIMEOUT,
 } from './internal/error-context.ts';
@@ -347,7 +347,7 @@ export function errorPropagation(table: SpanTable, options: ErrorPropagationOpti
   const st = chainPass(ctx, tree, failed, hasErr, tagOnly, inScope);
   const { err, type, cause, origin, handled, retriedBy } = st;
 
-  const serviceNames = normalize ? svcDict.values.map(serviceOfPod) : svcDict.values;
+  const serviceNames = normalize ? svcDict.values.map((v) => workloadName(v)) : svcDict.values;
   const chainSpan = (r: number): ChainSpan => ({
     row: r,
     spanId: spanIdAt(table, r),
@@ -358,7 +358,7 @@ export function errorPropagation(table: SpanTable, options: ErrorPropagationOpti
     observed: true,
   });
 
-  const podService = svcDict.values.map(serviceOfPod);
+  const podService = svcDict.values.map((v) => workloadName(v));
   /** Whether `r` serves a call: an entry span, or a span in another service than its parent (kinds may be missing). */
   const isServerRole = (r: number): boolean => {
     if (c.kind[r] === SpanKind.Server) return true;

@@ -1,7 +1,7 @@
-import { type SpanInput, spanTableFromRows } from '@aiops/span-model';
+import { FailureSignal, type SpanInput, spanTableFromRows } from '@aiops/span-model';
 import { describe, expect, it } from 'vitest';
 import { classifyError } from './classify-error.ts';
-import { FailureSignal, failedSpans } from './failed-spans.ts';
+import { failedSpans } from './failed-spans.ts';
 
 const BASE = 1_700_000_000_000_000_000n;
 
@@ -31,7 +31,12 @@ describe('failedSpans on exports with other spellings (Jaeger/OpenTracing, OpenC
       }),
       row(4, { attributes: { 'http.status': '200', 'status.code': 0 } }),
     ]);
-    expect([...failedSpans(table)]).toEqual([FailureSignal.Http, FailureSignal.Grpc, FailureSignal.Exception, 0]);
+    expect([...failedSpans(table)]).toEqual([
+      FailureSignal.Http5xx,
+      FailureSignal.Grpc | FailureSignal.GrpcServer,
+      FailureSignal.Exception,
+      0,
+    ]);
     expect(classifyError(table, 0)).toEqual({ type: 'http5xx', evidence: ['HTTP 503'] });
     expect(classifyError(table, 1)).toEqual({ type: 'unavailable', evidence: ['gRPC UNAVAILABLE (14)'] });
   });

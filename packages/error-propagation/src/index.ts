@@ -17,4 +17,4 @@ export {
   type RootCause,
   type TraceErrors,
 } from './error-propagation.ts';
-export { FailureSignal, failedSpans } from './failed-spans.ts';
+export { failedSpans } from './failed-spans.ts';

@@ -1,7 +1,6 @@
 // Which call sites absorb their callees' failures, learnt over all traces: for data with no status codes, where a
 // caller without an error tag may have failed (the tag is missing) or recovered (a fallback).
-import type { TraceTree } from '@aiops/span-model';
-import { serviceOfPod } from './error-context.ts';
+import { type TraceTree, workloadName } from '@aiops/span-model';
 
 /** Failed calls a call site needs before its rate is trusted. */
 const MIN_FAILED_CALLS = 8;
@@ -35,7 +34,7 @@ export function callSites(tree: TraceTree, failed: Uint8Array, traceMask: Uint8A
   const normal = new Map<string, number>();
   const svcOf = new Int32Array(svcDict.values.length);
   for (let i = 0; i < svcDict.values.length; i++) {
-    const name = serviceOfPod(svcDict.values[i]!);
+    const name = workloadName(svcDict.values[i]!);
     let code = normal.get(name);
     if (code === undefined) {
       code = normal.size;

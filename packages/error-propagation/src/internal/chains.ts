@@ -1,5 +1,12 @@
 // The per-span pass behind errorPropagation: which failed child explains each failed span, retries, origins.
-import { SpanKind, type SpanTable, StatusCode, type TraceTree } from '@aiops/span-model';
+import {
+  SpanKind,
+  type SpanTable,
+  StatusCode,
+  spanFailureSignals,
+  type TraceTree,
+  workloadName,
+} from '@aiops/span-model';
 import { callSites } from './call-sites.ts';
 import {
   calleeOf,
@@ -8,14 +15,12 @@ import {
   looksLikeClient,
   outlivingChild,
   roundLimitOf,
-  serviceOfPod,
   T_BUSINESS,
   T_HTTP5XX,
   T_OTHER,
   T_TIMEOUT,
   T_UNAVAILABLE,
 } from './error-context.ts';
-import { statusCodes } from './status-codes.ts';
 
 /** err[] values: why a span takes part in an error chain. */
 export const E_NONE = 0;
@@ -59,8 +64,8 @@ export interface ChainState {
 const RETRY_KEY_SCALE = 4194304;
 
 function hasCode(table: SpanTable, row: number): boolean {
-  const codes = statusCodes(table);
-  return codes.http[row]! > 0 || codes.rpc[row]! >= 0;
+  const codes = spanFailureSignals(table);
+  return codes.httpStatus[row]! > 0 || codes.rpcStatus[row]! >= 0;
 }
 
 /**
@@ -83,7 +88,7 @@ export function chainPass(
   const svc = table.dict('service').codes;
   const op = table.dict('operation').codes;
   const host = table.dict('host').codes;
-  const { http: httpCode, rpc: rpcCode } = statusCodes(table);
+  const { httpStatus: httpCode, rpcStatus: rpcCode } = spanFailureSignals(table);
   const err = new Uint8Array(n);
   const type = new Int8Array(n).fill(-1);
   const cause = new Int32Array(n).fill(-1);
@@ -316,7 +321,7 @@ export function chainPass(
 
   function mentions(text: string, s: number, ch: number): boolean {
     const names: string[] = [calleeOf(table, ch), table.stringAt('httpRoute', ch)];
-    if (svc[ch] !== svc[s]) names.push(serviceOfPod(table.stringAt('service', ch)));
+    if (svc[ch] !== svc[s]) names.push(workloadName(table.stringAt('service', ch)));
     for (const name of names) {
       // Short names ("db", "/") match too much to mean anything.
       if (name.length >= 4 && text.includes(name.toLowerCase())) return true;

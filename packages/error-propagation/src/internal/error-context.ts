@@ -1,6 +1,12 @@
 // Per-table facts the classifier needs, computed once: text flags per dictionary value and column views.
-import { SpanKind, type SpanTable, spanAttributeText, type TraceTree } from '@aiops/span-model';
-import { statusCodes } from './status-codes.ts';
+import {
+  SpanKind,
+  type SpanTable,
+  spanAttributeText,
+  spanFailureSignals,
+  type TraceTree,
+  workloadName,
+} from '@aiops/span-model';
 import { TextFlag, textFlags } from './text-rules.ts';
 
 /** Error types as small integers, in the order of `ERROR_TYPE_NAMES`. */
@@ -55,12 +61,14 @@ export function errorContext(table: SpanTable): ErrorContext {
   let ctx = cache.get(table);
   if (ctx) return ctx;
   const sm = table.dict('statusMessage').values;
+  const signals = spanFailureSignals(table);
   ctx = {
     table,
     statusMessageFlags: textFlags(sm),
     errorTypeFlags: textFlags(table.dict('errorType').values),
     exceptionMessageFlags: textFlags(table.dict('exceptionMessage').values),
-    ...statusCodes(table),
+    http: signals.httpStatus,
+    rpc: signals.rpcStatus,
   };
   cache.set(table, ctx);
   return ctx;
@@ -110,17 +118,12 @@ function urlHost(table: SpanTable, row: number): string {
   return IP.test(host) ? '' : host.toLowerCase();
 }
 
-/** A Kubernetes Deployment pod name (`cart-7d9f8b5c4-x2k4p`) without its ReplicaSet and pod suffixes. */
-export function serviceOfPod(name: string): string {
-  return name.replace(/-[a-z0-9]{8,10}-[a-z0-9]{5}$/, '');
-}
-
 /**
  * The callee an outgoing span names: `peer.service`, else the host of its URL, else `server.address` (IPs are
  * no names). '' when it names none, or names the span's own service (then it is a server span, not a call).
  */
 export function calleeOf(table: SpanTable, row: number): string {
-  const own = serviceOfPod(table.stringAt('service', row));
+  const own = workloadName(table.stringAt('service', row));
   const peer = table.stringAt('peerService', row);
   if (peer) return peer === own ? '' : peer;
   const host = urlHost(table, row) || table.stringAt('serverAddress', row);
