@@ -1,10 +1,9 @@
 // Node registry: services by dictionary code, and backing stores / external systems inferred from client spans.
-import { type DictColumn, type SpanTable, utf8At } from '@aiops/span-model';
+import { type DictColumn, isCacheSystem, type SpanTable, utf8At } from '@aiops/span-model';
 
 /** What a node of the dependency graph is. */
 export type NodeKind = 'service' | 'database' | 'cache' | 'queue' | 'external';
 
-const CACHE_SYSTEMS = new Set(['redis', 'memcached', 'valkey', 'hazelcast', 'aerospike', 'coherence', 'geode']);
 // A more specific kind replaces a vaguer one when the same peer name is seen with both.
 const KIND_RANK: Record<NodeKind, number> = { service: 4, database: 3, cache: 3, queue: 3, external: 1 };
 
@@ -61,9 +60,7 @@ export class NodeRegistry {
     for (const [name, col] of Object.entries(this.#cols)) {
       this.#present[name] = Uint8Array.from(col.values, (v) => (v !== '' ? 1 : 0));
     }
-    this.#dbKind = Uint8Array.from(this.#cols.dbSystem!.values, (v) =>
-      v === '' ? 0 : CACHE_SYSTEMS.has(v.toLowerCase()) ? 2 : 1,
-    );
+    this.#dbKind = Uint8Array.from(this.#cols.dbSystem!.values, (v) => (v === '' ? 0 : isCacheSystem(v) ? 2 : 1));
   }
 
   #add(name: string, kind: NodeKind): number {
