@@ -114,7 +114,7 @@ export const detectTraceAnomalyCommand: Command = {
   name: 'detect-trace-anomaly',
   summary: 'is this normal? latency, error, timeout, volume and call-path anomalies against a baseline',
   usage:
-    'aiops detect-trace-anomaly [--service S] [--algorithm auto|stat|ml] [--time-range 1h | --from --to]\n         [--baseline 7d | --baseline-from --baseline-to] [--sensitivity 1] [--bucket 1m]',
+    'aiops detect-trace-anomaly [--service S] [--algorithm auto|stat|ml] [--time-range 1h | --from --to]\n         [--baseline 7d | --baseline-from --baseline-to] [--sensitivity 0.5] [--bucket 1m]',
   description:
     'The window defaults to the last hour of the data; the baseline to the 7 days before the window (daily and\nweekly seasonality are used when the baseline covers them). Exit 1 when anomalies were found, 0 when none.',
   readsTraces: true,
@@ -136,7 +136,11 @@ export const detectTraceAnomalyCommand: Command = {
     },
     'baseline-from': { type: 'string', valueName: '<time>', description: 'explicit baseline start (ISO-8601)' },
     'baseline-to': { type: 'string', valueName: '<time>', description: 'explicit baseline end (ISO-8601)' },
-    sensitivity: { type: 'string', valueName: '<x>', description: 'higher finds more, lower alarms less (default 1)' },
+    sensitivity: {
+      type: 'string',
+      valueName: '<0..1>',
+      description: 'higher finds more, lower alarms less (default 0.5: robust z ≥ 5)',
+    },
     bucket: {
       type: 'string',
       valueName: '<dur>',
@@ -164,8 +168,9 @@ export const detectTraceAnomalyCommand: Command = {
     }
     const sensText = ctx.str('sensitivity');
     const sensitivity = sensText === undefined ? undefined : Number(sensText);
-    if (sensitivity !== undefined && !(sensitivity > 0))
-      throw usageError(`--sensitivity: "${sensText}" is not a positive number`);
+    if (sensitivity !== undefined && !(sensitivity > 0 && sensitivity <= 1)) {
+      throw usageError(`--sensitivity: "${sensText}" is not a number in (0, 1]`);
+    }
     const bucketText = ctx.str('bucket');
     const bucketSeconds = bucketText ? parseDurationMs(bucketText, '--bucket') / 1000 : undefined;
     const source = await ctx.openSource();
