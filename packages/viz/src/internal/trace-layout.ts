@@ -2,10 +2,11 @@
 import {
   buildTraceTree,
   type CriticalPathSegment,
+  FailureSignal,
   normalizeId,
   SpanKind,
   type SpanTable,
-  StatusCode,
+  spanFailureSignals,
   type TraceTree,
   writeHexId,
 } from '@aiops/span-model';
@@ -52,8 +53,17 @@ export interface TraceLayout {
   readonly warnings: readonly string[];
 }
 
-// gRPC codes the OpenTelemetry semantic conventions count as server errors.
-const GRPC_ERRORS = new Set([2, 4, 12, 13, 14, 15]);
+/**
+ * Shown as an error on any span: status ERROR, HTTP 5xx, a gRPC server-error code, an error tag, an exception, an
+ * `error.type`. HTTP 4xx only on client spans (a server answering 404 did its job).
+ */
+const SHOWN_AS_ERROR =
+  FailureSignal.Status |
+  FailureSignal.Http5xx |
+  FailureSignal.GrpcServer |
+  FailureSignal.ErrorTag |
+  FailureSignal.Exception |
+  FailureSignal.ErrorType;
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -68,34 +78,11 @@ export function layoutTrace(table: SpanTable, options: LayoutOptions = {}): Trac
   const flags = new Uint8Array(n);
   const warnings: string[] = [];
 
-  const errType = table.dict('errorType');
-  const excMsg = table.dict('exceptionMessage');
-  const ev = c.events;
-  const exceptionBytes = new TextEncoder().encode('"exception"');
-  const hasException = (row: number): boolean => {
-    const a = ev.offsets[row]!;
-    const b = ev.offsets[row + 1]!;
-    outer: for (let i = a; i + exceptionBytes.length <= b; i++) {
-      for (let k = 0; k < exceptionBytes.length; k++) if (ev.bytes[i + k] !== exceptionBytes[k]) continue outer;
-      return true;
-    }
-    return false;
-  };
+  const { signals } = spanFailureSignals(table);
   for (let r = 0; r < n; r++) {
-    const http = c.httpStatusCode[r]!;
-    const rpc = c.rpcStatusCode[r]!;
-    const kind = c.kind[r]!;
-    if (
-      c.statusCode[r] === StatusCode.Error ||
-      http >= 500 ||
-      (http >= 400 && kind === SpanKind.Client) ||
-      (rpc > 0 && GRPC_ERRORS.has(rpc)) ||
-      errType.values[errType.codes[r]!] ||
-      excMsg.values[excMsg.codes[r]!] ||
-      hasException(r)
-    ) {
+    const sig = signals[r]!;
+    if (sig & SHOWN_AS_ERROR || (sig & FailureSignal.Http4xx && c.kind[r] === SpanKind.Client))
       flags[r]! |= SpanFlag.Error;
-    }
   }
 
   // Slow: an explicit threshold on duration, else a large share of the trace in the span's own (exclusive) time.
