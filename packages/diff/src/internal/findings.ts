@@ -16,7 +16,7 @@
 // `weight × max(|contribution|, work that changed)` where structure and status weigh `structureWeight` and
 // latency-only changes 1, ties by kind (failure, retry, cache miss, changed query, new, missing, latency) and size of
 // the change; noise last, by the same magnitude.
-import type { SpanTable } from '@aiops/span-model';
+import { isCacheSystem, type SpanTable } from '@aiops/span-model';
 import type { Alignment } from './align.ts';
 import { childrenOf, spanFailed, type TraceView } from './trace-view.ts';
 
@@ -122,12 +122,12 @@ function robustSpread(xs: number[]): number {
   return 1.4826 * dev[dev.length >> 1];
 }
 
-/** Whether a span calls a cache: by service, operation, db.system or peer name. */
+/** Whether a span calls a cache: by db.system (span-model's isCacheSystem), else by service, operation or peer name. */
 export function isCacheLike(table: SpanTable, row: number): boolean {
   return (
+    isCacheSystem(table.stringAt('dbSystem', row)) ||
     CACHE_RE.test(table.stringAt('service', row)) ||
     CACHE_RE.test(table.stringAt('operation', row)) ||
-    CACHE_RE.test(table.stringAt('dbSystem', row)) ||
     CACHE_RE.test(table.stringAt('peerService', row))
   );
 }

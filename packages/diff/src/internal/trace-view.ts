@@ -2,8 +2,10 @@
 import {
   buildTraceIndex,
   buildTraceTree,
+  FailureSignal,
   findTrace,
   type SpanTable,
+  spanFailureSignals,
   type TraceTree,
   traceIdAt,
   traceRows,
@@ -132,8 +134,10 @@ export function childrenOf(view: TraceView, row: number): Int32Array {
   return children.subarray(childOffsets[row], childOffsets[row + 1]);
 }
 
-/** Whether span `row` failed: error status, HTTP 5xx or a non-zero gRPC code. */
+/** What counts as a failure in a comparison: handled exceptions and 4xx answers are left out (noise in a diff). */
+const FAILED = FailureSignal.Status | FailureSignal.Http5xx | FailureSignal.Grpc | FailureSignal.ErrorTag;
+
+/** Whether span `row` failed: error status, HTTP 5xx, a non-zero gRPC code or an `error` tag (any spelling). */
 export function spanFailed(table: SpanTable, row: number): boolean {
-  const c = table.columns;
-  return c.statusCode[row] === 2 || c.httpStatusCode[row] >= 500 || c.rpcStatusCode[row] > 0;
+  return (spanFailureSignals(table).signals[row]! & FAILED) !== 0;
 }
