@@ -1,6 +1,16 @@
 // aiops trace: one trace as a panel — header, span tree with slow/failed markers, bottleneck, suggestions, statistics.
 import { criticalPath, traceBottleneck } from '@aiops/critical-path';
-import { buildTraceTree, type SpanTable, StatusCode, spanIdAt, spanRecord, type TraceTree } from '@aiops/span-model';
+import {
+  buildTraceTree,
+  FailureSignal,
+  SpanKind,
+  type SpanTable,
+  StatusCode,
+  spanFailureSignals,
+  spanIdAt,
+  spanRecord,
+  type TraceTree,
+} from '@aiops/span-model';
 import { renderWaterfallText } from '@aiops/viz';
 import type { Command, CommandContext } from '../command.ts';
 import { ExitCode, usageError } from '../errors.ts';
@@ -10,6 +20,10 @@ import { parseDurationMs } from '../internal/time.ts';
 import { loadTrace, TRACE_ID_OPTION, traceIdArg } from '../internal/trace-input.ts';
 
 const DEFAULTS = { slowShare: 0.15, maxSpans: 500 } as const;
+
+/** A span shown as failed (unless its status is OK): these signals on any span, HTTP 4xx on a client span. */
+const FAILED_ANY_KIND =
+  FailureSignal.Status | FailureSignal.Http5xx | FailureSignal.GrpcServer | FailureSignal.ErrorTag;
 
 /** Everything the trace panel and its JSON show, computed once. */
 interface TraceView {
@@ -39,14 +53,15 @@ function analyse(table: SpanTable, slowThresholdMs: number | undefined): TraceVi
   const total = cp.totalNano || endNano - startNano;
   const slow = new Uint8Array(n);
   const failed = new Uint8Array(n);
-  const { statusCode, httpStatusCode, kind } = table.columns;
+  const { statusCode, kind } = table.columns;
+  const { signals } = spanFailureSignals(table);
   for (let i = 0; i < n; i++) {
     if (slowThresholdMs !== undefined) slow[i] = du[i]! >= slowThresholdMs * 1e6 ? 1 : 0;
     else slow[i] = onPath[i]! > 0 && onPath[i]! >= DEFAULTS.slowShare * total ? 1 : 0;
-    const http = httpStatusCode[i]!;
+    const sig = signals[i]!;
     failed[i] =
-      statusCode[i] === StatusCode.Error ||
-      (statusCode[i] === StatusCode.Unset && (http >= 500 || (kind[i] === 3 && http >= 400)))
+      statusCode[i] !== StatusCode.Ok &&
+      (sig & FAILED_ANY_KIND || (sig & FailureSignal.Http4xx && kind[i] === SpanKind.Client))
         ? 1
         : 0;
   }
@@ -205,6 +220,7 @@ function printPanel(ctx: CommandContext, v: TraceView, doc: ReturnType<typeof tr
     for (let k = childOffsets[p]!; k < childOffsets[p + 1]! - 1; k++) isLast[children[k]!] = 0;
   }
   const labelWidth = Math.max(30, Math.min(70, ctx.width - 40));
+  const { httpStatus } = spanFailureSignals(table);
   let shown = 0;
   for (const r of tree.order) {
     if (shown++ >= maxSpans) {
@@ -223,10 +239,7 @@ function printPanel(ctx: CommandContext, v: TraceView, doc: ReturnType<typeof tr
     const orphan = parent[r]! < 0 && table.columns.parentRefType[r] !== 0;
     const label = `${prefix}${c.bold(table.stringAt('service', r))} ${table.stringAt('operation', r)}`;
     const marks: string[] = [];
-    if (v.failed[r])
-      marks.push(
-        c.red(`✗ ${t('failed')}${table.columns.httpStatusCode[r] ? ` ${table.columns.httpStatusCode[r]}` : ''}`),
-      );
+    if (v.failed[r]) marks.push(c.red(`✗ ${t('failed')}${httpStatus[r] ? ` ${httpStatus[r]}` : ''}`));
     if (v.slow[r]) marks.push(c.yellow(`⚠ ${t('slow')}`));
     if (v.onPath[r]! > 0) marks.push(c.magenta('◆'));
     if (orphan) marks.push(c.gray('orphan'));

@@ -1,15 +1,13 @@
 // Per-span facts the trace panel shows: kind of call (db, cache, external, messaging) and one-line suggestions.
-import { SpanKind, type SpanTable, type TraceTree } from '@aiops/span-model';
-
-const CACHE_SYSTEMS = new Set(['redis', 'memcached', 'valkey', 'hazelcast', 'ehcache', 'caffeine']);
+import { isCacheSystem, SpanKind, type SpanTable, type TraceTree } from '@aiops/span-model';
 
 /** What kind of call a span is, from its semantic attributes. */
 export type CallKind = 'db' | 'cache' | 'external' | 'messaging' | 'rpc' | 'http' | 'internal';
 
 /** Classifies span `row` by its semantic attributes. */
 export function callKind(table: SpanTable, tree: TraceTree, row: number): CallKind {
-  const db = table.stringAt('dbSystem', row).toLowerCase();
-  if (db) return CACHE_SYSTEMS.has(db) ? 'cache' : 'db';
+  const db = table.stringAt('dbSystem', row);
+  if (db) return isCacheSystem(db) ? 'cache' : 'db';
   if (table.stringAt('dbStatement', row)) return 'db';
   if (table.stringAt('messagingSystem', row)) return 'messaging';
   const kind = table.columns.kind[row]!;
