@@ -15,5 +15,6 @@ export {
   UBER_BAGGAGE_PREFIX,
   UBER_TRACE_ID_HEADER,
 } from './jaeger-propagator.ts';
+export { NodeHttpInstrumentation, type NodeHttpInstrumentationConfig } from './node-http-instrumentation.ts';
 export { propagatorFromNames } from './propagator-from-names.ts';
 export { esmHookReady, type StartOptions, start } from './start.ts';

@@ -23,8 +23,13 @@ import {
   type InstrumentationOptions,
   resolveInstrumentationConfig,
 } from './instrumentation-config.ts';
-import { autoInstrumentationSettings, metricsExporterConfigured } from './internal/auto-instrumentation-settings.ts';
+import {
+  autoInstrumentationSettings,
+  leanHttpWanted,
+  metricsExporterConfigured,
+} from './internal/auto-instrumentation-settings.ts';
 import { BaggageSpanProcessor } from './internal/baggage-span-processor.ts';
+import { NodeHttpInstrumentation } from './node-http-instrumentation.ts';
 import { propagatorFromNames } from './propagator-from-names.ts';
 
 /** Options of {@link start}: the settings of {@link InstrumentationOptions} plus code-only hooks. */
@@ -131,7 +136,10 @@ export function start(options: StartOptions = {}): () => Promise<void> {
   const waitForHook = options.esmHook === false ? undefined : registerEsmHook();
   const instrumentations = options.instrumentations
     ? [...options.instrumentations]
-    : [getNodeAutoInstrumentations(autoInstrumentationSettings(env))];
+    : [
+        getNodeAutoInstrumentations(autoInstrumentationSettings(env)),
+        ...(leanHttpWanted(env) ? [new NodeHttpInstrumentation()] : []),
+      ];
 
   const processors: SpanProcessor[] = [];
   if (cfg.baggageKeys.length > 0) processors.push(new BaggageSpanProcessor(cfg.baggageKeys));
