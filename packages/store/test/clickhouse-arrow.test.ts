@@ -183,6 +183,24 @@ describe('round trip through ClickHouse (chdb)', () => {
     expect(got!.columns.httpStatusCode[0]).toBe(200);
   });
 
+  it('with traceIdProjection, the span table gets a projection ordered by trace id that getTrace reads', async () => {
+    const pr = await openClickHouseStore(chdbExecutor(session), {
+      database: 'rtp',
+      createSchema: true,
+      traceIdProjection: true,
+    });
+    expect(await pr.append(table)).toEqual({ inserted: 4, duplicates: 0 });
+    const projections = await chdbExecutor(session).query(
+      "SELECT name, query FROM system.projections WHERE database = 'rtp' AND table = 'otel_traces'",
+    );
+    expect(projections).toEqual([['trace_id_order', 'SELECT * ORDER BY TraceId, Timestamp']]);
+    const plan = await chdbExecutor(session).query(
+      `EXPLAIN projections = 1 SELECT SpanId FROM rtp.otel_traces WHERE TraceId = '${T}'`,
+    );
+    expect(plan.flat().join('\n')).toContain('trace_id_order');
+    expect(records(await pr.getTrace(T))).toEqual(records(table));
+  });
+
   it('spans() of a window reads the same spans through the same Arrow path', async () => {
     const t = await ch.spans({ fromUnixNano: start, toUnixNano: start + 1n });
     expect(records(t).map((r) => [r.spanId, r.operation])).toEqual([

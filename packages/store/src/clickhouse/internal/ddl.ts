@@ -30,6 +30,7 @@ export interface DdlOptions {
   readonly engine?: string | undefined;
   readonly ttlDays?: number | undefined;
   readonly distributed?: boolean | undefined;
+  readonly traceIdProjection?: boolean | undefined;
 }
 
 /** The table names for the options. */
@@ -93,7 +94,9 @@ export function createStatements(o: DdlOptions): string[] {
     INDEX idx_res_attr_value mapValues(ResourceAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
     INDEX idx_span_attr_key mapKeys(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
     INDEX idx_span_attr_value mapValues(SpanAttributes) TYPE bloom_filter(0.01) GRANULARITY 1,
-    INDEX idx_duration Duration TYPE minmax GRANULARITY 1
+    INDEX idx_duration Duration TYPE minmax GRANULARITY 1${
+      o.traceIdProjection ? ',\n    PROJECTION trace_id_order (SELECT * ORDER BY TraceId, Timestamp)' : ''
+    }
 ) ENGINE = ${engine}
 PARTITION BY toDate(Timestamp)
 ORDER BY (ServiceName, SpanName, toDateTime(Timestamp))
