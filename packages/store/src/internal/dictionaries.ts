@@ -88,9 +88,12 @@ export class Dictionaries {
   #classCache: SpanClass[] = [];
   #resourceCache: (readonly AttributeTriple[])[] = [];
   #scopeCache: ScopeInfo[] = [];
+  /** Bumped by every {@link load}: caches derived from the dictionaries are valid for one generation. */
+  generation = 0;
 
   /** Loads every dictionary table. */
   async load(conn: DuckDBConnection): Promise<void> {
+    this.generation++;
     this.services.load(await rowsOf(conn, 'SELECT service_id, name FROM services'));
     this.resources.load(await rowsOf(conn, 'SELECT resource_id, json FROM resources'));
     this.scopes.load(await rowsOf(conn, 'SELECT scope_id, json FROM scopes'));

@@ -99,6 +99,8 @@ interface ShapeCodes {
   readonly codes: Int32Array;
   readonly types: Uint8Array;
   readonly locs: Int8Array;
+  /** 1 where a later span of the trace may repeat this value (some shape marks its key and type "repeat"). */
+  readonly keep: Uint8Array;
 }
 
 const encoder = new TextEncoder();
@@ -113,6 +115,7 @@ const encoder = new TextEncoder();
 export async function readSpans(result: DuckDBResult, dicts: Dictionaries, expectedRows = 1024): Promise<SpanTable> {
   const b = new SpanTableBuilder({ initialCapacity: Math.max(expectedRows, 16) });
   const shapeCodes: (ShapeCodes | undefined)[] = [];
+  const repeated = repeatedKeys(dicts);
   const codesOf = (shapeId: number): ShapeCodes => {
     let s = shapeCodes[shapeId];
     if (!s) {
@@ -121,6 +124,7 @@ export async function readSpans(result: DuckDBResult, dicts: Dictionaries, expec
         codes: Int32Array.from(shape.keys, (k) => b.internAttributeKey(k)),
         types: shape.types,
         locs: shape.locs,
+        keep: Uint8Array.from(shape.keys, (k, a) => (repeated.has(`${shape.types[a]}:${k}`) ? 1 : 0)),
       };
       shapeCodes[shapeId] = s;
     }
@@ -178,7 +182,8 @@ export async function readSpans(result: DuckDBResult, dicts: Dictionaries, expec
       g.set(lastHeap.subarray(0, heapUsed));
       lastHeap = g;
     }
-    lastHeap.set(buf.subarray(start, end), heapUsed);
+    if (len <= 32) for (let k = 0; k < len; k++) lastHeap[heapUsed + k] = buf[start + k]!;
+    else lastHeap.set(buf.subarray(start, end), heapUsed);
     lastStamp[slot] = serial;
     lastStart[slot] = heapUsed;
     lastEnd[slot] = heapUsed + len;
@@ -324,7 +329,7 @@ export async function readSpans(result: DuckDBResult, dicts: Dictionaries, expec
           const start = textStart;
           const end = textEnd;
           b.addAttributeUtf8(code, type, buf, start, end);
-          remember(slot, buf, start, end);
+          if (shape.keep[a] === 1) remember(slot, buf, start, end);
         } else if (loc === LOC_REPEAT) {
           if (slot >= lastStamp.length || lastStamp[slot] !== serial) {
             throw new CorruptRowError(`attribute ${a} of span ${hex(idBytes)}`);
@@ -410,6 +415,26 @@ export async function readSpans(result: DuckDBResult, dicts: Dictionaries, expec
 }
 
 const decoder = new TextDecoder();
+
+const repeatedCache = new WeakMap<Dictionaries, { generation: number; shapes: number; keys: Set<string> }>();
+
+/** `${type}:${key}` of every attribute that some shape marks "repeat" (only those values are carried per trace). */
+function repeatedKeys(dicts: Dictionaries): Set<string> {
+  let entry = repeatedCache.get(dicts);
+  if (!entry || entry.generation !== dicts.generation) {
+    entry = { generation: dicts.generation, shapes: 0, keys: new Set() };
+    repeatedCache.set(dicts, entry);
+  }
+  const n = dicts.shapes.values.length;
+  for (let id = entry.shapes; id < n; id++) {
+    const shape = dicts.shape(id);
+    for (let a = 0; a < shape.keys.length; a++) {
+      if (shape.locs[a] === LOC_REPEAT) entry.keys.add(`${shape.types[a]}:${shape.keys[a]}`);
+    }
+  }
+  entry.shapes = n;
+  return entry.keys;
+}
 
 function hex(bytes: Uint8Array): string {
   let s = '';
