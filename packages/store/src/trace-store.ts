@@ -413,18 +413,21 @@ export class TraceStore implements TraceSource, TraceSink {
     const where = this.#traceWhere(query);
     if (!where) return emptySpanTable();
     const limit = limitClause(query.limitTraces, 'limitTraces');
-    return this.#read(async (conn) =>
-      readSpans(
+    const sel = `SELECT trace_no, trace_hi, trace_lo, start_ns + base_delta AS base, span_count FROM traces
+            ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY start_ns DESC, trace_no DESC ${limit}`;
+    return this.#read(async (conn) => {
+      // The span count of the selected traces (a scan of the trace table) sizes the table being built up front.
+      const expected = (await conn.runAndReadAll(`SELECT sum(span_count) FROM (${sel})`)).getRows()[0]?.[0];
+      return readSpans(
         await conn.stream(
-          `WITH sel AS MATERIALIZED (
-           SELECT trace_no, trace_hi, trace_lo, start_ns + base_delta AS base FROM traces
-            ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY start_ns DESC, trace_no DESC ${limit})
+          `WITH sel AS MATERIALIZED (${sel})
          SELECT sel.trace_hi, sel.trace_lo, sel.base, ${SPAN_READ_COLUMNS}
            FROM all_spans s JOIN sel ON s.trace_no = sel.trace_no ORDER BY s.trace_no, s.seq`,
         ),
         this.#dicts,
-      ),
-    );
+        Math.min(Number(expected ?? 0), 1 << 28),
+      );
+    });
   }
 
   /** Distinct service names, sorted. */
