@@ -6,6 +6,7 @@
 //   cd benchmarks && npx tsx --conditions=@aiops/source overhead/overhead.ts [--rate 100] [--rounds 8]
 //        [--slice-seconds 5] [--exporter serve|null] [--variant 'name:KEY=V;KEY2=V2' ...]
 //        [--concurrency 16] [--closed-slice-seconds 4] [--cpus-services 0,1] [--cpus-serve 1] [--cpus-load 1]
+//        [--from dist|source]        (build first: pnpm --filter @aiops/instrumentation build)
 //
 // Per side:
 //   1. open loop at --rate req/s (requests leave on schedule whatever the latency): p50 / p99 latency, and CPU time
@@ -49,6 +50,9 @@ const { values } = parseArgs({
     'cpus-serve': { type: 'string' },
     'cpus-load': { type: 'string' },
     json: { type: 'boolean', default: false },
+    /** `dist`: the services load @aiops/instrumentation as users do (built JS; run `pnpm build` first);
+     * `source`: its TypeScript through tsx (esbuild's keepNames adds a `__name()` call to every closure). */
+    from: { type: 'string', default: 'dist' },
   },
 });
 const num = (k: keyof typeof values): number => Number(values[k]);
@@ -232,7 +236,7 @@ try {
     const shop = await startShop({
       instrument: side.instrument,
       otlpEndpoint: collector.otlp,
-      nodeFlags: ['--conditions=@aiops/source'],
+      nodeFlags: values.from === 'source' ? ['--conditions=@aiops/source'] : [],
       env: side.env,
     });
     shops.push(shop);
@@ -360,6 +364,7 @@ const summary = {
   rounds,
   sliceSeconds: sliceMs / 1000,
   exporter: values.exporter,
+  instrumentationFrom: values.from,
   concurrency,
   pinning: {
     services: values['cpus-services'] ?? 'none',

@@ -4,7 +4,7 @@
 // and per function.
 //
 //   cd benchmarks && npx tsx --conditions=@aiops/source overhead/profile.ts [--rate 100] [--seconds 20]
-//        [--no-instrument] [--env KEY=VALUE ...] [--top 40] [--keep DIR]
+//        [--no-instrument] [--env KEY=VALUE ...] [--top 40] [--keep DIR] [--from dist|source]
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,6 +24,8 @@ const { values } = parseArgs({
     'node-flag': { type: 'string', multiple: true, default: [] },
     top: { type: 'string', default: '40' },
     keep: { type: 'string' },
+    /** `dist` (built JS, as users run it; `pnpm build` first) or `source` (TypeScript through tsx). */
+    from: { type: 'string', default: 'dist' },
   },
 });
 const extraEnv: Record<string, string> = Object.fromEntries(
@@ -75,7 +77,7 @@ const shop = await startShop({
   instrument: !values['no-instrument'],
   otlpEndpoint: otlp,
   nodeFlags: [
-    '--conditions=@aiops/source',
+    ...(values.from === 'source' ? ['--conditions=@aiops/source'] : []),
     '--cpu-prof',
     `--cpu-prof-dir=${dir}`,
     ...(values['node-flag'] as string[]),

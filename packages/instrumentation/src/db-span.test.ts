@@ -71,4 +71,20 @@ describe('withDbSpan', () => {
     expect(outer?.attributes).toEqual({ 'db.system': 'lru-cache', 'db.operation': 'GET' });
     expect(inner?.parentSpanContext?.spanId).toBe(outer?.spanContext().spanId);
   });
+
+  //   caller (unsampled, from upstream)  |===========|   traceFlags 00
+  //   GET (withDbSpan)                     |=====|       not recorded: no span exported, no attributes built
+  it('records nothing under an unsampled parent, yet runs fn with a non-recording span', () => {
+    const parent = trace.wrapSpanContext({
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId: 'b7ad6b7169203331',
+      traceFlags: 0,
+      isRemote: true,
+    });
+    const recording = context.with(trace.setSpan(context.active(), parent), () =>
+      withDbSpan({ system: 'redis', operation: 'GET', collection: 'carts' }, (span) => span.isRecording()),
+    );
+    expect(recording).toBe(false);
+    expect(exporter.getFinishedSpans()).toEqual([]);
+  });
 });

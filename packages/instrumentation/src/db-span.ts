@@ -1,7 +1,7 @@
 // Client spans for databases and caches that have no auto-instrumentation (embedded engines, in-process caches,
 // drivers OpenTelemetry does not patch), following the OpenTelemetry database semantic conventions.
 // Reference: https://opentelemetry.io/docs/specs/semconv/database/database-spans/
-import { type Attributes, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { type Attributes, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 
 /** What a database or cache call is; becomes the span name and its `db.*` attributes. */
 export interface DbSpanOptions {
@@ -30,6 +30,18 @@ export interface DbSpanOptions {
 }
 
 const DEFAULTS = { conventions: 'dup', tracerName: '@aiops/instrumentation' } as const;
+
+const tracers = new Map<string, Tracer>();
+
+/** One tracer per scope name (a proxy until the SDK starts; it finds the SDK's tracer then). */
+function tracerFor(name: string): Tracer {
+  let tracer = tracers.get(name);
+  if (!tracer) {
+    tracer = trace.getTracer(name);
+    tracers.set(name, tracer);
+  }
+  return tracer;
+}
 
 function operationOf(options: DbSpanOptions): string | undefined {
   if (options.operation) return options.operation;
@@ -95,7 +107,8 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
  * **Complexity** One span per call.
  *
  * **Gotchas** Without a started SDK the global tracer is a no-op and `fn` just runs. Put parameterised statements
- * in `statement`, not values.
+ * in `statement`, not values. Attributes are set after the span starts, and only when it is recorded, so a sampler
+ * sees none (the parent-based ratio samplers do not need them).
  *
  * @example
  * ```ts
@@ -114,11 +127,12 @@ export function withDbSpan<T>(options: DbSpanOptions, fn: (span: Span) => T): T 
     : options.collection
       ? `${options.system} ${options.collection}`
       : options.system;
-  const tracer = trace.getTracer(options.tracerName ?? DEFAULTS.tracerName);
-  return tracer.startActiveSpan(
+  return tracerFor(options.tracerName ?? DEFAULTS.tracerName).startActiveSpan(
     name,
-    { kind: SpanKind.CLIENT, attributes: attributesOf(options, operation) },
+    { kind: SpanKind.CLIENT },
     (span): T => {
+      // Attributes only for spans that are kept: unsampled calls cost a context switch and nothing more.
+      if (span.isRecording()) span.setAttributes(attributesOf(options, operation));
       let result: T;
       try {
         result = fn(span);

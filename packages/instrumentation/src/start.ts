@@ -34,7 +34,10 @@ import { propagatorFromNames } from './propagator-from-names.ts';
 
 /** Options of {@link start}: the settings of {@link InstrumentationOptions} plus code-only hooks. */
 export interface StartOptions extends InstrumentationOptions {
-  /** Replaces the auto-instrumentations (default: `getNodeAutoInstrumentations()` without fs, dns and net). */
+  /**
+   * Replaces the auto-instrumentations (default: `getNodeAutoInstrumentations()` without fs, dns, net, runtime
+   * metrics and OpenTelemetry's http, plus {@link NodeHttpInstrumentation}).
+   */
   readonly instrumentations?: readonly (Instrumentation | Instrumentation[])[];
   /** Replaces the OTLP exporter (e.g. an in-memory exporter in tests). */
   readonly exporter?: SpanExporter;
@@ -107,8 +110,9 @@ function installExitHooks(shutdown: () => Promise<void>): () => void {
 /**
  * Starts tracing for this process and returns the function that flushes and stops it.
  *
- * **Details** Wires `NodeSDK` with `getNodeAutoInstrumentations()` (HTTP, undici/fetch, express, pg, redis, …;
- * fs, dns and net are off), a parent-based ratio sampler, the propagators of {@link InstrumentationOptions.propagators}
+ * **Details** Wires `NodeSDK` with `getNodeAutoInstrumentations()` (undici/fetch, express, pg, redis, …; fs, dns
+ * and net are off, runtime metrics too unless metrics are exported) and {@link NodeHttpInstrumentation} for
+ * `node:http`/`https` (`AIOPS_HTTP_INSTRUMENTATION=opentelemetry` picks `@opentelemetry/instrumentation-http`), a parent-based ratio sampler, the propagators of {@link InstrumentationOptions.propagators}
  * (W3C tracecontext + baggage by default; b3, b3multi, jaeger on request), resource attributes (service.name,
  * service.version, deployment.environment.name, host.name, `OTEL_RESOURCE_ATTRIBUTES`) and a batching OTLP exporter
  * to `aiops serve` (`http://127.0.0.1:4318/v1/traces`, protobuf). Standard `OTEL_*` variables override the options
@@ -116,7 +120,7 @@ function installExitHooks(shutdown: () => Promise<void>): () => void {
  * `OTEL_LOGS_EXPORTER` ask for them. With `flushOnExit` (default), SIGTERM/SIGINT/beforeExit flush the queue first,
  * then the signal is handled as it would have been without us. `OTEL_SDK_DISABLED=true` makes this a no-op.
  *
- * **Complexity** One-time setup; per span the cost of the SDK (see benchmarks/overhead).
+ * **Complexity** One-time setup; per request the cost measured in benchmarks/overhead/RESULTS.md.
  *
  * **Gotchas** Libraries are patched when they are loaded, so call this before importing them — which is what
  * `node --import @aiops/instrumentation/register app.js` does. Calling `start` twice starts a second SDK; don't.
