@@ -10,10 +10,10 @@
 // per endpoint by a robust outlier rule; critical paths (CRISP) for bottlenecks, the aggregated path and the
 // patterns behind suggestions; traits counted once per trace and ranked by support difference and path time.
 // Reference: CRISP, Zhang et al., ATC'22; modified z-score, Iglewicz and Hoaglin (1993).
-import { buildTraceTree, type SpanTable, spanIdAt, type TraceTree, traceIdAt } from '@aiops/span-model';
+import { buildTraceTree, type SpanTable, spanIdAt, type TraceTree, traceIdAt, workloadName } from '@aiops/span-model';
 import { type AggregatedCriticalPath, aggregateCriticalPath } from './aggregate-critical-path.ts';
 import { type CriticalPaths, criticalPaths } from './critical-paths.ts';
-import { attributeSpans, workloadName } from './internal/attribution.ts';
+import { attributeSpans } from './internal/attribution.ts';
 import { bottleneckOf, bottleneckScratch, type RawBottleneck } from './internal/bottleneck.ts';
 import { pathExcess } from './internal/excess.ts';
 import { type DurationStats, durationStats, quantileSorted, robustThreshold } from './internal/stats.ts';

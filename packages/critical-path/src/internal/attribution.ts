@@ -1,17 +1,6 @@
 // Where the time of a span is spent, by name: its service (pods folded into their workload), or — for a leaf call
 // to an uninstrumented dependency (database, cache, external API, broker) — that dependency.
-import { SpanKind, type SpanTable, type TraceTree } from '@aiops/span-model';
-
-// Kubernetes Deployment pods are named <workload>-<replicaset hash>-<5 chars>; the hash part almost always holds a
-// digit, which keeps names such as `user-profile-cache` intact.
-const POD_SUFFIX = /^(.+?)-([a-z0-9]{5,10})-([a-z0-9]{5})$/;
-
-/** The workload of a Kubernetes pod name (`checkout-7d9f8b5c4-x2k4p` → `checkout`), or the name itself. */
-export function workloadName(name: string): string {
-  const m = POD_SUFFIX.exec(name);
-  if (!m || !/\d/.test(m[2]! + m[3]!)) return name;
-  return m[1]!;
-}
+import { SpanKind, type SpanTable, type TraceTree, workloadCodes } from '@aiops/span-model';
 
 /** Attributed name code per span, the names, and whether the name is a dependency rather than the span's service. */
 export interface Attribution {
@@ -45,11 +34,16 @@ export function attributeSpans(table: SpanTable, tree: TraceTree, groupPods: boo
     const d = table.dict(col);
     const m = new Int32Array(d.values.length).fill(-1);
     d.values.forEach((v, i) => {
-      if (v) m[i] = intern(col === 'service' && groupPods ? workloadName(v) : v);
+      if (v) m[i] = intern(v);
     });
     return { codes: d.codes, map: m };
   };
-  const svc = mapDict('service');
+  const workloads = (): { codes: Int32Array; map: Int32Array } => {
+    const { codeOfService, names: workloadNames } = workloadCodes(table);
+    const named = workloadNames.map((w) => (w ? intern(w) : -1));
+    return { codes: table.dict('service').codes, map: codeOfService.map((w) => named[w]!) };
+  };
+  const svc = groupPods ? workloads() : mapDict('service');
   const targets = [mapDict('peerService'), mapDict('dbName'), mapDict('dbSystem'), mapDict('serverAddress')];
   const msg = mapDict('messagingDestination');
   const kind = table.columns.kind;

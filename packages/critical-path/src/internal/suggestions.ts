@@ -1,5 +1,12 @@
 // Optimisation suggestions drawn from what the critical paths of slow traces show, each with its measured figures.
-import { type SpanTable, StatusCode, spanAttributeText, spanIdAt, traceIdAt } from '@aiops/span-model';
+import {
+  FailureSignal,
+  isCacheSystem,
+  type SpanTable,
+  spanFailureSignals,
+  spanIdAt,
+  traceIdAt,
+} from '@aiops/span-model';
 import type { CriticalPaths } from '../critical-paths.ts';
 import type { Attribution } from './attribution.ts';
 
@@ -74,30 +81,30 @@ export function suggest(
   fast: readonly number[],
   options: SuggestOptions,
 ): SlowTraceSuggestion[] {
-  const c = table.columns;
   const { startNano, endNano, durationNano } = table.times;
   const ops = table.dict('operation');
   const stmt = table.dict('dbStatement');
   const dbSystem = table.dict('dbSystem');
-  const errType = table.dict('errorType');
   const { traces, links } = paths.tree;
   const { childOffsets, children } = links;
   const name = (r: number): string => attribution.names[attribution.code[r]!]!;
   const op = (r: number): string => ops.values[ops.codes[r]!]!;
   const statement = (r: number): string => stmt.values[stmt.codes[r]!]!;
+  const cacheSystem = dbSystem.values.map((v) => isCacheSystem(v));
   const isCache = (r: number): boolean => {
-    const sys = dbSystem.values[dbSystem.codes[r]!]!;
-    return sys === 'redis' || sys === 'memcached' || (!sys && (CACHE.test(name(r)) || CACHE.test(op(r))));
+    const sys = dbSystem.codes[r]!;
+    return dbSystem.values[sys] ? cacheSystem[sys]! : CACHE.test(name(r)) || CACHE.test(op(r));
   };
   const isDb = (r: number): boolean =>
     !isCache(r) && (dbSystem.codes[r] !== 0 || stmt.codes[r] !== 0 || SQL.test(op(r)));
-  const failed = (r: number): boolean =>
-    c.statusCode[r] === StatusCode.Error ||
-    c.httpStatusCode[r]! >= 500 ||
-    c.httpStatusCode[r] === 429 ||
-    c.rpcStatusCode[r]! > 0 ||
-    errType.codes[r] !== 0 ||
-    spanAttributeText(table, r, 'error') === 'true';
+  const { signals, httpStatus } = spanFailureSignals(table);
+  const FAILED =
+    FailureSignal.Status |
+    FailureSignal.Http5xx |
+    FailureSignal.Grpc |
+    FailureSignal.ErrorTag |
+    FailureSignal.ErrorType;
+  const failed = (r: number): boolean => (signals[r]! & FAILED) !== 0 || httpStatus[r] === 429;
 
   const run = (list: readonly number[]): Map<string, Ev> => {
     const found = new Map<string, Ev>();
