@@ -64,6 +64,7 @@ const SLOT_RPC_STATUS = NUM_DICTS + 1;
 const NUM_SLOTS = NUM_DICTS + 2;
 
 const encoder = new TextEncoder();
+const NO_ATTRIBUTES: readonly AttributeTriple[] = [];
 const decoder = new TextDecoder();
 
 /** A span event as accepted by {@link SpanTableBuilder.addEvent} and returned by `spanEvents`. */
@@ -182,6 +183,8 @@ export class SpanTableBuilder {
   private resourceVersion = 0;
   private scopeCode = 0;
   private readonly resourceCache = new Map<string, [number, number, number, number]>();
+  private readonly resourceByArray = new WeakMap<readonly AttributeTriple[], [number, number, number, number]>();
+  private readonly scopeByArray = new WeakMap<readonly AttributeTriple[], Map<string, number>>();
   private readonly remaps = new WeakMap<SpanTable, Int32Array[]>();
 
   /** Creates an empty builder. */
@@ -245,8 +248,15 @@ export class SpanTableBuilder {
   /**
    * Sets the resource of the spans that follow, as attribute triples. Service, host and service version are taken
    * from `service.name`, the first of `host.name`/`k8s.pod.name`/... and `service.version`.
+   * The array is remembered by identity (passing the same array again costs one lookup): do not mutate it later.
    */
   setResource(attributes: readonly AttributeTriple[]): void {
+    // Callers that hold one array per resource (stores, decoders) skip the JSON key entirely.
+    const byArray = this.resourceByArray.get(attributes);
+    if (byArray) {
+      [this.resourceCode, this.resourceService, this.resourceHost, this.resourceVersion] = byArray;
+      return;
+    }
     const json = attributes.length === 0 ? '' : JSON.stringify(attributes);
     let cached = this.resourceCache.get(json);
     if (!cached) {
@@ -273,17 +283,30 @@ export class SpanTableBuilder {
       ];
       this.resourceCache.set(json, cached);
     }
+    this.resourceByArray.set(attributes, cached);
     [this.resourceCode, this.resourceService, this.resourceHost, this.resourceVersion] = cached;
   }
 
   /** Sets the instrumentation scope of the spans that follow. */
-  setScope(name: string, version = '', attributes: readonly AttributeTriple[] = []): void {
+  setScope(name: string, version = '', attributes: readonly AttributeTriple[] = NO_ATTRIBUTES): void {
+    let byName = this.scopeByArray.get(attributes);
+    const key = `${name}\u0000${version}`;
+    const hit = byName?.get(key);
+    if (hit !== undefined) {
+      this.scopeCode = hit;
+      return;
+    }
     this.scopeCode =
       name === '' && version === '' && attributes.length === 0
         ? 0
         : this.dicts[SCOPE]!.intern(
             JSON.stringify(attributes.length ? { name, version, attributes } : { name, version }),
           );
+    if (!byName) {
+      byName = new Map();
+      this.scopeByArray.set(attributes, byName);
+    }
+    byName.set(key, this.scopeCode);
   }
 
   /** Starts a new span; any span begun but not committed is discarded. */
