@@ -90,6 +90,12 @@ const NOISE_SAMPLE_MIN_NANO = 0.05 * MS;
 const NOISE_FLOOR = 0.05;
 /** Fewer samples than this in a role: use the spread over all roles. */
 const MIN_ROLE_SAMPLES = 8;
+/**
+ * Noise assumed when a trace has too few paired spans to estimate its own (fewer than MIN_ROLE_SAMPLES in all):
+ * a ±35% run-to-run variation of exclusive time. A 4-span trace cannot measure its noise from itself, and the
+ * changed span would otherwise inflate the estimate and hide its own change.
+ */
+const PRIOR_SPREAD = 0.3;
 
 const KIND_ORDER: Readonly<Record<FindingKind, number>> = {
   failure: 0,
@@ -178,7 +184,7 @@ export function buildFindings(input: FindingInput): FindingsResult {
       all.push(logRatio[ra]);
     }
   }
-  const overall = Math.max(NOISE_FLOOR, robustSpread(all) || 0);
+  const overall = all.length >= MIN_ROLE_SAMPLES ? Math.max(NOISE_FLOOR, robustSpread(all) || 0) : PRIOR_SPREAD;
   const spread = samples.map((s) => (s.length >= MIN_ROLE_SAMPLES ? Math.max(NOISE_FLOOR, robustSpread(s)) : overall));
   const floorNano = Math.max(input.minChangeMs * MS, 0.005 * nv.durationNano);
   const noiseRatioOf = (ra: number): number => (role[ra] < 0 ? 0 : Math.abs(logRatio[ra]) / spread[role[ra]]);
