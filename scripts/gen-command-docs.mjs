@@ -6,7 +6,8 @@ import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
 const bin = path.join(root, 'packages/cli/dist/bin.js');
-const run = (args) => execFileSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, LANG: 'C' } });
+const run = (args) =>
+  execFileSync(process.execPath, [bin, ...args], { encoding: 'utf8', env: { ...process.env, LANG: 'C' } });
 const top = run(['--help']);
 const names = top
   .split('\n')
