@@ -1,6 +1,7 @@
 // ClickHouseExecutor: the one seam between the ClickHouse store and an engine, so the same SQL runs over HTTP
 // (@clickhouse/client, production) and in-process (chdb, tests and benchmarks).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -174,8 +175,8 @@ export interface ChdbSessionLike {
  * **Details** Pass `new Session(dir)` from the `chdb` package; this package does not depend on chdb (it is ~540 MB),
  * callers that want it install it.
  *
- * **Details** chdb's insert API takes text formats only, so an Arrow insert is written to a file in a private
- * temporary directory and loaded with `INSERT ... FROM INFILE ... FORMAT ArrowStream` (the same parser as HTTP).
+ * **Details** chdb's insert API takes text formats only, so an Arrow insert is written to a private temporary file
+ * (removed right after) and loaded with `INSERT ... FROM INFILE ... FORMAT ArrowStream` (the same parser as HTTP).
  *
  * **Gotchas** One chdb session per process is the safe use; `close()` calls `session.cleanup()`, which keeps the
  * data directory.
@@ -188,8 +189,6 @@ export interface ChdbSessionLike {
  */
 export function chdbExecutor(session: ChdbSessionLike): ClickHouseExecutor {
   const format = 'JSONCompactEachRow';
-  let spool: string | undefined;
-  let seq = 0;
   return {
     engine: 'chdb',
     async query(sql, params) {
@@ -210,9 +209,9 @@ export function chdbExecutor(session: ChdbSessionLike): ClickHouseExecutor {
       return r.bytes();
     },
     async insertArrow(table, columns, data) {
-      spool ??= mkdtempSync(join(tmpdir(), 'aiops-chdb-'));
-      const file = join(spool, `insert-${process.pid}-${seq++}.arrows`);
-      writeFileSync(file, data);
+      // A fresh name, created exclusively and readable by this user only; removed as soon as ClickHouse has read it.
+      const file = join(tmpdir(), `aiops-chdb-insert-${randomUUID()}.arrows`);
+      writeFileSync(file, data, { flag: 'wx', mode: 0o600 });
       try {
         await session.queryAsync(
           `${insertSql(table, columns)} FROM INFILE '${file.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}' FORMAT ArrowStream`,
@@ -223,7 +222,6 @@ export function chdbExecutor(session: ChdbSessionLike): ClickHouseExecutor {
       }
     },
     async close() {
-      if (spool) rmSync(spool, { recursive: true, force: true });
       session.cleanup?.();
     },
   };
