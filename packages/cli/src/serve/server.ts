@@ -8,7 +8,6 @@ import type { Server as GrpcServer } from '@grpc/grpc-js';
 import { ingestRequestListener } from './ingest-http.ts';
 import { IngestQueue, type IngestQueueOptions, QUEUE_DEFAULTS } from './ingest-queue.ts';
 import { IngestStats } from './ingest-stats.ts';
-import { startOtlpGrpc } from './otlp-grpc.ts';
 import { queryRequestListener } from './query-api.ts';
 import { liveServerInfo, removeServerInfo, type ServerInfo, writeServerInfo } from './server-info.ts';
 import { type IngestLimits, LIMIT_DEFAULTS, SpanIngestor } from './span-ingestor.ts';
@@ -156,6 +155,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const grpcPort = options.otlpGrpcPort === undefined ? SERVE_DEFAULTS.otlpGrpcPort : options.otlpGrpcPort;
     if (grpcPort !== null) {
       try {
+        // Loaded only when a gRPC receiver starts: @grpc/grpc-js is not paid for by every other command.
+        const { startOtlpGrpc } = await import('./otlp-grpc.ts');
         const g = await startOtlpGrpc(ingestor, host, grpcPort);
         grpc = g.server;
         ports.otlpGrpc = g.port;

@@ -2,10 +2,11 @@
 // (@clickhouse/client, production) and in-process (chdb, tests and benchmarks).
 import { randomUUID } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { createClient } from '@clickhouse/client';
+import type { createClient as CreateClient } from '@clickhouse/client';
 
 /** Query parameters, bound server-side as `{name:Type}` placeholders (never spliced into the SQL text). */
 export type ClickHouseParams = Readonly<Record<string, string | number | readonly string[]>>;
@@ -114,6 +115,10 @@ function parseRows(text: string): unknown[][] {
  * ```
  */
 export function clickHouseHttpExecutor(options: ClickHouseHttpOptions): ClickHouseExecutor {
+  // Required on first use, not at import: programs that never talk to ClickHouse do not load its client.
+  const { createClient } = createRequire(import.meta.url)('@clickhouse/client') as {
+    createClient: typeof CreateClient;
+  };
   const client = createClient({
     url: options.url,
     username: options.username ?? DEFAULTS.username,
