@@ -1,94 +1,12 @@
 import { decodeOtlpProtobuf } from '@aiops/ingest';
 import { AttributeType, ParentRefType, SpanKind, StatusCode, spanTableFromRows } from '@aiops/span-model';
-import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
+import { OtlpExportRequest } from '../../../packages/ingest/test/otlp-proto.ts';
 import { generateScenario } from '../index.ts';
 import { spanTableToOtlpJson, spanTableToOtlpProtobuf } from '../otlp-encode.ts';
 
 // opentelemetry-proto trace/common/resource messages as a protobufjs JSON descriptor (field numbers from the .proto).
-const root = protobuf.Root.fromJSON({
-  nested: {
-    otlp: {
-      nested: {
-        ExportTraceServiceRequest: { fields: { resourceSpans: { rule: 'repeated', type: 'ResourceSpans', id: 1 } } },
-        ResourceSpans: {
-          fields: {
-            resource: { type: 'Resource', id: 1 },
-            scopeSpans: { rule: 'repeated', type: 'ScopeSpans', id: 2 },
-            schemaUrl: { type: 'string', id: 3 },
-          },
-        },
-        Resource: { fields: { attributes: { rule: 'repeated', type: 'KeyValue', id: 1 } } },
-        ScopeSpans: {
-          fields: {
-            scope: { type: 'InstrumentationScope', id: 1 },
-            spans: { rule: 'repeated', type: 'Span', id: 2 },
-          },
-        },
-        InstrumentationScope: {
-          fields: {
-            name: { type: 'string', id: 1 },
-            version: { type: 'string', id: 2 },
-            attributes: { rule: 'repeated', type: 'KeyValue', id: 3 },
-          },
-        },
-        Span: {
-          fields: {
-            traceId: { type: 'bytes', id: 1 },
-            spanId: { type: 'bytes', id: 2 },
-            traceState: { type: 'string', id: 3 },
-            parentSpanId: { type: 'bytes', id: 4 },
-            name: { type: 'string', id: 5 },
-            kind: { type: 'int32', id: 6 },
-            startTimeUnixNano: { type: 'fixed64', id: 7 },
-            endTimeUnixNano: { type: 'fixed64', id: 8 },
-            attributes: { rule: 'repeated', type: 'KeyValue', id: 9 },
-            events: { rule: 'repeated', type: 'Event', id: 11 },
-            links: { rule: 'repeated', type: 'Link', id: 13 },
-            status: { type: 'Status', id: 15 },
-            flags: { type: 'fixed32', id: 16 },
-          },
-        },
-        Event: {
-          fields: {
-            timeUnixNano: { type: 'fixed64', id: 1 },
-            name: { type: 'string', id: 2 },
-            attributes: { rule: 'repeated', type: 'KeyValue', id: 3 },
-          },
-        },
-        Link: {
-          fields: {
-            traceId: { type: 'bytes', id: 1 },
-            spanId: { type: 'bytes', id: 2 },
-            traceState: { type: 'string', id: 3 },
-            attributes: { rule: 'repeated', type: 'KeyValue', id: 4 },
-          },
-        },
-        Status: { fields: { message: { type: 'string', id: 2 }, code: { type: 'int32', id: 3 } } },
-        KeyValue: { fields: { key: { type: 'string', id: 1 }, value: { type: 'AnyValue', id: 2 } } },
-        AnyValue: {
-          oneofs: {
-            value: {
-              oneof: ['stringValue', 'boolValue', 'intValue', 'doubleValue', 'arrayValue', 'kvlistValue', 'bytesValue'],
-            },
-          },
-          fields: {
-            stringValue: { type: 'string', id: 1 },
-            boolValue: { type: 'bool', id: 2 },
-            intValue: { type: 'int64', id: 3 },
-            doubleValue: { type: 'double', id: 4 },
-            arrayValue: { type: 'ArrayValue', id: 5 },
-            kvlistValue: { type: 'KeyValueList', id: 6 },
-            bytesValue: { type: 'bytes', id: 7 },
-          },
-        },
-        ArrayValue: { fields: { values: { rule: 'repeated', type: 'AnyValue', id: 1 } } },
-        KeyValueList: { fields: { values: { rule: 'repeated', type: 'KeyValue', id: 1 } } },
-      },
-    },
-  },
-});
-const Request = root.lookupType('otlp.ExportTraceServiceRequest');
+const Request = OtlpExportRequest;
 const hex8 = (ids: Uint8Array, i: number) => Buffer.from(ids.subarray(i * 8, i * 8 + 8)).toString('hex');
 const toObject = (bytes: Uint8Array) =>
   Request.toObject(Request.decode(bytes), { longs: String, bytes: String, defaults: false, oneofs: false });

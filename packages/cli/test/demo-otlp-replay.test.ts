@@ -11,67 +11,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import protobuf from 'protobufjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OtlpExportRequest } from '../../ingest/test/otlp-proto.ts';
 import { type RunningServer, startServer } from '../src/serve/server.ts';
 
 // OTLP trace messages (opentelemetry-proto trace/v1, common/v1, resource/v1), field numbers as there.
-const root = protobuf.Root.fromJSON({
-  nested: {
-    ExportTraceServiceRequest: { fields: { resourceSpans: { rule: 'repeated', type: 'ResourceSpans', id: 1 } } },
-    ResourceSpans: {
-      fields: {
-        resource: { type: 'Resource', id: 1 },
-        scopeSpans: { rule: 'repeated', type: 'ScopeSpans', id: 2 },
-        schemaUrl: { type: 'string', id: 3 },
-      },
-    },
-    Resource: { fields: { attributes: { rule: 'repeated', type: 'KeyValue', id: 1 } } },
-    ScopeSpans: {
-      fields: {
-        scope: { type: 'InstrumentationScope', id: 1 },
-        spans: { rule: 'repeated', type: 'Span', id: 2 },
-        schemaUrl: { type: 'string', id: 3 },
-      },
-    },
-    InstrumentationScope: {
-      fields: {
-        name: { type: 'string', id: 1 },
-        version: { type: 'string', id: 2 },
-        attributes: { rule: 'repeated', type: 'KeyValue', id: 3 },
-      },
-    },
-    Span: {
-      fields: {
-        traceId: { type: 'bytes', id: 1 },
-        spanId: { type: 'bytes', id: 2 },
-        traceState: { type: 'string', id: 3 },
-        parentSpanId: { type: 'bytes', id: 4 },
-        flags: { type: 'fixed32', id: 16 },
-        name: { type: 'string', id: 5 },
-        kind: { type: 'int32', id: 6 },
-        startTimeUnixNano: { type: 'fixed64', id: 7 },
-        endTimeUnixNano: { type: 'fixed64', id: 8 },
-        attributes: { rule: 'repeated', type: 'KeyValue', id: 9 },
-        status: { type: 'Status', id: 15 },
-      },
-    },
-    Status: { fields: { message: { type: 'string', id: 2 }, code: { type: 'int32', id: 3 } } },
-    KeyValue: { fields: { key: { type: 'string', id: 1 }, value: { type: 'AnyValue', id: 2 } } },
-    AnyValue: {
-      oneofs: { value: { oneof: ['stringValue', 'boolValue', 'intValue', 'doubleValue', 'arrayValue'] } },
-      fields: {
-        stringValue: { type: 'string', id: 1 },
-        boolValue: { type: 'bool', id: 2 },
-        intValue: { type: 'int64', id: 3 },
-        doubleValue: { type: 'double', id: 4 },
-        arrayValue: { type: 'ArrayValue', id: 5 },
-      },
-    },
-    ArrayValue: { fields: { values: { rule: 'repeated', type: 'AnyValue', id: 1 } } },
-  },
-});
-const Request = root.lookupType('ExportTraceServiceRequest');
+const Request = OtlpExportRequest;
 
 type Value = string | number | boolean | string[];
 const kv = (attrs: Record<string, Value>) =>

@@ -106,7 +106,9 @@ const descriptor = {
 };
 
 const root = protobuf.Root.fromJSON(descriptor);
-const Request = root.lookupType('ExportTraceServiceRequest');
+/** The protobufjs type of `ExportTraceServiceRequest` (shared by the tests that encode or decode OTLP). */
+export const OtlpExportRequest: protobuf.Type = root.lookupType('ExportTraceServiceRequest');
+const Request = OtlpExportRequest;
 
 const ID_KEYS = new Set(['traceId', 'spanId', 'parentSpanId']);
 
