@@ -9,9 +9,8 @@ import type {
   TraceSummary,
 } from '@aiops/span-model';
 import { normalizeTraceId } from '@aiops/span-model';
-import { decodeJaegerJson } from '../decode-jaeger-json.ts';
-import { decodeOtlpJson } from '../decode-otlp-json.ts';
 import type { DependencyLink } from './dependency-link.ts';
+import { spansFromParsed } from './internal/decode-parsed.ts';
 import {
   concatOrEmpty,
   type Endpoint,
@@ -88,8 +87,7 @@ export class JaegerSource implements TraceSource {
 
   #decode(doc: unknown, url: string, otlp: boolean): SpanTable {
     try {
-      const text = JSON.stringify(doc);
-      return (otlp ? decodeOtlpJson(text, { source: url }) : decodeJaegerJson(text, { source: url })).spans;
+      return spansFromParsed(doc, otlp ? 'otlp-json' : 'jaeger', url);
     } catch (err) {
       throw schemaError(url, otlp ? 'OTLP JSON traces' : 'Jaeger JSON traces', err);
     }

@@ -9,7 +9,7 @@ import type {
   TraceSummary,
 } from '@aiops/span-model';
 import { normalizeTraceId } from '@aiops/span-model';
-import { decodeOtlpJson } from '../decode-otlp-json.ts';
+import { spansFromParsed } from './internal/decode-parsed.ts';
 import {
   concatOrEmpty,
   type Endpoint,
@@ -108,7 +108,7 @@ export class TempoSource implements TraceSource {
     if (!Array.isArray(resourceSpans)) throw schemaError(this.url + path, 'OTLP JSON ({"batches": [...]})');
     if (resourceSpans.length === 0) return undefined;
     try {
-      return decodeOtlpJson(JSON.stringify({ resourceSpans }), { source: this.url + path }).spans;
+      return spansFromParsed({ resourceSpans }, 'otlp-json', this.url + path);
     } catch (err) {
       throw schemaError(this.url + path, 'OTLP JSON spans', err);
     }

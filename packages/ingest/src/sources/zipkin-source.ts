@@ -9,8 +9,8 @@ import type {
   TraceSummary,
 } from '@aiops/span-model';
 import { normalizeTraceId } from '@aiops/span-model';
-import { decodeZipkinJson } from '../decode-zipkin-json.ts';
 import type { DependencyLink } from './dependency-link.ts';
+import { spansFromParsed } from './internal/decode-parsed.ts';
 import {
   concatOrEmpty,
   type Endpoint,
@@ -76,7 +76,7 @@ export class ZipkinSource implements TraceSource {
 
   #decode(spans: unknown[], url: string): SpanTable {
     try {
-      return decodeZipkinJson(JSON.stringify(spans), { source: url }).spans;
+      return spansFromParsed(spans, 'zipkin', url);
     } catch (err) {
       throw schemaError(url, 'Zipkin v2 JSON spans', err);
     }
