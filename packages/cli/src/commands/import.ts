@@ -7,7 +7,7 @@ import {
   TRACE_FORMATS,
   type TraceFormat,
 } from '@aiops/ingest';
-import { bytesToHex } from '@aiops/span-model';
+import { buildTraceIndex, traceIdAt } from '@aiops/span-model';
 import type { Command } from '../command.ts';
 import { ExitCode, inputError, usageError } from '../errors.ts';
 import { formatCount } from '../internal/format.ts';
@@ -85,8 +85,9 @@ export const importCommand: Command = {
             report.format = batch.format;
             const t = batch.spans;
             report.spans += t.numSpans;
-            const ids = t.columns.traceId;
-            for (let r = 0; r < t.numSpans; r++) traces.add(bytesToHex(ids, r * 16, 16));
+            // One id string per trace of the batch, not per span.
+            const index = buildTraceIndex(t);
+            for (let k = 0; k < index.traceCount; k++) traces.add(traceIdAt(t, index.rows[index.offsets[k]!]!));
             const svc = t.dict('service');
             const used = new Uint8Array(svc.values.length);
             for (let r = 0; r < t.numSpans; r++) used[svc.codes[r]!] = 1;
