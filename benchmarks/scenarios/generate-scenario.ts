@@ -161,11 +161,13 @@ export function generateScenario(options: ScenarioOptions = {}): Scenario {
   const publicTopo = publicTopology(topo);
   const specs = typeof options.faults === 'function' ? options.faults(publicTopo) : (options.faults ?? []);
   const faults = compileFaults(topo, specs);
-  const messy = options.messy ?? false;
+  const bare = options.bare ?? false;
+  const messy = (options.messy ?? false) || bare;
   const durationSeconds = options.durationSeconds ?? D.durationSeconds;
   const startUnixNano = options.startUnixNano ?? D.startUnixNano;
   const settings = {
     messy,
+    bare,
     dropRate: messy ? (options.dropRate ?? D.dropRate) : 0,
     clockSkewMs: options.clockSkewMs ?? (messy ? D.messyClockSkewMs : 0),
     errorTagRate: options.errorTagRate ?? D.errorTagRate,

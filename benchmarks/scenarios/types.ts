@@ -36,7 +36,8 @@ export type FaultKind =
   | 'n-plus-one'
   | 'new-call'
   | 'missing-call'
-  | 'volume';
+  | 'volume'
+  | 'network-delay';
 
 /**
  * One injected fault, active from `startSeconds` to `endSeconds` after the scenario start (by trace start time).
@@ -64,7 +65,7 @@ export interface FaultSpec {
   readonly statement?: string;
   /** Latency multiplier (latency, default 5) or traffic multiplier (volume, default 5). */
   readonly factor?: number;
-  /** Added latency in milliseconds (latency, timeout). */
+  /** Added latency in milliseconds (latency, timeout, network-delay: added between the client and server span). */
   readonly addMs?: number;
   /** Fraction of matching calls affected (default 1 for latency/timeout/unavailable, 0.5 for error/4xx/429). */
   readonly probability?: number;
@@ -147,6 +148,12 @@ export interface ScenarioOptions {
   readonly clockSkewMs?: number;
   /** Messy mode: fraction of error spans that keep an `error=true` tag. Default 0.7. */
   readonly errorTagRate?: number;
+  /**
+   * Bare spans, like the sparsest public fault-injection datasets: messy mode plus no span or resource attributes
+   * at all except `service.name` (the pod name), so only names, parent links and timings remain (no `peer.service`,
+   * no HTTP or database attributes, no `error` tag). Implies `messy`. Default false.
+   */
+  readonly bare?: boolean;
 }
 
 /** A node of the ground-truth topology. */

@@ -29,6 +29,8 @@ import type { Node, Op, Step, Topology } from './topology.ts';
 /** Engine settings. */
 export interface EngineSettings {
   readonly messy: boolean;
+  /** Bare spans: only `service.name` (the pod) on resources, no span attributes, no error tags. */
+  readonly bare?: boolean;
   readonly dropRate: number;
   readonly clockSkewMs: number;
   readonly errorTagRate: number;
@@ -162,6 +164,7 @@ export class TraceEngine {
     this.baseLo = Number(base & 0xffffffffn);
     this.resources = topo.nodes.map((n) =>
       n.pods.map((pod) => {
+        if (settings.bare) return [['service.name', AttributeType.String, pod]] as [string, AttributeType, string][];
         const attrs: [string, AttributeType, string][] = [
           ['service.name', AttributeType.String, settings.messy ? pod : n.name],
           ['service.namespace', AttributeType.String, 'shop'],
@@ -280,10 +283,12 @@ export class TraceEngine {
   }
 
   private str(key: string, value: string): void {
+    if (this.s.bare) return;
     this.b.addAttributeCoded(this.k[key]!, AttributeType.String, value);
   }
 
   private int(key: string, value: number): void {
+    if (this.s.bare) return;
     this.b.addAttributeCoded(this.k[key]!, AttributeType.Int, String(value));
   }
 
@@ -297,7 +302,9 @@ export class TraceEngine {
     at: number,
   ): void {
     const b = this.b;
-    if (this.s.messy) {
+    if (this.s.bare) {
+      // Nothing marks a failure: only the timings show it.
+    } else if (this.s.messy) {
       if (isError && this.mess.chance(this.s.errorTagRate))
         b.addAttributeCoded(this.k.error!, AttributeType.Bool, 'true');
     } else if (isError) {
@@ -786,16 +793,31 @@ export class TraceEngine {
       } else {
         const net1 = this.noise(0.25, 0.4);
         const net2 = this.noise(0.25, 0.4);
+        // Network delay or loss (retransmissions) on the way into the callee: a gap between the client span and
+        // the server span. No random draw unless such a fault is active, so other scenarios are unchanged.
+        let netAdd = 0;
+        let netFault: CompiledFault | null = null;
+        for (const f of this.active) {
+          if (f.spec.kind !== 'network-delay' || !this.matches(f, callee.index, node.index, calleeOp, '')) continue;
+          if (this.probability(f, 1)) {
+            netAdd += (f.spec.addMs ?? 100) * MS;
+            netFault = f;
+            this.touch(f);
+          }
+        }
         this.stack.push(node.index);
         if (ov?.step === step) {
           if (ov.kind === 'slow-span') this.force = { factor: ov.factor ?? 5, early: false };
           else if (ov.kind === 'failed-call') this.force = { status: 500, early: false };
           else if (ov.kind === 'added-retry' && attempt === 0) this.force = { status: 503, early: true };
         }
-        const srv = this.server(step.targetOp, t + net1, slot, node.index, attempt, step.timeoutMs, frame);
+        const srv = this.server(step.targetOp, t + net1 + netAdd, slot, node.index, attempt, step.timeoutMs, frame);
         this.stack.pop();
         end = srv.end + net2;
         srvMark = srv.mark;
+        if (netFault && (!srvMark || netAdd >= srvMark.added)) {
+          srvMark = { faultIndex: netFault.index, service: callee.index, operation: calleeOp, added: netAdd };
+        }
         r.http = srv.http;
         if (srv.failed || srv.http >= 400) {
           r.failed = true;

@@ -163,4 +163,48 @@ describe('fault kinds', () => {
       generateScenario({ ...base, faults: [{ kind: 'latency', service: hot, startSeconds: 5, endSeconds: 5 }] }),
     ).toThrow(RangeError);
   });
+
+  it('network-delay: the server span starts addMs after its client span, and the callee is the slow cause', () => {
+    const { table, truth } = generateScenario({
+      ...base,
+      faults: [{ kind: 'network-delay', service: hot, addMs: 40, startSeconds: 0, endSeconds: 30 }],
+    });
+    const tree = buildTraceTree(table);
+    const { startNano } = table.times;
+    const gaps: number[] = [];
+    for (const i of rows(table.numSpans)) {
+      if (table.columns.kind[i] !== SpanKind.Server || table.stringAt('service', i) !== hot) continue;
+      const p = tree.links.parent[i]!;
+      if (p >= 0) gaps.push((startNano[i]! - startNano[p]!) / 1e6);
+    }
+    expect(gaps.length).toBeGreaterThan(50);
+    // 40 ms of injected delay plus a lognormal network gap of about 0.25 ms.
+    for (const g of gaps) expect(g).toBeGreaterThanOrEqual(40);
+    for (const g of gaps) expect(g).toBeLessThan(45);
+    const slow = truth.traces.filter((t) => t.slowCause?.faultIndex === 0);
+    expect(slow.length).toBeGreaterThan(50);
+    expect(slow.every((t) => t.slowCause!.service === hot)).toBe(true);
+  });
+
+  it('bare: only pod names, parent links and timings remain', () => {
+    const { table, truth } = generateScenario({
+      ...base,
+      bare: true,
+      faults: [{ kind: 'error', service: hot, probability: 1, startSeconds: 0, endSeconds: 30 }],
+    });
+    expect(truth.messy).toBe(true);
+    expect(truth.traces.some((t) => t.failed)).toBe(true);
+    const c = table.columns;
+    for (const i of rows(table.numSpans)) {
+      expect(c.kind[i]).toBe(SpanKind.Unspecified);
+      expect(c.statusCode[i]).toBe(StatusCode.Unset);
+      expect(c.httpStatusCode[i]).toBe(0);
+      expect(table.stringAt('peerService', i)).toBe('');
+      expect(spanAttributeText(table, i, 'error')).toBeUndefined();
+    }
+    const pods = new Set(truth.services.find((s) => s.name === hot)!.pods);
+    expect(pods.size).toBeGreaterThan(0);
+    expect(rows(table.numSpans).some((i) => pods.has(table.stringAt('service', i)))).toBe(true);
+    expect(rows(table.numSpans).some((i) => table.stringAt('service', i) === hot)).toBe(false);
+  });
 });
