@@ -171,6 +171,8 @@ export function generateScenario(options: ScenarioOptions = {}): Scenario {
     dropRate: messy ? (options.dropRate ?? D.dropRate) : 0,
     clockSkewMs: options.clockSkewMs ?? (messy ? D.messyClockSkewMs : 0),
     errorTagRate: options.errorTagRate ?? D.errorTagRate,
+    messyStyle: options.messyStyle ?? 'tags',
+    issueOrderStarts: options.issueOrderStarts ?? false,
     backgroundErrorRate: options.backgroundErrorRate ?? D.backgroundErrorRate,
     cacheHitRatio: options.cacheHitRatio ?? D.cacheHitRatio,
     fixedStructure: false,

@@ -14,6 +14,7 @@ export type {
   FaultKind,
   FaultSpec,
   HandledError,
+  MessyStyle,
   Scenario,
   ScenarioOptions,
   ScenarioTopology,

@@ -154,7 +154,27 @@ export interface ScenarioOptions {
    * no HTTP or database attributes, no `error` tag). Implies `messy`. Default false.
    */
   readonly bare?: boolean;
+  /**
+   * Messy mode: how failures are marked, after the exports of public fault-injection datasets (read as our ingest
+   * decodes them; the span kind stays unset in every style):
+   * - 'tags' (default): an `error=true` tag only, on `errorTagRate` of failed spans; no codes at all.
+   * - 'jaeger': OpenTracing/Jaeger (TrainTicket, Sock Shop) — `http.status_code` as a string on every HTTP span; on
+   *   `errorTagRate` of failed spans `error=true` (status ERROR) and an `event: error` log with `error.kind`, `message`.
+   * - 'otel-grpc': OTel gRPC services through Jaeger (Online Boutique) — `rpc.grpc.status_code` on every RPC span
+   *   (HTTP answers mapped to gRPC codes; a call that gave up DEADLINE_EXCEEDED, a refused one UNAVAILABLE); on
+   *   `errorTagRate` of failed spans `otel.status_code=ERROR` with its description and an `exception` event.
+   */
+  readonly messyStyle?: MessyStyle;
+  /**
+   * Concurrent calls of one stage start in the order they are issued (each a further 0.02–0.15 ms after the one
+   * before). Default false: call i starts i × U(0.02, 0.15) ms after the stage, so a later call may start first,
+   * while the truth still names the first in issue order as the cause among failed concurrent calls.
+   */
+  readonly issueOrderStarts?: boolean;
 }
+
+/** How messy mode marks failures: see `ScenarioOptions.messyStyle`. */
+export type MessyStyle = 'tags' | 'jaeger' | 'otel-grpc';
 
 /** A node of the ground-truth topology. */
 export interface TruthService {

@@ -21,7 +21,7 @@ import {
   type SpanTableBuilder,
   StatusCode,
 } from '@aiops/span-model';
-import type { ErrorType, FaultSpec, HandledError, ServiceOperation, SlowCause } from '../types.ts';
+import type { ErrorType, FaultSpec, HandledError, MessyStyle, ServiceOperation, SlowCause } from '../types.ts';
 import { USER_AGENTS } from './names.ts';
 import type { Random } from './random.ts';
 import type { Node, Op, Step, Topology } from './topology.ts';
@@ -31,6 +31,10 @@ export interface EngineSettings {
   readonly messy: boolean;
   /** Bare spans: only `service.name` (the pod) on resources, no span attributes, no error tags. */
   readonly bare?: boolean;
+  /** Messy mode: how failures are marked (default 'tags': an `error=true` tag only). */
+  readonly messyStyle?: MessyStyle;
+  /** Concurrent calls start in the order they are issued (cumulative jitter). */
+  readonly issueOrderStarts?: boolean;
   readonly dropRate: number;
   readonly clockSkewMs: number;
   readonly errorTagRate: number;
@@ -99,6 +103,9 @@ export interface TraceRun {
 
 const MS = 1e6;
 const TWO32 = 4294967296;
+/** gRPC codes of the HTTP answers the engine writes (messy style 'otel-grpc'). */
+const GRPC_OF_HTTP: Record<number, number> = { 400: 3, 404: 5, 429: 8, 503: 14, 504: 4 };
+
 const ERROR_NAMES: Record<string, [string, string]> = {
   http5xx: ['java.lang.IllegalStateException', 'Internal Server Error'],
   http4xx: ['org.springframework.web.client.HttpClientErrorException', 'Bad Request'],
@@ -128,6 +135,9 @@ export class TraceEngine {
   private traceOff = 0;
   private active: CompiledFault[] = [];
   private touched = -1;
+  /** HTTP code the next finished span answered or got (-1: not an HTTP call), and its failure (messy styles). */
+  private reply = -1;
+  private replyType: ErrorType | '' = '';
   private touchedSet = new Set<number>();
   private handled: HandledError[] = [];
   private spans = 0;
@@ -304,6 +314,8 @@ export class TraceEngine {
     const b = this.b;
     if (this.s.bare) {
       // Nothing marks a failure: only the timings show it.
+    } else if (this.s.messy && (this.s.messyStyle ?? 'tags') !== 'tags') {
+      this.styledMarks(isError, message, exceptionType, at);
     } else if (this.s.messy) {
       if (isError && this.mess.chance(this.s.errorTagRate))
         b.addAttributeCoded(this.k.error!, AttributeType.Bool, 'true');
@@ -323,6 +335,64 @@ export class TraceEngine {
       }
     }
     b.commitSpan();
+  }
+
+  /**
+   * Messy styles other than 'tags', written as our ingest decodes such exports (an `error=true` or
+   * `otel.status_code=ERROR` tag also sets status ERROR there). The span kind stays unset.
+   * - jaeger: OpenTracing/Jaeger — `http.status_code` as a string tag on HTTP spans, `error=true` and an `event:
+   *   error` log (`error.kind`, `message`) on a failed span at `errorTagRate`.
+   * - otel-grpc: OTel gRPC services exported through Jaeger — `rpc.grpc.status_code` on RPC spans (HTTP codes mapped
+   *   to gRPC: 504 → 4, 503 → 14, 400 → 3, 404 → 5, 429 → 8, other 5xx → 13; a call that gave up → 4, one refused →
+   *   14), `otel.status_code=ERROR` with `otel.status_description` and an `exception` event at `errorTagRate`.
+   */
+  private styledMarks(isError: boolean, message: string, exceptionType: string, at: number): void {
+    const b = this.b;
+    const style = this.s.messyStyle;
+    const reply = this.reply;
+    const replyType = this.replyType;
+    this.reply = -1;
+    this.replyType = '';
+    const keep = isError && this.mess.chance(this.s.errorTagRate);
+    const time = this.settingsBase() + BigInt(Math.round(this.traceOff + at));
+    if (style === 'jaeger') {
+      if (reply > 0) b.addAttribute('http.status_code', AttributeType.String, String(reply));
+      if (!keep) return;
+      b.addAttribute('error', AttributeType.Bool, 'true');
+      b.setStatus(StatusCode.Error, '');
+      if (exceptionType !== '') {
+        b.addEvent({
+          timeUnixNano: time,
+          name: 'error',
+          attributes: [
+            ['error.kind', AttributeType.String, exceptionType],
+            ['message', AttributeType.String, message],
+          ],
+        });
+      }
+      return;
+    }
+    if (reply >= 0) {
+      let code = 0;
+      if (reply === 0 && replyType !== '') code = replyType === 'timeout' ? 4 : replyType === 'unavailable' ? 14 : 2;
+      else if (reply >= 400) code = GRPC_OF_HTTP[reply] ?? (reply >= 500 ? 13 : 9);
+      b.addAttribute('rpc.system', AttributeType.String, 'grpc');
+      b.addAttribute('rpc.grpc.status_code', AttributeType.Int, String(code));
+    }
+    if (!keep) return;
+    b.addAttribute('otel.status_code', AttributeType.String, 'ERROR');
+    b.addAttribute('otel.status_description', AttributeType.String, message);
+    b.setStatus(StatusCode.Error, message);
+    if (exceptionType !== '') {
+      b.addEvent({
+        timeUnixNano: time,
+        name: 'exception',
+        attributes: [
+          ['exception.type', AttributeType.String, exceptionType],
+          ['exception.message', AttributeType.String, message],
+        ],
+      });
+    }
   }
 
   private settingsBase(): bigint {
@@ -540,11 +610,19 @@ export class TraceEngine {
         t += gapEach;
         let stageEnd = t;
         const order = this.s.shuffleConcurrent && stage.length > 1 ? rng.shuffle(stage.slice()) : stage;
+        let issued = 0;
         for (let i = 0; i < order.length; i++) {
           const step = order[i]!;
           if (step.probability < 1 && !this.s.fixedStructure && !rng.chance(step.probability)) continue;
           if (this.missing(op, step)) continue;
-          const s0 = t + (order.length > 1 ? i * rng.range(0.02, 0.15) * MS : 0);
+          let s0 = t;
+          if (order.length > 1) {
+            const jitter = rng.range(0.02, 0.15) * MS;
+            if (this.s.issueOrderStarts) {
+              if (i > 0) issued += jitter;
+              s0 = t + issued;
+            } else s0 = t + i * jitter;
+          }
           const r = this.call(step, op, node, pod, slot, s0, frame);
           if (r.end > stageEnd) stageEnd = r.end;
           if (r.failed && !propagated) propagated = r;
@@ -651,6 +729,8 @@ export class TraceEngine {
       const isError = out.failed && (out.http >= 500 || op.consumer);
       const own = !propagated && failHttp > 0;
       const [exType, exMsg] = ERROR_NAMES[out.errorType || 'http5xx'] ?? ERROR_NAMES.http5xx!;
+      this.reply = op.consumer ? -1 : out.http;
+      this.replyType = out.failed ? out.errorType : '';
       this.finish(
         isError,
         own ? `${exMsg}: ${op.name}` : `upstream call failed (${out.http})`,
@@ -928,6 +1008,8 @@ export class TraceEngine {
       }
     }
     void calleeOp;
+    this.reply = r.http;
+    this.replyType = r.failed ? r.errorType : '';
     this.finish(r.failed, message, errorType, exType, '', end);
   }
 
