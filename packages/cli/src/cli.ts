@@ -1,21 +1,13 @@
 // Entry point of the aiops cli: dispatches to a command, turns errors into messages and exit codes.
 import { parseArgs } from 'node:util';
-import {
-  COMMON_OPTIONS,
-  type Command,
-  type CommandContext,
-  commandHelp,
-  type Io,
-  type OptionValues,
-} from './command.ts';
-import { COMMANDS } from './commands/index.ts';
+import { COMMON_OPTIONS, type CommandContext, commandHelp, type Io, type OptionValues } from './command.ts';
+import { COMMANDS, type CommandEntry } from './commands/index.ts';
 import { CliError, ExitCode, usageError } from './errors.ts';
 import { colors } from './internal/format.ts';
 import { resolveLang, translator } from './internal/i18n.ts';
 import { parseTimeWindow } from './internal/time.ts';
-import { openSource } from './sources.ts';
 
-function findCommand(argv: readonly string[]): { cmd: Command; rest: string[] } | undefined {
+function findCommand(argv: readonly string[]): { cmd: CommandEntry; rest: string[] } | undefined {
   for (const cmd of [...COMMANDS].sort((a, b) => b.name.split(' ').length - a.name.split(' ').length)) {
     const words = cmd.name.split(' ');
     if (words.every((w, i) => argv[i] === w)) return { cmd, rest: argv.slice(words.length) };
@@ -73,7 +65,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
     if (argv[0] === 'help' && argv[1]) {
       const found = findCommand(argv.slice(1));
       if (found) {
-        write(commandHelp(found.cmd));
+        write(commandHelp(await found.cmd.load()));
         return 0;
       }
     }
@@ -95,7 +87,8 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
   if (!found) {
     return fail(usageError(`unknown command "${argv[0]}". Run \`aiops --help\` for the list of commands.`));
   }
-  const { cmd, rest } = found;
+  const { rest } = found;
+  const cmd = await found.cmd.load();
   let values: OptionValues;
   let positionals: string[];
   try {
@@ -139,6 +132,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
       if (!jsonMode && io.stderr.isTTY) io.stderr.write(`\r\u001b[2K${text}`);
     },
     openSource: async () => {
+      const { openSource } = await import('./sources.ts');
       const s = await openSource(values, io);
       opened.push(s);
       return s;
