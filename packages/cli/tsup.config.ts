@@ -7,7 +7,7 @@ import { packageConfig } from '../../tsup.base.ts';
 // Native or rarely used dependencies stay external: @duckdb/node-bindings (the .node addon), @grpc/grpc-js,
 // @clickhouse/client, echarts (read as a file by the HTML renderer).
 export default packageConfig({
-  entry: ['src/index.ts', 'src/bin.ts'],
+  entry: ['src/index.ts', 'src/bin.ts', 'src/serve/store-worker.ts'],
   noExternal: [/^@aiops\//, 'apache-arrow', 'graphology', 'ml-isolation-forest', '@duckdb/node-api'],
   // Bundled CommonJS code calls require() for Node built-ins and for @duckdb/node-bindings.
   banner: {

@@ -33,15 +33,16 @@ export const serveCommand: Command = {
     'aiops serve [--store <dir>] [--otlp-grpc 4317] [--otlp-http 4318] [--zipkin 9411] [--query 16686] [--host 127.0.0.1] [--verbose]',
   description: [
     'Receivers: OTLP/gRPC TraceService/Export; OTLP/HTTP POST /v1/traces (application/x-protobuf or',
-    'application/json, gzip or deflate); Zipkin v2 POST /api/v2/spans (JSON). A request is acknowledged only',
-    'after its spans are durably in the store (group commit every few ms), so acknowledged spans survive kill -9.',
+    'application/json, gzip or deflate); Zipkin v2 POST /api/v2/spans (JSON). A request is acknowledged once it',
+    'is fsynced in the write-ahead log (<store>/wal, group commit) and its spans are queryable; the store thread',
+    'writes them to DuckDB in large batches every second. Acknowledged spans survive kill -9 (replayed at start).',
     `Limits: ${LIMIT_DEFAULTS.maxBodyBytes / 1048576} MiB per request before and after decompression (413 above);`,
-    `at most ${LIMIT_DEFAULTS.maxInflightBytes / 1048576} MiB of request bodies in flight and ${fmt(QUEUE_DEFAULTS.maxQueuedSpans)} spans queued`,
+    `at most ${LIMIT_DEFAULTS.maxInflightBytes / 1048576} MiB of request bodies in flight and ${fmt(QUEUE_DEFAULTS.maxQueuedSpans)} spans not yet in DuckDB`,
     '(--max-queue-spans): beyond that requests get 429 / gRPC UNAVAILABLE with Retry-After, so memory stays bounded.',
     'Malformed bodies get 400 with the reason; unknown content types 415; rejected spans are reported in',
     'partial_success (rejected_spans, error_message) while the valid spans of the request are stored.',
     'While the server runs, every aiops command on the same --store reads through its query API (server.json in the',
-    'store directory). SIGINT/SIGTERM stop accepting, flush the queue and close the store. See SERVE.md.',
+    'store directory). SIGINT/SIGTERM stop accepting, write the head to the store and close it. See SERVE.md.',
   ].join('\n'),
   options: {
     'otlp-grpc': { type: 'string', valueName: '<port>', description: 'OTLP/gRPC port (default 4317; 0 = any, off)' },
@@ -52,7 +53,7 @@ export const serveCommand: Command = {
     'max-queue-spans': {
       type: 'string',
       valueName: '<n>',
-      description: `spans queued for writing before requests are refused (default ${fmt(QUEUE_DEFAULTS.maxQueuedSpans)})`,
+      description: `spans accepted but not yet in DuckDB before requests are refused (default ${fmt(QUEUE_DEFAULTS.maxQueuedSpans)})`,
     },
     verbose: { type: 'boolean', short: 'v', description: 'print ingest statistics every 10 s' },
     'stats-interval': { type: 'string', valueName: '<dur>', description: 'period of the --verbose line (default 10s)' },
@@ -90,13 +91,18 @@ export const serveCommand: Command = {
       if (err instanceof ServeError) throw new CliError(err.message, ExitCode.Usage, err.code);
       throw err;
     }
+    if (server.replayed.records > 0) {
+      out(
+        `aiops serve: recovered ${fmt(server.replayed.spans)} spans of ${fmt(server.replayed.records)} requests from the write-ahead log (${fmt(server.replayed.inserted)} were not yet in the store)`,
+      );
+    }
     out(server.startupLine);
     out(`aiops serve: store ${server.storeDir} — stop with Ctrl-C (SIGINT) or SIGTERM`);
     const timer = ctx.flag('verbose')
       ? setInterval(() => {
           const s = server.stats.takeInterval();
           out(
-            `aiops serve: ${fmt(s.spansPerSec)} spans/s · ${fmt(s.rejected)} rejected · queue ${fmt(server.queue.depthSpans)} spans · ack p50 ${s.ackP50Ms} ms p99 ${s.ackP99Ms} ms · ${fmt(server.stats.spansAccepted)} spans stored, ${fmt(server.stats.requestsThrottled)} throttled, ${fmt(server.stats.requestsInvalid)} invalid`,
+            `aiops serve: ${fmt(s.spansPerSec)} spans/s · ${fmt(s.rejected)} rejected · head ${fmt(server.queue.headSpans)} spans · ack p50 ${s.ackP50Ms} ms p99 ${s.ackP99Ms} ms · ${fmt(server.stats.spansAccepted)} spans stored, ${fmt(server.stats.requestsThrottled)} throttled, ${fmt(server.stats.requestsInvalid)} invalid`,
           );
         }, intervalMs)
       : undefined;
@@ -113,7 +119,9 @@ export const serveCommand: Command = {
       process.once('SIGTERM', onTerm);
     });
     if (timer) clearInterval(timer);
-    out(`aiops serve: ${signal} — flushing ${fmt(server.queue.depthSpans)} queued spans and closing the store`);
+    out(
+      `aiops serve: ${signal} — flushing ${fmt(server.queue.depthSpans + server.queue.headSpans)} spans to the store and closing it`,
+    );
     await server.close();
     out(`aiops serve: stopped (${fmt(server.stats.spansAccepted)} spans acknowledged since start)`);
     return ExitCode.Ok;

@@ -1,30 +1,39 @@
-// The batching writer of `aiops serve`: a bounded queue of decoded span tables and a group-commit loop that appends
-// everything queued in one store transaction and then acknowledges every request of the batch.
+// The write path of `aiops serve` behind the receivers: a bounded set of accepted spans that are made durable in the
+// write-ahead log (group fsync), then held in the head block where queries see them at once, and written to the
+// store in large batches by a background flush (in the store's worker thread).
 //
-//   request A ──┐  wait groupCommitMs   ┌─ ack A
-//   request B ──┼─▶ concat ─▶ append ──┼─ ack B      (one durable commit for A, B, C)
-//   request C ──┘   (durable, queryable)└─ ack C
+//   request ─▶ decode ─▶ WAL append ─┐ group fdatasync ┌─▶ head block ─▶ acknowledge (queryable now)
+//   request ─▶ decode ─▶ WAL append ─┘                  └─▶ head block ─▶ acknowledge
+//                              every flushIntervalMs or maxBatchSpans: head ─▶ store.append (one transaction)
+//                              ─▶ drop those tables from the head ─▶ delete their WAL segments
 //
-// While one append runs, new requests gather for the next one, so under load batches grow by themselves and the
-// per-commit cost is shared. The queue is bounded in spans: a request that would push it past the bound is refused
-// (the receivers answer 429 / UNAVAILABLE with Retry-After), so memory stays bounded under overload.
-import { concatSpanTables, type SpanTable, type TraceSink } from '@aiops/span-model';
+// The bound counts every span accepted and not yet in the store (waiting for the fsync, in the head, being
+// flushed): a request that would pass it is refused (429 / UNAVAILABLE with Retry-After), so memory and the WAL stay
+// bounded under overload.
+import type { SpanTable } from '@aiops/span-model';
+import { HeadBlock, type HeadChunk } from './head-block.ts';
+import { RecentTraceIds } from './live-source.ts';
+import type { StoreBackend } from './store-client.ts';
+import type { WalFormat, WriteAheadLog } from './wal.ts';
 
 /** Options of {@link IngestQueue}. */
 export interface IngestQueueOptions {
-  /** Most spans held (waiting or being written) at once; a request that would pass it is refused. */
+  /** Most spans accepted and not yet in the store; a request that would pass it is refused. */
   readonly maxQueuedSpans?: number;
-  /** Most spans in one append (one transaction). */
+  /** Flush the head to the store as soon as it holds this many spans not being flushed. */
   readonly maxBatchSpans?: number;
-  /** How long an idle writer waits for more requests before it writes, ms. */
+  /** Flush the head at least this often (ms) when it holds spans. */
+  readonly flushIntervalMs?: number;
+  /** Kept for compatibility; the WAL groups requests by itself (those arriving during one fsync share the next). */
   readonly groupCommitMs?: number;
 }
 
 /** Defaults of {@link IngestQueueOptions}. */
 export const QUEUE_DEFAULTS: Required<IngestQueueOptions> = {
-  maxQueuedSpans: 200_000,
-  maxBatchSpans: 50_000,
-  groupCommitMs: 2,
+  maxQueuedSpans: 500_000,
+  maxBatchSpans: 100_000,
+  flushIntervalMs: 1_000,
+  groupCommitMs: 0,
 };
 
 /** Thrown by {@link IngestQueue.submit} when the queue is full or closed. */
@@ -38,45 +47,60 @@ export class QueueFullError extends Error {
   }
 }
 
-interface Item {
-  readonly table: SpanTable;
-  readonly resolve: () => void;
-  readonly reject: (err: unknown) => void;
-}
-
 /**
- * A bounded queue in front of a {@link TraceSink} with group commit.
+ * Accepted spans on their way to the store: WAL, head block, background flush.
  *
- * **Details** `submit` resolves only after the spans were appended (the store's append resolves when durable and
- * queryable). One writer loop; append failures reject every request of that batch.
+ * **Details** `submit` resolves once the request's record is fsynced in the WAL and its spans are in the head
+ * block (so queryable). The flush writes every head table present at its start in one `append` and then deletes
+ * the WAL segments that held them; a failed flush keeps both and is retried at the next interval.
  *
- * **Complexity** One `concatSpanTables` + one `append` per batch.
+ * **Complexity** Per request: one copy into the WAL's write buffer and a trace index of the table. Per flush: one
+ * store append of up to `maxQueuedSpans` spans.
  *
  * **Gotchas** The bound counts spans, not bytes; the receivers bound request bytes separately.
  */
 export class IngestQueue {
-  readonly #sink: TraceSink;
+  readonly #store: StoreBackend;
+  readonly #wal: WriteAheadLog;
   readonly #opts: Required<IngestQueueOptions>;
-  #items: Item[] = [];
-  #heldSpans = 0;
-  #running = false;
+  readonly head: HeadBlock = new HeadBlock();
+  /** Trace ids flushed recently (a head trace among them also has spans in the store). */
+  readonly recent: RecentTraceIds = new RecentTraceIds();
+  #pendingSpans = 0;
+  #pendingRequests = 0;
   #closed = false;
+  #flushing: Promise<void> | undefined;
+  #timer: NodeJS.Timeout | undefined;
   #idle: (() => void)[] = [];
-  /** Spans appended so far. */
+  /** Spans written to the store so far. */
   spansWritten = 0;
   /** Duplicate spans skipped by the store so far. */
   duplicates = 0;
-  /** Batches (transactions) written. */
+  /** Flushes (store transactions) done. */
   batches = 0;
+  /** Flushes that failed (their spans stay in the head and the WAL, and are retried). */
+  flushErrors = 0;
+  /** The last flush error, if any. */
+  lastFlushError: string | undefined;
 
-  constructor(sink: TraceSink, options: IngestQueueOptions = {}) {
-    this.#sink = sink;
+  constructor(store: StoreBackend, wal: WriteAheadLog, options: IngestQueueOptions = {}) {
+    this.#store = store;
+    this.#wal = wal;
     this.#opts = { ...QUEUE_DEFAULTS, ...options };
+    this.#timer = setInterval(() => {
+      if (this.head.unflushedSpans > 0) void this.flush();
+    }, this.#opts.flushIntervalMs);
+    this.#timer.unref();
   }
 
-  /** Spans waiting or being written. */
+  /** Spans waiting for the WAL's fsync (not yet acknowledged). */
   get depthSpans(): number {
-    return this.#heldSpans;
+    return this.#pendingSpans;
+  }
+
+  /** Spans acknowledged and held in the head block, not yet in the store (including a running flush). */
+  get headSpans(): number {
+    return this.head.spans;
   }
 
   /** The bound in spans. */
@@ -84,63 +108,92 @@ export class IngestQueue {
     return this.#opts.maxQueuedSpans;
   }
 
+  /** Bytes in the WAL's current segment. */
+  get walBytes(): number {
+    return this.#wal.bytes;
+  }
+
   /** Whether a request of `spans` spans would be admitted now (an empty queue admits any size). */
   admits(spans: number): boolean {
-    return !this.#closed && (this.#heldSpans === 0 || this.#heldSpans + spans <= this.#opts.maxQueuedSpans);
+    const held = this.#pendingSpans + this.head.spans;
+    return !this.#closed && (held === 0 || held + spans <= this.#opts.maxQueuedSpans);
   }
 
-  /** Queues spans; resolves once they are durably stored. Throws {@link QueueFullError} when refused. */
-  submit(table: SpanTable): Promise<void> {
-    if (this.#closed) return Promise.reject(new QueueFullError('closed', 'the server is shutting down'));
+  /**
+   * Makes a request durable and queryable; resolves once both. `body` is the request as decoded (it is what the
+   * WAL keeps and replays). Throws {@link QueueFullError} when refused.
+   */
+  async submit(table: SpanTable, format: WalFormat, body: Uint8Array): Promise<void> {
+    if (this.#closed) throw new QueueFullError('closed', 'the server is shutting down');
     if (!this.admits(table.numSpans)) {
-      return Promise.reject(
-        new QueueFullError(
-          'full',
-          `ingest queue full (${this.#heldSpans} of ${this.#opts.maxQueuedSpans} spans waiting); retry later`,
-        ),
+      throw new QueueFullError(
+        'full',
+        `ingest queue full (${this.#pendingSpans + this.head.spans} of ${this.#opts.maxQueuedSpans} spans not yet in the store); retry later`,
       );
     }
-    if (table.numSpans === 0) return Promise.resolve();
-    this.#heldSpans += table.numSpans;
-    return new Promise<void>((resolve, reject) => {
-      this.#items.push({ table, resolve, reject });
-      if (!this.#running) {
-        this.#running = true;
-        setTimeout(() => void this.#loop(), this.#opts.groupCommitMs);
-      }
-    });
-  }
-
-  async #loop(): Promise<void> {
-    while (this.#items.length > 0) {
-      let n = 0;
-      let k = 0;
-      while (k < this.#items.length && (k === 0 || n + this.#items[k]!.table.numSpans <= this.#opts.maxBatchSpans)) {
-        n += this.#items[k]!.table.numSpans;
-        k++;
-      }
-      const batch = this.#items.splice(0, k);
-      try {
-        const table = batch.length === 1 ? batch[0]!.table : concatSpanTables(batch.map((b) => b.table));
-        const r = await this.#sink.append(table);
-        this.spansWritten += r.inserted;
-        this.duplicates += r.duplicates;
-        this.batches++;
-        this.#heldSpans -= n;
-        for (const b of batch) b.resolve();
-      } catch (err) {
-        this.#heldSpans -= n;
-        for (const b of batch) b.reject(err);
-      }
+    if (table.numSpans === 0) return;
+    const n = table.numSpans;
+    this.#pendingSpans += n;
+    this.#pendingRequests++;
+    try {
+      await this.#wal.append(format, body, () => {
+        this.head.add(table);
+        this.#pendingSpans -= n;
+      });
+    } catch (err) {
+      // The record never became durable (its onDurable did not run).
+      this.#pendingSpans -= n;
+      throw err;
+    } finally {
+      this.#pendingRequests--;
+      if (this.#pendingRequests === 0) for (const f of this.#idle.splice(0)) f();
     }
-    this.#running = false;
-    for (const f of this.#idle.splice(0)) f();
+    if (this.head.unflushedSpans >= this.#opts.maxBatchSpans) void this.flush();
   }
 
-  /** Refuses new requests and resolves when everything queued is written. */
+  /** Writes every table in the head now to the store (resolves when done; joins a running flush first). */
+  async flush(): Promise<void> {
+    while (this.#flushing) await this.#flushing;
+    if (this.head.unflushedSpans === 0) return;
+    const run = this.#flushOnce();
+    this.#flushing = run;
+    try {
+      await run;
+    } finally {
+      this.#flushing = undefined;
+    }
+    if (!this.#closed && this.head.unflushedSpans >= this.#opts.maxBatchSpans) void this.flush();
+  }
+
+  async #flushOnce(): Promise<void> {
+    const { upTo, value: chunks } = await this.#wal.rotate((): HeadChunk[] => this.head.beginFlush());
+    if (chunks.length === 0) return;
+    try {
+      const r = await this.#store.appendAll(chunks.map((c) => c.table));
+      this.spansWritten += r.inserted;
+      this.duplicates += r.duplicates;
+      this.batches++;
+    } catch (err) {
+      this.head.endFlush(chunks, false);
+      this.flushErrors++;
+      this.lastFlushError = err instanceof Error ? err.message : String(err);
+      return;
+    }
+    this.recent.add(chunks.flatMap((c) => c.ids));
+    this.head.endFlush(chunks, true);
+    await this.#wal.removeUpTo(upTo);
+  }
+
+  /**
+   * Refuses new requests, waits for the pending WAL writes, flushes the head to the store and deletes the WAL.
+   * When the store cannot take the spans, the WAL is kept for the next start.
+   */
   async close(): Promise<void> {
     this.#closed = true;
-    if (!this.#running && this.#items.length === 0) return;
-    await new Promise<void>((resolve) => this.#idle.push(resolve));
+    clearInterval(this.#timer);
+    if (this.#pendingRequests > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
+    await this.flush();
+    if (this.head.spans === 0) await this.#wal.closeAndRemove();
+    else await this.#wal.close();
   }
 }

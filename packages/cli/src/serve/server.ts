@@ -3,14 +3,17 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { openStore, type TraceStore } from '@aiops/store';
 import type { Server as GrpcServer } from '@grpc/grpc-js';
 import { ingestRequestListener } from './ingest-http.ts';
 import { IngestQueue, type IngestQueueOptions, QUEUE_DEFAULTS } from './ingest-queue.ts';
 import { IngestStats } from './ingest-stats.ts';
+import { LiveSource } from './live-source.ts';
 import { queryRequestListener } from './query-api.ts';
 import { liveServerInfo, removeServerInfo, type ServerInfo, writeServerInfo } from './server-info.ts';
 import { type IngestLimits, LIMIT_DEFAULTS, SpanIngestor } from './span-ingestor.ts';
+import { openServerStore, type StoreBackend } from './store-client.ts';
+import { WriteAheadLog } from './wal.ts';
+import { replayWal, type WalReplay } from './wal-replay.ts';
 
 /** Options of {@link startServer}. Ports: a number to listen on (0 = any free port), or null to disable. */
 export interface ServeOptions {
@@ -34,6 +37,8 @@ export interface ServeOptions {
   readonly compactSpans?: number;
   /** The aiops version written to server.json and /api/health. */
   readonly version?: string;
+  /** Run the store (DuckDB appends and reads) in its own worker thread. Default true. */
+  readonly storeThread?: boolean;
 }
 
 /** Defaults of {@link ServeOptions}. */
@@ -44,7 +49,11 @@ export const SERVE_DEFAULTS = {
   zipkinPort: 9411,
   queryPort: 16686,
   compactSpans: 1_000_000,
+  storeThread: true,
 } as const;
+
+/** Name of the write-ahead log directory inside the store directory. */
+export const WAL_DIR = 'wal';
 
 /** A running server. */
 export interface RunningServer {
@@ -61,8 +70,10 @@ export interface RunningServer {
   readonly storeDir: string;
   /** Ingest counters. */
   readonly stats: IngestStats;
-  /** The batching writer (queue depth, spans written). */
+  /** The write path: WAL, head block and background flush (queue depth, spans written). */
   readonly queue: IngestQueue;
+  /** What was recovered from the WAL at start. */
+  readonly replayed: WalReplay;
   /** The line that tells the user where to point exporters. */
   readonly startupLine: string;
   /** Stops accepting, writes everything acknowledged-to-be, closes the store and removes server.json. */
@@ -125,12 +136,23 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       `the store ${storeDir} is already served by aiops serve (pid ${other.pid}, query http://${other.host}:${other.queryPort})`,
     );
   }
-  const store: TraceStore = await openStore({
-    dir: storeDir,
-    compactSpans: options.compactSpans ?? SERVE_DEFAULTS.compactSpans,
-  });
+  const store: StoreBackend = await openServerStore(
+    { dir: storeDir, compactSpans: options.compactSpans ?? SERVE_DEFAULTS.compactSpans },
+    options.storeThread ?? SERVE_DEFAULTS.storeThread,
+  );
+  const walDir = path.join(storeDir, WAL_DIR);
+  let replayed: WalReplay;
+  let wal: WriteAheadLog;
+  try {
+    replayed = await replayWal(walDir, store);
+    wal = await WriteAheadLog.create(walDir);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const stats = new IngestStats();
-  const queue = new IngestQueue(store, { ...QUEUE_DEFAULTS, ...options.queue });
+  const queue = new IngestQueue(store, wal, { ...QUEUE_DEFAULTS, ...options.queue });
+  const live = new LiveSource(store, queue.head, queue.recent);
   const limits: IngestLimits = { ...LIMIT_DEFAULTS, ...options.limits };
   const ingestor = new SpanIngestor(queue, stats, limits);
   const listener = ingestRequestListener(ingestor);
@@ -169,7 +191,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     }
     const startedAt = new Date().toISOString();
     const query = http.createServer(
-      queryRequestListener(store, {
+      queryRequestListener(live, {
         health: () => ({
           version,
           pid: process.pid,
@@ -184,7 +206,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
             requestsInvalid: stats.requestsInvalid,
             requestsThrottled: stats.requestsThrottled,
             queueSpans: queue.depthSpans,
+            headSpans: queue.headSpans,
             maxQueueSpans: queue.maxQueuedSpans,
+            walBytes: queue.walBytes,
+            flushErrors: queue.flushErrors,
             inflightBytes: ingestor.inflightBytes,
             duplicatesSkipped: queue.duplicates,
             batches: queue.batches,
@@ -209,6 +234,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   } catch (err) {
     for (const s of servers) await closeHttp(s);
     grpc?.forceShutdown();
+    await queue.close();
     await store.close();
     throw err;
   }
@@ -227,6 +253,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     storeDir,
     stats,
     queue,
+    replayed,
     startupLine,
     close() {
       closing ??= (async () => {

@@ -46,6 +46,16 @@ function partialOf(r: DecodeResult): PartialSuccess {
   return { rejectedSpans: n, errorMessage: `${n} of ${n + r.spans.numSpans} spans rejected: ${reasons}` };
 }
 
+/** Decodes one request body (throws the decoders' IngestError for a malformed one). */
+export function decodeBody(format: WireFormat, body: Uint8Array): DecodeResult {
+  const source = format === 'zipkin-json' ? 'zipkin' : 'otlp';
+  return format === 'otlp-proto'
+    ? decodeOtlpProtobuf(body, { source })
+    : format === 'otlp-json'
+      ? decodeOtlpJson(body, { source })
+      : decodeZipkinJson(body, { source });
+}
+
 /** Decodes, queues and accounts export requests. */
 export class SpanIngestor {
   readonly queue: IngestQueue;
@@ -104,7 +114,7 @@ export class SpanIngestor {
   }
 
   /**
-   * Decodes `body` and resolves once its spans are durably stored (or refused). `decoded` is called as soon as the
+   * Decodes `body` and resolves once its spans are durable (in the WAL) and queryable (in the head block) (or refused). `decoded` is called as soon as the
    * body is no longer needed (the receivers return its bytes to the in-flight budget then).
    */
   async ingest(
@@ -120,13 +130,7 @@ export class SpanIngestor {
         this.stats.acked(0, 0, Date.now() - receivedAtMs);
         return { kind: 'ok', accepted: 0, partial: { rejectedSpans: 0, errorMessage: '' } };
       }
-      const source = format === 'zipkin-json' ? 'zipkin' : 'otlp';
-      decoded =
-        format === 'otlp-proto'
-          ? decodeOtlpProtobuf(body, { source })
-          : format === 'otlp-json'
-            ? decodeOtlpJson(body, { source })
-            : decodeZipkinJson(body, { source });
+      decoded = decodeBody(format, body);
     } catch (err) {
       if (isIngestError(err)) {
         this.stats.requestsInvalid++;
@@ -137,7 +141,7 @@ export class SpanIngestor {
     onDecoded();
     const partial = partialOf(decoded);
     try {
-      await this.queue.submit(decoded.spans);
+      await this.queue.submit(decoded.spans, format, body);
     } catch (err) {
       if (err instanceof QueueFullError) {
         this.stats.requestsThrottled++;
