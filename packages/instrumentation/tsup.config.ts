@@ -1,3 +1,3 @@
 import { packageConfig } from '../../tsup.base.ts';
 
-export default packageConfig({ entry: ['src/index.ts', 'src/register.ts'] });
+export default packageConfig({ entry: ['src/index.ts', 'src/register.ts', 'src/export-worker.ts'] });

@@ -2,6 +2,7 @@
 export { type DbSpanOptions, withDbSpan } from './db-span.ts';
 export {
   DEFAULTS,
+  type ExportThread,
   type InstrumentationConfig,
   type InstrumentationOptions,
   type OtlpProtocol,
@@ -18,3 +19,4 @@ export {
 export { NodeHttpInstrumentation, type NodeHttpInstrumentationConfig } from './node-http-instrumentation.ts';
 export { propagatorFromNames } from './propagator-from-names.ts';
 export { esmHookReady, type StartOptions, start } from './start.ts';
+export { WorkerSpanExporter, type WorkerSpanExporterOptions } from './worker-span-exporter.ts';

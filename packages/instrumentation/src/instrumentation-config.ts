@@ -34,7 +34,15 @@ export interface InstrumentationOptions {
   readonly baggageKeys?: readonly string[];
   /** Install SIGTERM/SIGINT/beforeExit handlers that flush spans before the process ends. Default true. */
   readonly flushOnExit?: boolean;
+  /**
+   * Where OTLP serialization and export requests run: `worker` (a worker thread, {@link WorkerSpanExporter}) or
+   * `main` (the application's thread, as plain OpenTelemetry does) (env `AIOPS_EXPORT_THREAD`). Default `worker`.
+   */
+  readonly exportThread?: ExportThread;
 }
+
+/** Where the OTLP exporter runs (the values of `AIOPS_EXPORT_THREAD`). */
+export type ExportThread = 'worker' | 'main';
 
 /** The sampler `start()` installs: parent-based unless the environment asks for a plain one. */
 export interface SamplerConfig {
@@ -60,6 +68,8 @@ export interface InstrumentationConfig {
   /** Baggage keys copied to span attributes; `['*']` means all. */
   readonly baggageKeys: readonly string[];
   readonly flushOnExit: boolean;
+  /** Thread of the OTLP exporter. */
+  readonly exportThread: ExportThread;
   /** Settings from the environment that could not be used, with the reason (for a diagnostic). */
   readonly warnings: readonly string[];
 }
@@ -72,6 +82,7 @@ export const DEFAULTS: {
   readonly sampleRatio: number;
   readonly propagators: readonly PropagatorName[];
   readonly environment: string;
+  readonly exportThread: ExportThread;
 } = {
   endpoint: 'http://127.0.0.1:4318',
   grpcEndpoint: 'http://127.0.0.1:4317',
@@ -79,6 +90,7 @@ export const DEFAULTS: {
   sampleRatio: 1,
   propagators: ['tracecontext', 'baggage'],
   environment: 'development',
+  exportThread: 'worker',
 };
 
 const PROTOCOLS: ReadonlySet<string> = new Set(['http/protobuf', 'http/json', 'grpc']);
@@ -240,6 +252,12 @@ export function resolveInstrumentationConfig(
     ? list(env.AIOPS_BAGGAGE_KEYS as string)
     : [...(options.baggageKeys ?? [])];
 
+  let exportThread: ExportThread = options.exportThread ?? DEFAULTS.exportThread;
+  const envThread = nonEmpty(env.AIOPS_EXPORT_THREAD);
+  if (envThread === 'worker' || envThread === 'main') exportThread = envThread;
+  else if (envThread !== undefined)
+    warnings.push(`AIOPS_EXPORT_THREAD=${envThread} is not "worker" or "main"; using ${exportThread}`);
+
   return {
     serviceName: resourceAttributes['service.name'] as string,
     serviceVersion: resourceAttributes['service.version'],
@@ -251,6 +269,7 @@ export function resolveInstrumentationConfig(
     resourceAttributes,
     baggageKeys,
     flushOnExit: options.flushOnExit ?? true,
+    exportThread,
     warnings,
   };
 }

@@ -1,11 +1,9 @@
 // Starts OpenTelemetry tracing for a Node process: auto-instrumentation of common libraries, propagation, sampling,
 // resource attributes and an OTLP exporter pointed at `aiops serve`, plus flushing when the process ends.
 import { register as registerLoader } from 'node:module';
+import { workerData } from 'node:worker_threads';
 import { diag } from '@opentelemetry/api';
 import { getNodeAutoInstrumentations } from '@opentelemetry/auto-instrumentations-node';
-import { OTLPTraceExporter as OtlpGrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
-import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as OtlpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
@@ -29,8 +27,11 @@ import {
   metricsExporterConfigured,
 } from './internal/auto-instrumentation-settings.ts';
 import { BaggageSpanProcessor } from './internal/baggage-span-processor.ts';
+import { otlpExporter } from './internal/otlp-exporter.ts';
+import { EXPORT_WORKER_MARK } from './internal/worker-protocol.ts';
 import { NodeHttpInstrumentation } from './node-http-instrumentation.ts';
 import { propagatorFromNames } from './propagator-from-names.ts';
+import { WorkerSpanExporter } from './worker-span-exporter.ts';
 
 /** Options of {@link start}: the settings of {@link InstrumentationOptions} plus code-only hooks. */
 export interface StartOptions extends InstrumentationOptions {
@@ -69,14 +70,9 @@ function registerEsmHook(): (() => Promise<void>) | undefined {
 }
 
 function exporterFor(cfg: InstrumentationConfig): SpanExporter {
-  switch (cfg.protocol) {
-    case 'grpc':
-      return new OtlpGrpcExporter({ url: cfg.tracesUrl });
-    case 'http/json':
-      return new OtlpJsonExporter({ url: cfg.tracesUrl });
-    default:
-      return new OtlpProtoExporter({ url: cfg.tracesUrl });
-  }
+  return cfg.exportThread === 'worker'
+    ? new WorkerSpanExporter({ protocol: cfg.protocol, url: cfg.tracesUrl })
+    : otlpExporter(cfg.protocol, cfg.tracesUrl);
 }
 
 function samplerFor(cfg: InstrumentationConfig): Sampler {
@@ -134,6 +130,8 @@ function installExitHooks(shutdown: () => Promise<void>): () => void {
  * ```
  */
 export function start(options: StartOptions = {}): () => Promise<void> {
+  // Our export worker inherits the app's --import flags; tracing the exporter itself would loop.
+  if ((workerData as Record<string, unknown> | null)?.[EXPORT_WORKER_MARK] === true) return () => Promise.resolve();
   const env = options.env ?? process.env;
   const cfg = resolveInstrumentationConfig(options, env);
 

@@ -1,0 +1,19 @@
+// The OTLP span exporter for a protocol and URL: OpenTelemetry's own exporters (protobuf, JSON, gRPC), used on the
+// application thread or inside the export worker.
+import { OTLPTraceExporter as OtlpGrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OtlpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
+import type { OtlpProtocol } from '../instrumentation-config.ts';
+
+/** OpenTelemetry's OTLP trace exporter for `protocol`, sending to `url` (other settings from OTEL_EXPORTER_OTLP_*). */
+export function otlpExporter(protocol: OtlpProtocol, url: string): SpanExporter {
+  switch (protocol) {
+    case 'grpc':
+      return new OtlpGrpcExporter({ url });
+    case 'http/json':
+      return new OtlpJsonExporter({ url });
+    default:
+      return new OtlpProtoExporter({ url });
+  }
+}
