@@ -191,4 +191,89 @@ describe('analyzeSlowTraces', () => {
   it('rejects a negative threshold', () => {
     expect(() => analyzeSlowTraces(table, { thresholdNano: -1 })).toThrow(RangeError);
   });
+
+  it('puts the top-down call tree of slow against fast traces in the report', () => {
+    const r = analyzeSlowTraces(table, { thresholdNano: 500_000 });
+    const root = r.topDown.nodes[r.topDown.roots[0]!]!;
+    expect(root.path).toEqual(['api:GET /checkout']);
+    const first = r.topDown.nodes[root.children[0]!]!;
+    expect(first).toMatchObject({ service: 'orders-db', operation: 'SELECT' });
+    expect(first.delta.meanExclusiveNano).toBe(770_000);
+    const price = r.topDown.nodes.find((n) => n.service === 'pricing')!;
+    expect(price.stats.meanCalls).toBe(6);
+    expect(price.baseline).toMatchObject({ traces: 0, meanCalls: 0 });
+  });
+});
+
+// A fault window: 30 of the 40 requests of GET /checkout wait ~400 µs more on orders-db (µs).
+//   baseline window (40)   api |==|=SELECT 20..30=|==cart 30=|==|                       ~100
+//   fault window, i%4 ≠ 0  api |==|============SELECT ~400============|==cart 30=|==|   ~480   (30 of 40, 75%)
+//   fault window, i%4 = 0  like the baseline                                            (10 of 40)
+// Learnt from the fault window itself, the slowed requests are the normal: none is flagged. Learnt from the
+// baseline window, exactly the 30 are.
+function window(slowed: (i: number) => boolean): Drawn[] {
+  const rows: Drawn[] = [];
+  for (let i = 0; i < 40; i++) {
+    const trace = tid(i);
+    const t = (x: Drawn): Drawn => [`${x[0]}${i}`, x[1] ? `${x[1]}${i}` : '', x[2], x[3], { trace, ...x[4] }];
+    const q = slowed(i) ? 390 + ((i * 7) % 13) : 20 + ((i * 7) % 11);
+    const c = 25 + ((i * 5) % 9);
+    const end = 10 + q + c + 15 + (i % 5);
+    rows.push(t(['root', '', 0, end, { service: 'api', operation: 'GET /checkout', kind: 'server' }]));
+    rows.push(t(['q', 'root', 10, 10 + q, db('SELECT * FROM orders WHERE id = ?', 'db-1')]));
+    rows.push(t(['cart', 'root', 10 + q, 10 + q + c, { service: 'cart', operation: 'GET /cart' }]));
+  }
+  return rows;
+}
+
+describe('analyzeSlowTraces with a baseline window', () => {
+  const fault = spanTableFromRows(window((i) => i % 4 !== 0).map(drawnSpan));
+  const normal = spanTableFromRows(window(() => false).map(drawnSpan));
+  const slowedIds = [...Array(40).keys()].filter((i) => i % 4 !== 0).map(tid);
+
+  it('misses a fault that slows most requests when normal is learnt from the window itself', () => {
+    expect(analyzeSlowTraces(fault).slowCount).toBe(0);
+    expect(analyzeSlowTraces(fault, { rule: 'robust' }).slowCount).toBe(0);
+  });
+
+  it('finds every slowed request against the spans of a baseline window', () => {
+    const r = analyzeSlowTraces(fault, { baseline: { table: normal } });
+    expect(r.slowTraces.map((s) => s.traceId).sort()).toEqual(slowedIds.sort());
+    expect(r.rule).toContain('baseline window (40 traces)');
+    expect(r.endpoints[0]).toMatchObject({
+      service: 'api',
+      operation: 'GET /checkout',
+      slowTraces: 30,
+      baselineTraces: 40,
+    });
+    expect(r.bottlenecks).toEqual([expect.objectContaining({ service: 'orders-db', traces: 30 })]);
+    expect(r.slowTraces.every((s) => s.excessMs > 0.3)).toBe(true);
+    expect(r.suggestions[0]).toMatchObject({ kind: 'slow-db-statement', service: 'orders-db' });
+    expect(r.suggestions[0]!.evidence.length).toBeGreaterThan(0);
+  });
+
+  it('finds them from baseline durations alone (duration rule), and adds both kinds of baseline', () => {
+    const durationsNano = analyzeSlowTraces(normal, { thresholdNano: 0 }).slowTraces.map((s) => s.durationNano);
+    const endpoints = [{ service: 'api', operation: 'GET /checkout', durationsNano }];
+    const r = analyzeSlowTraces(fault, { baseline: { endpoints } });
+    expect(r.slowCount).toBe(30);
+    expect(r.slowTraces.every((s) => Number.isNaN(s.excessMs))).toBe(true);
+    const both = analyzeSlowTraces(fault, { baseline: { table: normal, endpoints } });
+    expect(both.endpoints[0]!.baselineTraces).toBe(80);
+    expect(both.slowCount).toBe(30);
+  });
+
+  it('judges an endpoint missing from the baseline on its own traces, and rejects a baseline without data', () => {
+    const other = spanTableFromRows(
+      window(() => false)
+        .map((x) => [x[0], x[1], x[2], x[3], { ...x[4], operation: x[1] ? x[4]!.operation : 'GET /other' }] as Drawn)
+        .map(drawnSpan),
+    );
+    const r = analyzeSlowTraces(fault, { baseline: { table: other } });
+    expect(r.endpoints[0]!.baselineTraces).toBe(0);
+    expect(r.slowCount).toBe(0);
+    expect(() => analyzeSlowTraces(fault, { baseline: {} })).toThrow(/options.baseline needs/);
+    const bad = [{ service: 'api', operation: 'GET /checkout', durationsNano: [1, -5] }];
+    expect(() => analyzeSlowTraces(fault, { baseline: { endpoints: bad } })).toThrow(/durationsNano\[1\] must be/);
+  });
 });

@@ -15,10 +15,11 @@ import { type AggregatedCriticalPath, aggregateCriticalPath } from './aggregate-
 import { type CriticalPaths, criticalPaths } from './critical-paths.ts';
 import { attributeSpans } from './internal/attribution.ts';
 import { bottleneckOf, bottleneckScratch, type RawBottleneck } from './internal/bottleneck.ts';
-import { pathExcess } from './internal/excess.ts';
+import { type ComponentSpace, componentBounds, traceExcess, translateBounds } from './internal/excess.ts';
 import { type DurationStats, durationStats, quantileSorted, robustThreshold } from './internal/stats.ts';
 import { type SlowTraceSuggestion, suggest } from './internal/suggestions.ts';
 import { type SlowTrait, slowTraits, type TraitBaseline } from './internal/traits.ts';
+import { type TopDownCriticalPath, topDownCriticalPath } from './top-down-critical-path.ts';
 
 export type { DurationStats, SlowTraceSuggestion, SlowTrait, TraitBaseline };
 
@@ -65,6 +66,38 @@ export interface SlowTraceOptions {
    * percentage points).
    */
   readonly maxTraitBaselineTraces?: number;
+  /**
+   * What normal is, from another time window: without it, each endpoint's normal durations (and, under the
+   * explained rule, its components' normal ranges) are learned from the analysed traces themselves, so a window
+   * where most requests are slowed flags few of them. Ignored with `thresholdNano`.
+   */
+  readonly baseline?: SlowTraceBaseline;
+}
+
+/** Durations of one endpoint in a baseline window. */
+export interface BaselineEndpoint {
+  /** Service of the analysed span (pods folded when `groupPods`). */
+  readonly service: string;
+  /** Operation of the analysed span. */
+  readonly operation: string;
+  /** Durations of its requests, ns. */
+  readonly durationsNano: ArrayLike<number>;
+}
+
+/**
+ * Normal behaviour from another time window: its spans (durations per endpoint and, for the explained rule, the
+ * normal range of each component's critical-path time), or only its durations per endpoint (then those endpoints
+ * are judged by duration alone: the robust rule). Both may be given; their durations add up.
+ */
+export interface SlowTraceBaseline {
+  /** Spans of the baseline window, analysed the same way (same `service`/`operation`). */
+  readonly table?: SpanTable;
+  /** A prebuilt tree of `table`. */
+  readonly tree?: TraceTree;
+  /** Precomputed critical paths of `tree` (root heads; ignored with `service`/`operation`). */
+  readonly criticalPaths?: CriticalPaths;
+  /** Durations per endpoint, for example from a store's summary of the window before. */
+  readonly endpoints?: readonly BaselineEndpoint[];
 }
 
 const DEFAULTS = {
@@ -142,6 +175,8 @@ export interface SlowEndpoint {
   readonly slowTraces: number;
   /** The threshold applied, ms (undefined when the endpoint was not judged: too few traces). */
   readonly thresholdMs: number | undefined;
+  /** Baseline traces its threshold was learned from (0: learned from the analysed traces, or not judged). */
+  readonly baselineTraces: number;
   /** Duration distribution. */
   readonly durations: DurationStats;
 }
@@ -166,6 +201,8 @@ export interface SlowTraceAnalysis {
   readonly bottlenecks: readonly SlowBottleneck[];
   /** The aggregated critical path of slow traces against the fast traces of the same endpoints. */
   readonly aggregate: AggregatedCriticalPath;
+  /** The same as a merged call tree per endpoint (CRISP's top-down view), slow against fast. */
+  readonly topDown: TopDownCriticalPath;
   /** What slow traces share, most distinctive first. */
   readonly traits: readonly SlowTrait[];
   /** How many fast traces the trait baseline counted, and the error of its supports when sampled. */
@@ -210,6 +247,131 @@ function analysedHeads(
   return heads;
 }
 
+interface Endpoints {
+  readonly endpointOf: Int32Array;
+  readonly keys: Map<string, number>;
+  readonly names: [string, string][];
+  readonly traces: number[][];
+}
+
+// Groups the traces by endpoint: service (pods folded) and operation of their analysed span.
+function groupEndpoints(
+  table: SpanTable,
+  paths: CriticalPaths,
+  heads: Int32Array | undefined,
+  groupPods: boolean,
+): Endpoints {
+  const traceCount = paths.tree.traces.traceCount;
+  const svcDict = table.dict('service');
+  const opDict = table.dict('operation');
+  const endpointOf = new Int32Array(traceCount).fill(-1);
+  const keys = new Map<string, number>();
+  const names: [string, string][] = [];
+  const traces: number[][] = [];
+  for (let t = 0; t < traceCount; t++) {
+    if (heads && heads[t]! < 0) continue;
+    const h = paths.head[t]!;
+    if (h < 0) continue;
+    const raw = svcDict.values[svcDict.codes[h]!]!;
+    const s = groupPods ? workloadName(raw) : raw;
+    const opName = opDict.values[opDict.codes[h]!]!;
+    const key = `${s}\u0000${opName}`;
+    let e = keys.get(key);
+    if (e === undefined) {
+      e = names.length;
+      keys.set(key, e);
+      names.push([s, opName]);
+      traces.push([]);
+    }
+    endpointOf[t] = e;
+    traces[e]!.push(t);
+  }
+  return { endpointOf, keys, names, traces };
+}
+
+// The analysed traces of a table: tree, heads, paths and endpoints.
+function analysedTraces(
+  table: SpanTable,
+  tree: TraceTree,
+  given: CriticalPaths | undefined,
+  service: string | undefined,
+  operation: string | undefined,
+  groupPods: boolean,
+): { heads: Int32Array | undefined; paths: CriticalPaths; endpoints: Endpoints } {
+  const heads = analysedHeads(table, tree, service, operation, groupPods);
+  const paths =
+    heads === undefined
+      ? (given ?? criticalPaths(tree))
+      : criticalPaths(tree, { heads: heads.map((h) => (h < 0 ? -1 : h)) });
+  return { heads, paths, endpoints: groupEndpoints(table, paths, heads, groupPods) };
+}
+
+interface Baseline {
+  /** Traces of the baseline table analysed. */
+  readonly traces: number;
+  /** Per endpoint key: sorted durations (table and given endpoints) and the baseline table's trace ordinals. */
+  readonly endpoints: Map<string, { durations: Float64Array; traces: number[] }>;
+  readonly space: ComponentSpace | undefined;
+}
+
+// What normal is from the baseline option: durations per endpoint and, from spans, the component space.
+function baselineOf(b: SlowTraceBaseline, o: { service?: string; operation?: string; groupPods: boolean }): Baseline {
+  if (!b.table && !b.endpoints) {
+    throw new TypeError('critical-path: options.baseline needs `table` (spans of the baseline window) or `endpoints`');
+  }
+  const lists = new Map<string, { durations: number[]; traces: number[] }>();
+  const entry = (key: string) => {
+    let l = lists.get(key);
+    if (!l) lists.set(key, (l = { durations: [], traces: [] }));
+    return l;
+  };
+  let space: ComponentSpace | undefined;
+  let count = 0;
+  if (b.table) {
+    const table = b.table;
+    const tree = b.criticalPaths?.tree ?? b.tree ?? buildTraceTree(table);
+    if (tree.table !== table) {
+      throw new TypeError('critical-path: options.baseline.tree/criticalPaths were built on another table');
+    }
+    const { paths, endpoints } = analysedTraces(table, tree, b.criticalPaths, o.service, o.operation, o.groupPods);
+    const { durationNano } = table.times;
+    endpoints.names.forEach(([s, op], e) => {
+      const l = entry(`${s}\u0000${op}`);
+      for (const t of endpoints.traces[e]!) {
+        l.durations.push(durationNano[paths.head[t]!]!);
+        l.traces.push(t);
+        count++;
+      }
+    });
+    const opDict = table.dict('operation');
+    space = {
+      paths,
+      attribution: attributeSpans(table, tree, o.groupPods),
+      opCodes: opDict.codes,
+      opValues: opDict.values,
+    };
+  }
+  for (const [i, ep] of (b.endpoints ?? []).entries()) {
+    if (typeof ep.service !== 'string' || typeof ep.operation !== 'string' || !ep.durationsNano) {
+      throw new TypeError(`critical-path: options.baseline.endpoints[${i}] needs service, operation and durationsNano`);
+    }
+    const l = entry(`${ep.service}\u0000${ep.operation}`);
+    for (let k = 0; k < ep.durationsNano.length; k++) {
+      const d = ep.durationsNano[k]!;
+      if (!(d >= 0)) {
+        throw new RangeError(
+          `critical-path: options.baseline.endpoints[${i}].durationsNano[${k}] must be a duration ≥ 0, got ${d}`,
+        );
+      }
+      l.durations.push(d);
+    }
+    count += ep.durationsNano.length;
+  }
+  const endpoints = new Map<string, { durations: Float64Array; traces: number[] }>();
+  for (const [k, l] of lists) endpoints.set(k, { durations: Float64Array.from(l.durations).sort(), traces: l.traces });
+  return { traces: count, endpoints, space };
+}
+
 /**
  * Finds the slow traces of a table and explains them: bottlenecks, the aggregated critical path against fast traces,
  * shared traits and evidence-based suggestions.
@@ -251,46 +413,23 @@ export function analyzeSlowTraces(table: SpanTable, options: SlowTraceOptions = 
   const tree = o.criticalPaths?.tree ?? o.tree ?? buildTraceTree(table);
   if (tree.table !== table)
     throw new TypeError('critical-path: options.tree/criticalPaths were built on another table');
-  const heads = analysedHeads(table, tree, o.service, o.operation, o.groupPods);
-  const paths =
-    heads === undefined
-      ? (o.criticalPaths ?? criticalPaths(tree))
-      : criticalPaths(tree, { heads: heads.map((h) => (h < 0 ? -1 : h)) });
+  const a = analysedTraces(table, tree, o.criticalPaths, o.service, o.operation, o.groupPods);
+  const paths = a.paths;
+  const { endpointOf, names: endpointNames, traces: endpointTraces } = a.endpoints;
   const traceCount = tree.traces.traceCount;
   const attribution = attributeSpans(table, tree, o.groupPods);
   const svcDict = table.dict('service');
   const opDict = table.dict('operation');
   const { durationNano } = table.times;
-
-  // Endpoints of the analysed spans.
-  const endpointOf = new Int32Array(traceCount).fill(-1);
-  const endpointKeys = new Map<string, number>();
-  const endpointNames: [string, string][] = [];
-  const endpointTraces: number[][] = [];
-  for (let t = 0; t < traceCount; t++) {
-    if (heads && heads[t]! < 0) continue;
-    const h = paths.head[t]!;
-    if (h < 0) continue;
-    const raw = svcDict.values[svcDict.codes[h]!]!;
-    const s = o.groupPods ? workloadName(raw) : raw;
-    const opName = opDict.values[opDict.codes[h]!]!;
-    const key = `${s}\u0000${opName}`;
-    let e = endpointKeys.get(key);
-    if (e === undefined) {
-      e = endpointNames.length;
-      endpointKeys.set(key, e);
-      endpointNames.push([s, opName]);
-      endpointTraces.push([]);
-    }
-    endpointOf[t] = e;
-    endpointTraces[e]!.push(t);
-  }
   const durationOf = (t: number): number => durationNano[paths.head[t]!]!;
+  const space: ComponentSpace = { paths, attribution, opCodes: opDict.codes, opValues: opDict.values };
+  const base = o.thresholdNano === undefined && o.baseline ? baselineOf(o.baseline, o) : undefined;
 
   // Thresholds per endpoint.
   const thresholds = new Float64Array(endpointNames.length).fill(Number.NaN);
   const minExcess = new Float64Array(endpointNames.length);
   let excess: Float64Array | undefined;
+  const baselineTraces = new Int32Array(endpointNames.length);
   let rule: string;
   if (o.thresholdNano !== undefined) {
     thresholds.fill(o.thresholdNano);
@@ -303,33 +442,35 @@ export function analyzeSlowTraces(table: SpanTable, options: SlowTraceOptions = 
         : explained
           ? `duration above exp(median + ${o.minDurationZ} × 1.4826 × MAD) of its endpoint's log-durations, with critical-path time beyond its components' normal range (modified z-score ${o.zScore}) of at least ${o.minExcessShare} × the endpoint median (endpoints with ≥ ${o.minTracesPerEndpoint} traces)`
           : `duration above exp(median + ${o.zScore} × 1.4826 × MAD) of its endpoint's log-durations (endpoints with ≥ ${o.minTracesPerEndpoint} traces)`;
+    if (base) rule += `; normal learned from a baseline window (${base.traces} traces)`;
+    if (explained) excess = new Float64Array(traceCount).fill(Number.NaN);
     endpointTraces.forEach((list, e) => {
-      if (list.length < o.minTracesPerEndpoint) return;
-      const sorted = Float64Array.from(list, durationOf).sort();
+      const [es, eo] = endpointNames[e]!;
+      const b = base?.endpoints.get(`${es}\u0000${eo}`);
+      const fromBaseline = b !== undefined && b.durations.length >= o.minTracesPerEndpoint;
+      if (!fromBaseline && list.length < o.minTracesPerEndpoint) return;
+      const sorted = fromBaseline ? b.durations : Float64Array.from(list, durationOf).sort();
+      if (fromBaseline) baselineTraces[e] = sorted.length;
+      // Durations alone (no baseline spans for this endpoint): the explained rule falls back to the robust one.
+      const byComponents = explained && (!fromBaseline || b.traces.length > 0);
       thresholds[e] =
         o.percentile !== undefined
           ? quantileSorted(sorted, o.percentile / 100)
-          : robustThreshold(sorted, explained ? o.minDurationZ : o.zScore);
+          : robustThreshold(sorted, byComponents ? o.minDurationZ : o.zScore);
       minExcess[e] = o.minExcessShare * quantileSorted(sorted, 0.5);
+      if (!byComponents || !excess) return;
+      const bounds =
+        fromBaseline && base?.space
+          ? translateBounds(componentBounds(base.space, b.traces, o.zScore, 5), base.space, space)
+          : componentBounds(space, list, o.zScore, 5);
+      traceExcess(space, list, bounds, excess);
     });
-    if (explained) {
-      excess = pathExcess(
-        paths,
-        attribution,
-        opDict.codes,
-        opDict.values.length,
-        endpointTraces,
-        (e) => !Number.isNaN(thresholds[e]!),
-        o.zScore,
-        5,
-      );
-    }
   }
   const isSlow = (t: number): boolean => {
     const e = endpointOf[t]!;
     if (e < 0 || Number.isNaN(thresholds[e]!)) return false;
     const d = durationOf(t);
-    if (excess && !(excess[t]! >= minExcess[e]!)) return false;
+    if (excess && !Number.isNaN(excess[t]!) && !(excess[t]! >= minExcess[e]!)) return false;
     return o.thresholdNano !== undefined || o.percentile === undefined ? d >= thresholds[e]! : d > thresholds[e]!;
   };
   const slow: number[] = [];
@@ -411,6 +552,7 @@ export function analyzeSlowTraces(table: SpanTable, options: SlowTraceOptions = 
       traces: endpointTraces[e]!.length,
       slowTraces: endpointSlow[e]!,
       thresholdMs: Number.isNaN(thresholds[e]!) ? undefined : thresholds[e]! / 1e6,
+      baselineTraces: baselineTraces[e]!,
       durations: durationStats(endpointTraces[e]!.map(durationOf)),
     }))
     .sort((a, b) => b.traces - a.traces);
@@ -429,6 +571,7 @@ export function analyzeSlowTraces(table: SpanTable, options: SlowTraceOptions = 
     slowTraces,
     bottlenecks,
     aggregate: aggregateCriticalPath(paths, { traces: slow, baseline: fast, groupPods: o.groupPods }),
+    topDown: topDownCriticalPath(paths, { traces: slow, baseline: fast, groupPods: o.groupPods }),
     traits: traitResult.traits,
     traitBaseline: traitResult.baseline,
     suggestions: slow.length

@@ -30,6 +30,13 @@ export {
 } from './critical-path.ts';
 export { type CriticalPaths, type CriticalPathsOptions, criticalPaths, HeadKind } from './critical-paths.ts';
 export {
+  type TopDownCriticalPath,
+  type TopDownNode,
+  type TopDownOptions,
+  type TopDownStats,
+  topDownCriticalPath,
+} from './top-down-critical-path.ts';
+export {
   type BottleneckSpan,
   type TraceBottleneck,
   type TraceBottleneckOptions,

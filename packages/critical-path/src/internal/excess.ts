@@ -10,73 +10,104 @@
 // log self time per trace, over the traces where it appears at all (on the path or not: a call that is usually
 // hidden behind a concurrent sibling still has a normal duration; components seen in fewer than `minPresence`
 // traces have a bound of 0: all their time is extra); a trace's excess is Σ over components on its critical path
-// of max(0, min(critical-path time, self time) − bound).
+// of max(0, min(critical-path time, self time) − bound). The bounds come from the analysed traces themselves or
+// from baseline traces (another time window), whose components are matched by name.
 // Reference: modified z-score, Iglewicz and Hoaglin (1993); CRISP, Zhang et al., ATC'22 (critical-path components).
 import type { CriticalPaths } from '../critical-paths.ts';
 import type { Attribution } from './attribution.ts';
 import { robustThreshold } from './stats.ts';
 
-/** Per-trace critical-path time beyond the normal range of each component of its endpoint, ns (NaN: not judged). */
-export function pathExcess(
-  paths: CriticalPaths,
-  attribution: Attribution,
-  opCodes: Int32Array,
-  opCount: number,
-  endpointTraces: readonly (readonly number[])[],
-  judged: (e: number) => boolean,
+/** Component keys (attributed name × operation code) of one table. */
+export interface ComponentSpace {
+  readonly paths: CriticalPaths;
+  readonly attribution: Attribution;
+  readonly opCodes: Int32Array;
+  readonly opValues: readonly string[];
+}
+
+// Self time per component of trace t, into `into`.
+function selfTrace(space: ComponentSpace, t: number, into: Map<number, number>): Map<number, number> {
+  const { traces, selfNano } = space.paths.tree;
+  const { code } = space.attribution;
+  const opCount = space.opValues.length;
+  into.clear();
+  for (let i = traces.offsets[t]!; i < traces.offsets[t + 1]!; i++) {
+    const r = traces.rows[i]!;
+    const k = code[r]! * opCount + space.opCodes[r]!;
+    into.set(k, (into.get(k) ?? 0) + selfNano[r]!);
+  }
+  return into;
+}
+
+/** The normal upper bound of each component's self time per trace over `list` (keys of `space`). */
+export function componentBounds(
+  space: ComponentSpace,
+  list: readonly number[],
   z: number,
   minPresence: number,
-): Float64Array {
-  const excess = new Float64Array(paths.tree.traces.traceCount).fill(Number.NaN);
-  const { traces, selfNano } = paths.tree;
-  const { segmentOffsets, segmentRow, segmentStartNano, segmentEndNano } = paths;
-  const { code } = attribution;
+): Map<number, number> {
+  const values = new Map<number, number[]>();
+  const scratch = new Map<number, number>();
+  for (const t of list) {
+    for (const [k, v] of selfTrace(space, t, scratch)) {
+      if (v <= 0) continue;
+      let a = values.get(k);
+      if (!a) values.set(k, (a = []));
+      a.push(v);
+    }
+  }
+  const bound = new Map<number, number>();
+  for (const [k, a] of values) {
+    bound.set(k, a.length < minPresence ? 0 : robustThreshold(Float64Array.from(a).sort(), z));
+  }
+  return bound;
+}
+
+/** Bounds keyed in `from`'s component space, re-keyed by name into `to`'s (components absent from `to` dropped). */
+export function translateBounds(
+  bounds: Map<number, number>,
+  from: ComponentSpace,
+  to: ComponentSpace,
+): Map<number, number> {
+  const nameCode = new Map(to.attribution.names.map((n, i) => [n, i]));
+  const opCode = new Map(to.opValues.map((n, i) => [n, i]));
+  const fromOps = from.opValues.length;
+  const out = new Map<number, number>();
+  for (const [k, b] of bounds) {
+    const c = nameCode.get(from.attribution.names[Math.floor(k / fromOps)]!);
+    const o = opCode.get(from.opValues[k % fromOps]!);
+    if (c !== undefined && o !== undefined) out.set(c * to.opValues.length + o, b);
+  }
+  return out;
+}
+
+/** Writes into `excess` each trace's critical-path time beyond `bounds`, ns. */
+export function traceExcess(
+  space: ComponentSpace,
+  list: readonly number[],
+  bounds: Map<number, number>,
+  excess: Float64Array,
+): void {
+  const { segmentOffsets, segmentRow, segmentStartNano, segmentEndNano } = space.paths;
+  const { code } = space.attribution;
+  const opCount = space.opValues.length;
   const perTrace = new Map<number, number>();
   const selfOf = new Map<number, number>();
-  const sumTrace = (t: number): Map<number, number> => {
+  for (const t of list) {
     perTrace.clear();
     for (let s = segmentOffsets[t]!; s < segmentOffsets[t + 1]!; s++) {
       const r = segmentRow[s]!;
-      const k = code[r]! * opCount + opCodes[r]!;
+      const k = code[r]! * opCount + space.opCodes[r]!;
       perTrace.set(k, (perTrace.get(k) ?? 0) + (segmentEndNano[s]! - segmentStartNano[s]!));
     }
-    return perTrace;
-  };
-  const selfTrace = (t: number, into: Map<number, number>): Map<number, number> => {
-    into.clear();
-    for (let i = traces.offsets[t]!; i < traces.offsets[t + 1]!; i++) {
-      const r = traces.rows[i]!;
-      const k = code[r]! * opCount + opCodes[r]!;
-      into.set(k, (into.get(k) ?? 0) + selfNano[r]!);
+    selfTrace(space, t, selfOf);
+    let x = 0;
+    for (const [k, p] of perTrace) {
+      // Only self time on the path counts: a parent also owns path time while non-blocking children run.
+      const v = Math.min(p, selfOf.get(k) ?? 0);
+      const b = bounds.get(k) ?? 0;
+      if (v > b) x += v - b;
     }
-    return into;
-  };
-  endpointTraces.forEach((list, e) => {
-    if (!judged(e)) return;
-    const values = new Map<number, number[]>();
-    for (const t of list) {
-      for (const [k, v] of selfTrace(t, perTrace)) {
-        if (v <= 0) continue;
-        let a = values.get(k);
-        if (!a) values.set(k, (a = []));
-        a.push(v);
-      }
-    }
-    const bound = new Map<number, number>();
-    for (const [k, a] of values) {
-      bound.set(k, a.length < minPresence ? 0 : robustThreshold(Float64Array.from(a).sort(), z));
-    }
-    for (const t of list) {
-      let x = 0;
-      selfTrace(t, selfOf);
-      for (const [k, p] of sumTrace(t)) {
-        // Only self time on the path counts: a parent also owns path time while non-blocking children run.
-        const v = Math.min(p, selfOf.get(k) ?? 0);
-        const b = bound.get(k) ?? 0;
-        if (v > b) x += v - b;
-      }
-      excess[t] = x;
-    }
-  });
-  return excess;
+    excess[t] = x;
+  }
 }
