@@ -5,6 +5,8 @@
 // Run: cd benchmarks && npx tsx --conditions=@aiops/source serve/serve-bench.ts [seconds per phase, default 20]
 //      [requests outstanding, default 64] [overload seconds, default 3× phase] [overload queue bound, default 50000]
 // SERVE_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' passes node flags to the server (profiles per phase).
+// SERVE_CPUS=0,1 lets the server use both CPUs (its store thread then runs beside the receivers); SERVE_STORE_THREAD=0
+// keeps the store on the main thread.
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -60,7 +62,7 @@ async function startServer(
     'taskset',
     [
       '-c',
-      '0',
+      process.env.SERVE_CPUS ?? '0',
       TSX,
       ...(process.env.SERVE_NODE_FLAGS ?? '').split(' ').filter(Boolean),
       '--conditions=@aiops/source',

@@ -11,6 +11,7 @@ const server = await startServer({
   zipkinPort: null,
   queryPort: 0,
   queue: { maxQueuedSpans: maxQueue },
+  storeThread: process.env.SERVE_STORE_THREAD !== '0',
 });
 process.stdout.write(`${JSON.stringify({ ports: server.ports })}\n`);
 let peakRss = 0;
@@ -29,6 +30,7 @@ process.once('SIGTERM', async () => {
       spansAccepted: server.stats.spansAccepted,
       throttled: server.stats.requestsThrottled,
       batches: server.queue.batches,
+      spansWritten: server.queue.spansWritten,
     })}\n`,
   );
   process.exit(0);

@@ -32,10 +32,20 @@ function safeKill(pid: number, sig: NodeJS.Signals): void {
 }
 
 /** Starts the server in its own process group; resolves when server.json names a process other than `notPid`. */
-async function startChild(notPid = 0): Promise<{ child: ChildProcess; info: ServerInfo; output: () => string }> {
+async function startChild(
+  notPid = 0,
+  store = dir,
+  extra: string[] = [],
+): Promise<{ child: ChildProcess; info: ServerInfo; output: () => string }> {
   const child = spawn(
     TSX,
-    ['--conditions=@aiops/source', path.join(import.meta.dirname, 'serve-fixtures/serve-child.ts'), '--store', dir],
+    [
+      '--conditions=@aiops/source',
+      path.join(import.meta.dirname, 'serve-fixtures/serve-child.ts'),
+      '--store',
+      store,
+      ...extra,
+    ],
     {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -48,7 +58,7 @@ async function startChild(notPid = 0): Promise<{ child: ChildProcess; info: Serv
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     try {
-      const info = JSON.parse(fs.readFileSync(path.join(dir, SERVER_INFO_FILE), 'utf8')) as ServerInfo;
+      const info = JSON.parse(fs.readFileSync(path.join(store, SERVER_INFO_FILE), 'utf8')) as ServerInfo;
       if (info.pid !== notPid && out.includes('listening')) return { child, info, output: () => out };
     } catch {
       // Not written yet.
@@ -127,5 +137,52 @@ describe('aiops serve after SIGKILL', () => {
     const direct = await runCli(['trace', hex(idBytes(16, 10)), '--store', dir, '--json']);
     expect(direct.code).toBe(0);
     expect(JSON.parse(direct.stdout).spanCount).toBe(10);
+  });
+});
+
+describe('aiops serve after SIGKILL with spans only in the write-ahead log', () => {
+  it('replays every acknowledged request that never reached DuckDB, ignoring a torn tail', async () => {
+    const store = fs.mkdtempSync(path.join(dir, 'wal-only-'));
+    // A flush interval of an hour: nothing reaches DuckDB before the kill.
+    const first = await startChild(0, store, ['--flush-interval', '1h']);
+    const q1 = `http://127.0.0.1:${first.info.queryPort}`;
+    for (let k = 200; k < 210; k++) {
+      const r = await post(first.info.otlpHttpPort, '/v1/traces', request(k), {
+        'content-type': 'application/x-protobuf',
+      });
+      expect(r.status).toBe(200);
+      // Queryable at once, from the head block.
+      const res = await fetch(`${q1}/api/traces/${hex(idBytes(16, k * 10 + 9))}`);
+      expect(res.status).toBe(200);
+      expect((await res.json()).spanCount).toBe(10);
+    }
+    const before = await (await fetch(`${q1}/api/health`)).json();
+    expect(before.ingest.headSpans).toBe(1000);
+    expect(before.ingest.batches).toBe(0);
+    expect(before.spanCount).toBe(1000);
+    expect(before.traceCount).toBe(100);
+    safeKill(-first.child.pid!, 'SIGKILL');
+    await new Promise<void>((r) => (exited(first.child) ? r() : first.child.once('exit', () => r())));
+    // A write that the crash cut short: half a record header and garbage at the end of the newest segment.
+    const segments = fs.readdirSync(path.join(store, 'wal')).sort();
+    expect(segments.length).toBeGreaterThanOrEqual(1);
+    fs.appendFileSync(path.join(store, 'wal', segments.at(-1)!), Buffer.from([0x40, 0x1f, 0x00, 0x00, 0xde, 0xad]));
+    const second = await startChild(first.info.pid, store);
+    expect(second.output()).toContain('recovered 1,000 spans of 10 requests from the write-ahead log (1,000 were');
+    const q2 = `http://127.0.0.1:${second.info.queryPort}`;
+    for (let k = 200; k < 210; k++) {
+      for (let t = 0; t < 10; t++) {
+        const res = await fetch(`${q2}/api/traces/${hex(idBytes(16, k * 10 + t))}`);
+        expect(res.status).toBe(200);
+        expect((await res.json()).spanCount).toBe(10);
+      }
+    }
+    const after = await (await fetch(`${q2}/api/health`)).json();
+    expect(after.spanCount).toBe(1000);
+    expect(after.ingest.headSpans).toBe(0);
+    // The replayed segments are gone: a third start recovers nothing more.
+    safeKill(second.info.pid, 'SIGTERM');
+    await new Promise<void>((r) => (exited(second.child) ? r() : second.child.once('exit', () => r())));
+    expect(fs.readdirSync(path.join(store, 'wal'))).toEqual([]);
   });
 });

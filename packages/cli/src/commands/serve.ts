@@ -55,6 +55,11 @@ export const serveCommand: Command = {
       valueName: '<n>',
       description: `spans accepted but not yet in DuckDB before requests are refused (default ${fmt(QUEUE_DEFAULTS.maxQueuedSpans)})`,
     },
+    'flush-interval': {
+      type: 'string',
+      valueName: '<dur>',
+      description: `how often the head block is written to DuckDB (default ${QUEUE_DEFAULTS.flushIntervalMs / 1000}s)`,
+    },
     verbose: { type: 'boolean', short: 'v', description: 'print ingest statistics every 10 s' },
     'stats-interval': { type: 'string', valueName: '<dur>', description: 'period of the --verbose line (default 10s)' },
   },
@@ -72,6 +77,9 @@ export const serveCommand: Command = {
     const queryPort = port(ctx.str('query'), SERVE_DEFAULTS.queryPort, 'query');
     if (queryPort === null) throw usageError('--query: the query API cannot be disabled');
     const maxQueued = positive(ctx.str('max-queue-spans'), QUEUE_DEFAULTS.maxQueuedSpans, 'max-queue-spans');
+    const flushText = ctx.str('flush-interval');
+    const flushIntervalMs = flushText ? parseDurationMs(flushText, '--flush-interval') : QUEUE_DEFAULTS.flushIntervalMs;
+    if (!(flushIntervalMs >= 1)) throw usageError(`--flush-interval: "${flushText}" is shorter than 1 ms`);
     const intervalText = ctx.str('stats-interval');
     const intervalMs = intervalText ? parseDurationMs(intervalText, '--stats-interval') : 10_000;
     const out = (line: string) => ctx.io.stdout.write(`${line}\n`);
@@ -84,7 +92,7 @@ export const serveCommand: Command = {
         otlpHttpPort: httpPort,
         zipkinPort,
         queryPort,
-        queue: { maxQueuedSpans: maxQueued },
+        queue: { maxQueuedSpans: maxQueued, flushIntervalMs },
         version: VERSION_TEXT,
       });
     } catch (err) {
