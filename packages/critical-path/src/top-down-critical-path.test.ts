@@ -96,9 +96,17 @@ describe('topDownCriticalPath', () => {
     });
     expect(q.stats.p99ExclusiveNano).toBeCloseTo(339_800, 6);
     expect(q.baseline).toMatchObject({ traces: 2, frequency: 1, meanExclusiveNano: 20_000 });
-    expect(q.delta).toEqual({ meanExclusiveNano: 310_000, frequency: 0, meanCalls: 0, p50ExclusiveNano: 310_000 });
+    expect(q.delta).toEqual({
+      meanExclusiveNano: 310_000,
+      meanSubtreeNano: 310_000,
+      frequency: 0,
+      meanCalls: 0,
+      p50ExclusiveNano: 310_000,
+    });
     expect(td.nodes[0]!.stats.meanExclusiveNano).toBe(60_000);
     expect(td.nodes[0]!.delta.meanExclusiveNano).toBe(0);
+    expect(td.nodes[0]!.stats.meanSubtreeNano).toBe(510_000);
+    expect(td.nodes[0]!.delta.meanSubtreeNano).toBe(410_000);
   });
 
   it('merges repeated calls under one parent and folds recursion into the outer call', () => {

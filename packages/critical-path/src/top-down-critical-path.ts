@@ -53,6 +53,11 @@ export interface TopDownStats {
   readonly p99ExclusiveNano: number;
   /** Largest exclusive time in one trace, ns. */
   readonly maxExclusiveNano: number;
+  /**
+   * Critical-path time of the call and every call under it, per trace of the group (its inclusive time on the
+   * path), ns: where a branch's extra time went, even when it sits deeper down.
+   */
+  readonly meanSubtreeNano: number;
   /** Self time (on the path or not) per trace where it is made, ns: a slow call hidden off the path shows here only. */
   readonly meanSelfNano: number;
 }
@@ -73,7 +78,7 @@ export interface TopDownNode {
   readonly isDependency: boolean;
   /** `service:operation` from the root to this node. */
   readonly path: readonly string[];
-  /** Child node ids, largest difference in mean exclusive time first. */
+  /** Child node ids, largest difference in subtree critical-path time (`delta.meanSubtreeNano`) first. */
   readonly children: readonly number[];
   /** Calls folded into this node because its key was already on their path (recursion). */
   readonly recursiveCalls: number;
@@ -85,6 +90,8 @@ export interface TopDownNode {
   readonly delta: {
     /** Extra critical-path exclusive time per trace, ns. */
     readonly meanExclusiveNano: number;
+    /** Extra critical-path time of the call and its descendants per trace, ns (children are ranked by it). */
+    readonly meanSubtreeNano: number;
     /** Extra frequency on the path (−1..1). */
     readonly frequency: number;
     /** Extra calls per trace where made. */
@@ -106,7 +113,7 @@ export interface TopDownCriticalPath {
   readonly baselineMeanTotalNano: number;
   /** Root node ids (one per endpoint), most traces first. */
   readonly roots: readonly number[];
-  /** Every node, depth-first from the roots, children by their difference in mean exclusive time. */
+  /** Every node, depth-first from the roots, children by their difference in subtree critical-path time. */
   readonly nodes: readonly TopDownNode[];
 }
 
@@ -122,6 +129,7 @@ const empty = (): TopDownStats => ({
   p90ExclusiveNano: 0,
   p99ExclusiveNano: 0,
   maxExclusiveNano: 0,
+  meanSubtreeNano: 0,
   meanSelfNano: 0,
 });
 
@@ -389,6 +397,15 @@ export function topDownCriticalPath(paths: CriticalPaths, options: TopDownOption
   const sorted = new Float64Array(m);
   for (let i = 0; i < m; i++) sorted[pos[samples.key[i]!]!++] = samples.value[i]!;
   const groupSize = [studied.length, baseline.length];
+  // Exclusive time of each node and its descendants, per group (a child's id is above its parent's).
+  const subtree = new Float64Array(nodeCount * 2);
+  for (let n = nodeCount - 1; n >= 0; n--) {
+    for (let g = 0; g < 2; g++) {
+      subtree[n * 2 + g]! += sums[(n * 2 + g) * 5 + 3]!;
+      const p = nodeParent[n]!;
+      if (p >= 0) subtree[p * 2 + g]! += subtree[n * 2 + g]!;
+    }
+  }
   const statsOf = (n: number, group: number): TopDownStats | undefined => {
     const key = n * 2 + group;
     const o = key * 5;
@@ -408,6 +425,7 @@ export function topDownCriticalPath(paths: CriticalPaths, options: TopDownOption
       p90ExclusiveNano: quantileSorted(values, 0.9),
       p99ExclusiveNano: quantileSorted(values, 0.99),
       maxExclusiveNano: values[values.length - 1]!,
+      meanSubtreeNano: subtree[key]! / size,
       meanSelfNano: sums[o + 4]! / traces,
     };
   };
@@ -420,7 +438,7 @@ export function topDownCriticalPath(paths: CriticalPaths, options: TopDownOption
     raw.push({
       stats: stats ?? empty(),
       base,
-      delta: (stats?.meanExclusiveNano ?? 0) - (base?.meanExclusiveNano ?? 0),
+      delta: (stats?.meanSubtreeNano ?? 0) - (base?.meanSubtreeNano ?? 0),
       kids: [],
     });
   }
@@ -432,7 +450,7 @@ export function topDownCriticalPath(paths: CriticalPaths, options: TopDownOption
     else raw[p]!.kids.push(n);
   }
   const byDelta = (a: number, b: number): number =>
-    raw[b]!.delta - raw[a]!.delta || raw[b]!.stats.meanExclusiveNano - raw[a]!.stats.meanExclusiveNano || a - b;
+    raw[b]!.delta - raw[a]!.delta || raw[b]!.stats.meanSubtreeNano - raw[a]!.stats.meanSubtreeNano || a - b;
   rootList.sort((a, b) => raw[b]!.stats.traces - raw[a]!.stats.traces || a - b);
   // Depth-first numbering from the roots.
   const idOf = new Int32Array(nodeCount).fill(-1);
@@ -472,7 +490,8 @@ export function topDownCriticalPath(paths: CriticalPaths, options: TopDownOption
       stats,
       baseline: base,
       delta: {
-        meanExclusiveNano: delta,
+        meanExclusiveNano: stats.meanExclusiveNano - (base?.meanExclusiveNano ?? 0),
+        meanSubtreeNano: delta,
         frequency: stats.frequency - (base?.frequency ?? 0),
         meanCalls: stats.meanCalls - (base?.meanCalls ?? 0),
         p50ExclusiveNano: stats.p50ExclusiveNano - (base?.p50ExclusiveNano ?? 0),
