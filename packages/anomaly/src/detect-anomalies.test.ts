@@ -149,6 +149,37 @@ describe('detectAnomalies', () => {
     expect(r.algorithm).toBe('ml');
   });
 
+  // Sparse traffic: 0.1 trace/s = 3 requests per bucket, too few for a per-bucket percentile (minRequests 5).
+  //   minute  0 ........ 8 ======== 12 ........ 20      api self 20 → 228 ms (×5 latency) in the fault
+  // Only the test pooled over 2–8 buckets (mean of ln latency over ~24 requests) can see it.
+  it('finds a latency spike of a sparse service by pooling buckets, and nothing in its normal traffic', () => {
+    const sparseBase = traffic({ startUnixSeconds: START, seconds: 2400, rate: 0.1, seed: 3 });
+    const sparse = (shape: Partial<Parameters<typeof traffic>[0]>) =>
+      traffic({ startUnixSeconds: START + 2400, seconds: 1200, rate: 0.1, seed: 4, ...shape });
+    expect(detectAnomalies(sparse({}), { baseline: sparseBase }).anomalies).toEqual([]);
+    const r = detectAnomalies(sparse({ apiSelfMs: (t) => (inFault(t) ? 228 : 20) }), { baseline: sparseBase });
+    const api = r.anomalies.find((a) => a.service === 'api' && a.kind === 'latency_spike')!;
+    expect(api).toBeDefined();
+    expect(Date.parse(api.start)).toBeGreaterThanOrEqual(Date.parse(iso(480)));
+    expect(Date.parse(api.start)).toBeLessThanOrEqual(Date.parse(iso(540)));
+    expect(Date.parse(api.end)).toBeLessThanOrEqual(Date.parse(iso(720)));
+    expect(api.change).toBeGreaterThan(3);
+    expect(r.rootCauseCandidates[0]?.service).toBe('api');
+  });
+
+  // Packet loss on the way into api: 30% of frontend's calls wait 200 ms before api's server span starts.
+  //   frontend client |====~~~~~~~~~~~~~~~~=====================|
+  //   api server                          |=====================|   gap (200 ms) counts as api's exclusive time
+  // api's own latency is unchanged and its median exclusive time too; frontend's P95 rises. The mean exclusive
+  // time of api shows the added gap, so api (not frontend) is the root cause.
+  it('blames the callee for a network gap that hits only some calls (loss), not the caller', () => {
+    const r = detectAnomalies(target({ netDelayMs: (t, u) => (inFault(t) && u < 0.3 ? 200 : 0) }), { baseline: BASE });
+    expect(r.anomalies.some((a) => a.service === 'frontend' && a.kind === 'latency_spike')).toBe(true);
+    expect(r.rootCauseCandidates[0]?.service).toBe('api');
+    expect(r.rootCauseCandidates[0]?.evidence[0]).toMatch(/^mean exclusive time/);
+    expect(r.rootCauseCandidates.find((c) => c.service === 'frontend')).toBeUndefined();
+  });
+
   it('rejects a sensitivity outside [0, 1]', () => {
     expect(() => detectAnomalies(BASE, { sensitivity: 2 })).toThrow(RangeError);
   });

@@ -48,6 +48,13 @@ export interface MetricSeries {
   readonly selfP50Ms: Float64Array;
   /** Mean exclusive time per request, ms. */
   readonly selfMeanMs: Float64Array;
+  /**
+   * Mean of ln(latency in ms) over the requests (the log of their geometric mean). Unlike a percentile it pools
+   * exactly over buckets (weighted by `count`), so sparse series can be tested over several buckets at once.
+   */
+  readonly meanLogMs: Float64Array;
+  /** Standard deviation of ln(latency in ms) over the requests (0 for a single request). */
+  readonly sdLogMs: Float64Array;
 }
 
 /** How many traces of an entry endpoint contain a caller → callee call, per bucket. */
@@ -144,6 +151,8 @@ const DEFAULTS = {
 const NS_PER_MS = 1e6;
 const QUANTILES: readonly number[] = [0.5, 0.95, 0.99];
 const MEDIAN: readonly number[] = [0.5];
+/** Latencies below 1 µs count as 1 µs on the log scale. */
+const LOG_FLOOR_MS = 1e-3;
 
 /**
  * Time-bucketed request series of every service and operation of `table`.
@@ -356,12 +365,24 @@ export function traceSeries(table: SpanTable, options: TraceSeriesOptions = {}):
   const p99 = new Float64Array(G).fill(Number.NaN);
   const selfP50 = new Float64Array(G).fill(Number.NaN);
   const selfMean = new Float64Array(G).fill(Number.NaN);
+  const meanLog = new Float64Array(G).fill(Number.NaN);
+  const sdLog = new Float64Array(G).fill(Number.NaN);
   const q3 = new Float64Array(3);
   const q1 = new Float64Array(1);
   for (let g = 0; g < G; g++) {
     const a = offsets[g]!;
     const b = offsets[g + 1]!;
     if (a === b) continue;
+    let sl = 0;
+    let sq = 0;
+    for (let k = a; k < b; k++) {
+      const l = Math.log(dur[k]! > LOG_FLOOR_MS ? dur[k]! : LOG_FLOOR_MS);
+      sl += l;
+      sq += l * l;
+    }
+    const m = sl / (b - a);
+    meanLog[g] = m;
+    sdLog[g] = b - a > 1 ? Math.sqrt(Math.max(0, (sq - m * sl) / (b - a - 1))) : 0;
     quantilesInPlace(dur, a, b, QUANTILES, q3);
     p50[g] = q3[0]!;
     p95[g] = q3[1]!;
@@ -397,6 +418,8 @@ export function traceSeries(table: SpanTable, options: TraceSeriesOptions = {}):
       p99Ms: sub(p99),
       selfP50Ms: sub(selfP50),
       selfMeanMs: sub(selfMean),
+      meanLogMs: sub(meanLog),
+      sdLogMs: sub(sdLog),
     });
   }
   const seriesIndex = new Map<number, number>();

@@ -20,6 +20,8 @@ export interface TrafficShape {
   readonly timesOut?: (t: number) => boolean;
   /** HTTP status of api's failures. Default 500. */
   readonly failStatus?: number;
+  /** Network delay between frontend's client span and api's server span at t, ms (`rnd` uniform in [0, 1)). */
+  readonly netDelayMs?: (t: number, rnd: number) => number;
   /** Whether api also calls `cache` at t. */
   readonly callsCache?: (t: number) => boolean;
   /** Messy: pod names, no span kind, no status codes, errors only as `error=true`. */
@@ -59,8 +61,9 @@ export function traffic(shape: TrafficShape): SpanTable {
     const db = (shape.dbMs?.(t) ?? 30) * noise();
     const cache = shape.callsCache?.(t) ? 2 : 0;
     const fails = shape.apiFails?.(t, rnd()) ?? false;
+    const net = shape.netDelayMs?.(t, rnd()) ?? 0;
     const apiDur = apiSelf + db + cache + 2;
-    const feDur = apiDur + 10 * noise();
+    const feDur = apiDur + net + 10 * noise();
     const root = hex(id++, 16);
     const client = hex(id++, 16);
     const server = hex(id++, 16);
@@ -84,7 +87,7 @@ export function traffic(shape: TrafficShape): SpanTable {
       service: fe,
       operation: 'POST /pay',
       startUnixNano: start + 3n * MS,
-      durationNano: ns(apiDur),
+      durationNano: ns(apiDur + net),
       ...kind('client'),
       ...(timedOut
         ? { statusCode: 'error' as const, statusMessage: 'deadline exceeded', attributes: { 'error.type': 'timeout' } }
@@ -96,7 +99,7 @@ export function traffic(shape: TrafficShape): SpanTable {
       parentSpanId: client,
       service: api,
       operation: 'POST /pay',
-      startUnixNano: start + 3n * MS + 500_000n,
+      startUnixNano: start + 3n * MS + 500_000n + ns(net),
       durationNano: ns(apiDur - 1),
       ...kind('server'),
       ...(fails
@@ -111,7 +114,7 @@ export function traffic(shape: TrafficShape): SpanTable {
       parentSpanId: server,
       service: api,
       operation: 'SELECT orders',
-      startUnixNano: start + 4n * MS,
+      startUnixNano: start + 4n * MS + ns(net),
       durationNano: ns(db),
       ...kind('client'),
       attributes: { 'db.system': 'postgresql', 'peer.service': 'orders-db' },
@@ -123,7 +126,7 @@ export function traffic(shape: TrafficShape): SpanTable {
         parentSpanId: server,
         service: api,
         operation: 'GET',
-        startUnixNano: start + 4n * MS + ns(db),
+        startUnixNano: start + 4n * MS + ns(net) + ns(db),
         durationNano: ns(cache),
         ...kind('client'),
         attributes: { 'db.system': 'redis', 'peer.service': 'cache' },

@@ -61,6 +61,11 @@ export interface WindowStats {
   readonly baseSelfP50Ms: number;
   /** Σ requests × (exclusive now − exclusive baseline), ms (≥ 0 only when exclusive time rose). */
   readonly addedSelfMs: number;
+  /** Mean exclusive time per request over the window, and its baseline (median of the buckets' expectations). */
+  readonly selfMeanMs: number;
+  readonly baseSelfMeanMs: number;
+  /** Σ requests × (mean exclusive now − baseline mean), ms. */
+  readonly addedSelfMeanMs: number;
   /** Σ requests × (latency now − baseline), ms. */
   readonly addedLatencyMs: number;
   readonly errors: number;
@@ -87,6 +92,9 @@ export function windowStats(ctx: ExplainContext, idx: number, a: number, b: numb
   let rateLimited = 0;
   let timeouts = 0;
   let addedSelf = 0;
+  let addedSelfMean = 0;
+  let selfTotal = 0;
+  const baseSelfMean: number[] = [];
   let addedLat = 0;
   let expectedCount = 0;
   for (let k = Math.max(0, a); k <= Math.min(b, ctx.target.buckets - 1); k++) {
@@ -101,6 +109,10 @@ export function windowStats(ctx: ExplainContext, idx: number, a: number, b: numb
     if (n === 0) continue;
     const e50 = Math.exp(expectedAt(m.logP50, t).median);
     const eSelf = Math.exp(expectedAt(m.logSelfP50, t).median);
+    const eSelfMean = Math.exp(expectedAt(m.logSelfMean, t).median);
+    selfTotal += n * s.selfMeanMs[k]!;
+    baseSelfMean.push(eSelfMean);
+    if (Number.isFinite(eSelfMean)) addedSelfMean += n * (s.selfMeanMs[k]! - eSelfMean);
     p50.push(s.p50Ms[k]!);
     base50.push(e50);
     self.push(s.selfP50Ms[k]!);
@@ -115,6 +127,9 @@ export function windowStats(ctx: ExplainContext, idx: number, a: number, b: numb
     selfP50Ms: median(self),
     baseSelfP50Ms: median(baseSelf),
     addedSelfMs: addedSelf,
+    selfMeanMs: requests > 0 ? selfTotal / requests : Number.NaN,
+    baseSelfMeanMs: median(baseSelfMean),
+    addedSelfMeanMs: addedSelfMean,
     addedLatencyMs: addedLat,
     errors,
     ownErrors,

@@ -18,9 +18,14 @@ import {
   type SeriesModel,
   seriesKey,
 } from './model.ts';
+import { expectedAt } from './seasonal.ts';
 import { poissonLogLowerTail, poissonLogUpperTail, zFromLogP } from './stats.ts';
 
 const MIN_LATENCY_RUN_REQUESTS = 20;
+/** Fewest requests a pooled (multi-bucket) latency test rests on. */
+const MIN_POOLED_REQUESTS = 10;
+/** Window lengths (buckets) of the pooled tests: a change too small for one bucket can be clear over four. */
+const WINDOWS: readonly number[] = [2, 4, 8];
 
 /** One flagged bucket. */
 export interface BucketHit {
@@ -38,6 +43,8 @@ export interface BucketHit {
   readonly affected: number;
   /** ML anomaly score (0 when not computed). */
   readonly mlScore: number;
+  /** Flagged by a test pooled over several buckets (the bucket alone was not significant). */
+  readonly pooled?: true;
 }
 
 /** A run of flagged buckets of one series and kind. */
@@ -179,7 +186,159 @@ function detectSeries(target: TraceSeries, idx: number, m: SeriesModel, settings
       push(tracks.volume_drop, dropZ <= -thr, down && r.zVolume <= -2, dropGate, dropZ, n, mu, Math.round(mu - n));
     }
   }
+  pooledTests(target, s, m, res, tracks, settings);
+  for (const t of Object.values(tracks)) t.hits.sort((a, b) => a.b - b.b);
   return Object.values(tracks);
+}
+
+/**
+ * Tests pooled over windows of 2, 4 and 8 buckets, for changes that are clear only over several buckets: sparse
+ * services (a few requests per bucket) and moderate shifts. Latency: the mean of ln(latency) over all requests of
+ * the window against the baseline's per-bucket mean, with variance within²/N + drift² (drift between buckets is
+ * not averaged away). Errors / timeouts: Poisson tail of the window's count. Volume: the window's count against
+ * the summed expectation, with the seasonal spread beyond Poisson taken as fully correlated across the window.
+ * Only the window's buckets that show the change themselves are flagged (as `pooled` hits).
+ */
+function pooledTests(
+  target: TraceSeries,
+  s: MetricSeries,
+  m: SeriesModel,
+  res: readonly Residuals[],
+  tracks: Record<
+    'latency_spike' | 'latency_drop' | 'error_rate_spike' | 'timeout_spike' | 'volume_spike' | 'volume_drop',
+    KindTrack
+  >,
+  settings: DetectSettings,
+): void {
+  const B = target.buckets;
+  const thr = settings.zThreshold;
+  const has = new Map<KindTrack, Set<number>>();
+  const flagged = (t: KindTrack): Set<number> => {
+    let x = has.get(t);
+    if (!x) {
+      x = new Set(t.hits.map((h) => h.b));
+      has.set(t, x);
+    }
+    return x;
+  };
+  const flag = (t: KindTrack, b: number, z: number, observed: number, expected: number, affected: number): void => {
+    const set = flagged(t);
+    if (set.has(b)) return;
+    set.add(b);
+    t.hits.push({
+      b,
+      stat: true,
+      changepoint: false,
+      ml: false,
+      z,
+      observed,
+      expected,
+      count: s.count[b]!,
+      affected,
+      mlScore: 0,
+      pooled: true,
+    });
+  };
+  const expLog = new Float64Array(B);
+  const latOk = m.meanLog.n >= 4;
+  if (latOk) for (let b = 0; b < B; b++) expLog[b] = expectedAt(m.meanLog, bucketCentre(target, b)).median;
+  const minLog = Math.log(1 + settings.minLatencyChange);
+  for (const w of WINDOWS) {
+    for (let end = w - 1; end < B; end++) {
+      const from = end - w + 1;
+      // Latency.
+      if (latOk) {
+        let n = 0;
+        let sum = 0;
+        let exp = 0;
+        for (let b = from; b <= end; b++) {
+          const c = s.count[b]!;
+          if (c === 0 || !Number.isFinite(s.meanLogMs[b]!)) continue;
+          n += c;
+          sum += c * s.meanLogMs[b]!;
+          exp += c * expLog[b]!;
+        }
+        if (n >= MIN_POOLED_REQUESTS) {
+          const d = (sum - exp) / n;
+          const z = d / Math.sqrt(m.withinLogSd ** 2 / n + m.driftLogSd ** 2);
+          const t = d > 0 ? tracks.latency_spike : tracks.latency_drop;
+          if (Math.abs(z) >= thr && Math.abs(d) >= minLog) {
+            for (let b = from; b <= end; b++) {
+              const c = s.count[b]!;
+              if (c === 0) continue;
+              const db = s.meanLogMs[b]! - expLog[b]!;
+              if (d > 0 ? db < 0.5 * minLog : db > -0.5 * minLog) continue;
+              const obs = s.p50Ms[b]!;
+              flag(t, b, d > 0 ? z : -z, obs, obs / Math.exp(db), c);
+            }
+          }
+        }
+      }
+      // Errors and timeouts.
+      let n = 0;
+      let errs = 0;
+      let tmo = 0;
+      for (let b = from; b <= end; b++) {
+        n += s.count[b]!;
+        errs += s.errors[b]!;
+        tmo += s.timeouts[b]!;
+      }
+      if (n > 0) {
+        for (const [t, k, p0, arr] of [
+          [tracks.error_rate_spike, errs, m.errRate, s.errors],
+          [tracks.timeout_spike, tmo, m.timeoutRate, s.timeouts],
+        ] as const) {
+          const lambda = n * p0;
+          if (k < settings.minErrors || k / n - p0 < settings.minErrorRateIncrease || k / n < 2 * p0) continue;
+          const z = zFromLogP(poissonLogUpperTail(k, lambda));
+          if (z < thr) continue;
+          for (let b = from; b <= end; b++) {
+            const c = s.count[b]!;
+            const x = arr[b]!;
+            if (c === 0 || x === 0 || x / c < Math.max(2 * p0, p0 + settings.minErrorRateIncrease)) continue;
+            flag(t, b, z, x / c, p0, Math.max(0, Math.round(x - c * p0)));
+          }
+        }
+      }
+      // Volume.
+      let x = 0;
+      let mu = 0;
+      let excess = 0;
+      let ok = true;
+      for (let b = from; b <= end; b++) {
+        const r = res[b]!;
+        if (!r.volumeOk) {
+          ok = false;
+          break;
+        }
+        x += s.count[b]!;
+        mu += r.expectedCount;
+        excess += Math.sqrt(Math.max(0, r.volumeSd ** 2 - r.expectedCount));
+      }
+      if (!ok || mu <= 0) continue;
+      const zv = (x - mu) / Math.sqrt(mu + excess * excess + 1);
+      const vol = settings.minVolumeChange;
+      if (x >= mu * (1 + vol) && x - mu >= 5) {
+        const z = Math.min(zv, zFromLogP(poissonLogUpperTail(x, mu)));
+        if (z >= thr) {
+          for (let b = from; b <= end; b++) {
+            const e = res[b]!.expectedCount;
+            if (s.count[b]! >= e * (1 + 0.5 * vol))
+              flag(tracks.volume_spike, b, z, s.count[b]!, e, Math.round(s.count[b]! - e));
+          }
+        }
+      } else if (x <= mu / (1 + vol) && mu >= 10) {
+        const z = Math.max(zv, -zFromLogP(poissonLogLowerTail(x, mu)));
+        if (z <= -thr) {
+          for (let b = from; b <= end; b++) {
+            const e = res[b]!.expectedCount;
+            if (s.count[b]! <= e / (1 + 0.5 * vol))
+              flag(tracks.volume_drop, b, z, s.count[b]!, e, Math.round(e - s.count[b]!));
+          }
+        }
+      }
+    }
+  }
 }
 
 function toRuns(
@@ -214,8 +373,8 @@ function toRuns(
 
 /**
  * Call-path presence: for each caller → callee pair, the traces containing it per bucket (summed over endpoints and
- * caller operations) against the expectation from the baseline share of each endpoint's traces. Windows of 1, 2
- * and 4 buckets let a low-traffic call path reach significance; flagged windows become runs.
+ * caller operations) against the expectation from the baseline share of each endpoint's traces. Windows of 1, 2,
+ * 4 and 8 buckets let a low-traffic call path reach significance; flagged windows become runs.
  */
 function detectCallPaths(target: TraceSeries, model: BaselineModel, settings: DetectSettings): Run[] {
   const B = target.buckets;
@@ -309,7 +468,7 @@ function detectCallPaths(target: TraceSeries, model: BaselineModel, settings: De
     if (!added && fBase < 0.02) continue;
     const t = track('call_path_change', B);
     const flagged = new Map<number, BucketHit>();
-    for (const w of [1, 2, 4]) {
+    for (const w of [1, 2, 4, 8]) {
       for (let b = w - 1; b < B; b++) {
         let x = 0;
         let lambda = 0;
@@ -393,8 +552,12 @@ export function detectRuns(target: TraceSeries, model: BaselineModel, settings: 
         // is not evidence on its own).
         if (r.kind === 'latency_spike' || r.kind === 'latency_drop') {
           let requests = 0;
-          for (const h of r.hits) requests += h.count;
-          if (requests < MIN_LATENCY_RUN_REQUESTS) continue;
+          let pooled = false;
+          for (const h of r.hits) {
+            requests += h.count;
+            if (h.pooled) pooled = true;
+          }
+          if (requests < (pooled ? MIN_POOLED_REQUESTS : MIN_LATENCY_RUN_REQUESTS)) continue;
         }
         runs.push(r);
       }

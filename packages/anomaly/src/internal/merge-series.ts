@@ -13,6 +13,8 @@ const METRICS = [
   'p99Ms',
   'selfP50Ms',
   'selfMeanMs',
+  'meanLogMs',
+  'sdLogMs',
 ] as const;
 
 function emptyMetric(s: MetricSeries, B: number): MetricSeries {
@@ -31,6 +33,8 @@ function emptyMetric(s: MetricSeries, B: number): MetricSeries {
     p99Ms: nan(),
     selfP50Ms: nan(),
     selfMeanMs: nan(),
+    meanLogMs: nan(),
+    sdLogMs: nan(),
   };
 }
 

@@ -26,7 +26,15 @@ export interface SeriesModel {
   readonly logP50: SeasonalProfile;
   readonly logP95: SeasonalProfile;
   readonly logSelfP50: SeasonalProfile;
+  /** ln of the mean exclusive time per request (sees faults that hit only some requests: loss, pauses). */
+  readonly logSelfMean: SeasonalProfile;
   readonly count: SeasonalProfile;
+  /** Per-bucket mean of ln(latency ms), over buckets with any request (location of the pooled latency test). */
+  readonly meanLog: SeasonalProfile;
+  /** Spread of ln(latency) between requests of one bucket, pooled over the baseline. */
+  readonly withinLogSd: number;
+  /** Spread of the per-bucket mean ln(latency) beyond sampling noise (drift between buckets). */
+  readonly driftLogSd: number;
   /** Error and timeout rates, pooled over the baseline and shrunk toward the rate of all services. */
   readonly errRate: number;
   readonly timeoutRate: number;
@@ -92,6 +100,7 @@ export function bucketCoverage(ts: TraceSeries, b: number): number {
 }
 
 const LOG_FLOOR = 0.05;
+const MIN_DRIFT_LOG_SD = 0.03;
 
 function meanFinite(v: Float64Array): number {
   let s = 0;
@@ -117,6 +126,8 @@ export interface Residuals {
   readonly zTimeouts: number;
   readonly latencyOk: boolean;
   readonly volumeOk: boolean;
+  /** Standard deviation of the bucket's count under the baseline (Poisson and seasonal spread). */
+  readonly volumeSd: number;
 }
 
 /** Signed standardized deviation of a count from its Poisson expectation (for the `ml` vectors and CUSUM). */
@@ -159,7 +170,19 @@ export function residuals(
   const zVolume = volumeOk ? (n - mu) / sd : 0;
   const zErrors = n > 0 ? countZ(s.errors[b]!, n * m.errRate) : 0;
   const zTimeouts = n > 0 ? countZ(s.timeouts[b]!, n * m.timeoutRate) : 0;
-  return { zP50, zP95, ratioP50, ratioP95, zVolume, expectedCount: mu, zErrors, zTimeouts, latencyOk, volumeOk };
+  return {
+    zP50,
+    zP95,
+    ratioP50,
+    ratioP95,
+    zVolume,
+    expectedCount: mu,
+    zErrors,
+    zTimeouts,
+    latencyOk,
+    volumeOk,
+    volumeSd: sd,
+  };
 }
 
 // Raw residuals keep outliers far from the bulk (a split then falls in the gap); clamp only absurd values.
@@ -196,11 +219,20 @@ export function buildBaselineModel(base: TraceSeries, settings: DetectSettings, 
     const lp50 = new Float64Array(B).fill(Number.NaN);
     const lp95 = new Float64Array(B).fill(Number.NaN);
     const lself = new Float64Array(B).fill(Number.NaN);
+    const lselfMean = new Float64Array(B).fill(Number.NaN);
+    const lmean = new Float64Array(B).fill(Number.NaN);
+    let withinSum = 0;
+    let withinDf = 0;
     const counts = new Float64Array(B);
     const active: number[] = [];
     let req = 0;
     let err = 0;
     let tmo = 0;
+    // Latency profiles rest on buckets with enough requests; a sparse series (fewer than 4 such buckets) uses
+    // every bucket with a request, so its exclusive time still has a baseline for root-cause ranking.
+    let busy = 0;
+    for (let b = 0; b < B; b++) if (s.count[b]! >= settings.minRequests) busy++;
+    const minN = busy >= 4 ? settings.minRequests : 1;
     for (let b = 0; b < B; b++) {
       const n = s.count[b]!;
       const cov = bucketCoverage(base, b);
@@ -208,22 +240,39 @@ export function buildBaselineModel(base: TraceSeries, settings: DetectSettings, 
       req += n;
       err += s.errors[b]!;
       tmo += s.timeouts[b]!;
-      if (n > 0) active.push(n);
-      if (n >= settings.minRequests) {
+      if (n > 0) {
+        active.push(n);
+        lmean[b] = s.meanLogMs[b]!;
+        if (n >= 2 && Number.isFinite(s.sdLogMs[b]!)) {
+          withinSum += (n - 1) * s.sdLogMs[b]! ** 2;
+          withinDf += n - 1;
+        }
+      }
+      if (n >= minN) {
         lp50[b] = Math.log(Math.max(s.p50Ms[b]!, 1e-6));
         lp95[b] = Math.log(Math.max(s.p95Ms[b]!, 1e-6));
         lself[b] = Math.log(Math.max(s.selfP50Ms[b]!, 1e-6));
+        lselfMean[b] = Math.log(Math.max(s.selfMeanMs[b]!, 1e-6));
       }
     }
     const k = settings.errorPrior;
+    const typicalCount = active.length > 0 ? median(active) : 0;
+    const meanLog = seasonalProfile(lmean, centre, seasonality, !selfBaseline);
+    const withinLogSd = withinDf > 0 ? Math.sqrt(withinSum / withinDf) : meanLog.sigma;
+    // What the bucket-to-bucket spread of the mean has beyond the sampling noise of `typicalCount` requests.
+    const drift = meanLog.sigma ** 2 - withinLogSd ** 2 / Math.max(1, typicalCount);
     const model: SeriesModel = {
       logP50: seasonalProfile(lp50, centre, seasonality, !selfBaseline),
       logP95: seasonalProfile(lp95, centre, seasonality, !selfBaseline),
       logSelfP50: seasonalProfile(lself, centre, seasonality, !selfBaseline),
+      logSelfMean: seasonalProfile(lselfMean, centre, seasonality, !selfBaseline),
       count: seasonalProfile(counts, centre, seasonality, !selfBaseline),
+      meanLog,
+      withinLogSd,
+      driftLogSd: Math.max(MIN_DRIFT_LOG_SD, Math.sqrt(Math.max(0, drift))),
       errRate: Math.max((err + k * gErr) / (req + k), 2e-4),
       timeoutRate: Math.max((tmo + k * gTimeout) / (req + k), 2e-4),
-      typicalCount: active.length > 0 ? median(active) : 0,
+      typicalCount,
       activeBuckets: active.length,
       countMean: meanFinite(counts),
     };

@@ -45,8 +45,16 @@ export function rootCauseCandidates(ctx: ExplainContext, drafts: readonly Draft[
   for (const inc of incidents(drafts)) {
     const hasLatency = inc.drafts.some((d) => d.kind === 'latency_spike' || d.kind === 'timeout_spike');
     const hasErrors = inc.drafts.some((d) => d.kind === 'error_rate_spike' || d.kind === 'timeout_spike');
-    const lat: { service: string; added: number; z: number; ratio: number; op: string; base: number; now: number }[] =
-      [];
+    const lat: {
+      service: string;
+      added: number;
+      z: number;
+      ratio: number;
+      op: string;
+      base: number;
+      now: number;
+      mean: boolean;
+    }[] = [];
     const err: { service: string; excess: number; own: number; total: number; op: string }[] = [];
     for (const [service, idx] of ctx.serviceSeries) {
       const ws = windowStats(ctx, idx, inc.start, inc.end);
@@ -69,21 +77,23 @@ export function rootCauseCandidates(ctx: ExplainContext, drafts: readonly Draft[
           errOp = ctx.target.series[i]!.operation;
         }
       }
-      if (hasLatency && Number.isFinite(ws.baseSelfP50Ms) && ws.selfP50Ms > ws.baseSelfP50Ms) {
-        const sigma =
-          Math.max(m.logSelfP50.sigma, 0.05) *
-          Math.sqrt(Math.max(1, m.typicalCount / Math.max(1, ws.requests / (inc.end - inc.start + 1))));
-        const z = Math.log(ws.selfP50Ms / Math.max(ws.baseSelfP50Ms, 1e-6)) / sigma;
-        if (z >= 2 && ws.addedSelfMs > 0) {
-          lat.push({
-            service,
-            added: ws.addedSelfMs,
-            z,
-            ratio: ws.selfP50Ms / Math.max(ws.baseSelfP50Ms, 1e-6),
-            op,
-            base: ws.baseSelfP50Ms,
-            now: ws.selfP50Ms,
-          });
+      if (hasLatency) {
+        // The median exclusive time sees a fault that slows every request (CPU contention); the mean also sees one
+        // that hits only some of them (packet loss, pauses). The stronger of the two decides.
+        const small = Math.sqrt(Math.max(1, m.typicalCount / Math.max(1, ws.requests / (inc.end - inc.start + 1))));
+        const zOf = (now: number, base: number, sigma: number): number =>
+          Number.isFinite(now) && Number.isFinite(base) && now > base
+            ? Math.log(now / Math.max(base, 1e-6)) / (Math.max(sigma, 0.05) * small)
+            : 0;
+        const zMed = zOf(ws.selfP50Ms, ws.baseSelfP50Ms, m.logSelfP50.sigma);
+        const zMean = zOf(ws.selfMeanMs, ws.baseSelfMeanMs, m.logSelfMean.sigma);
+        const useMean = zMean > zMed;
+        const z = useMean ? zMean : zMed;
+        const added = useMean ? ws.addedSelfMeanMs : ws.addedSelfMs;
+        const base = useMean ? ws.baseSelfMeanMs : ws.baseSelfP50Ms;
+        const now = useMean ? ws.selfMeanMs : ws.selfP50Ms;
+        if (z >= 2 && added > 0) {
+          lat.push({ service, added, z, ratio: now / Math.max(base, 1e-6), op, base, now, mean: useMean });
         }
       }
       if (hasErrors) {
@@ -101,7 +111,7 @@ export function rootCauseCandidates(ctx: ExplainContext, drafts: readonly Draft[
         operation: x.op,
         score: Math.round(inc.severity * share * sig * 1000) / 1000,
         evidence: [
-          `exclusive time ${r1(x.base)} → ${r1(x.now)} ms per request (×${r1(x.ratio)}, ${r1(x.z)} σ)`,
+          `${x.mean ? 'mean' : 'median'} exclusive time ${r1(x.base)} → ${r1(x.now)} ms per request (×${r1(x.ratio)}, ${r1(x.z)} σ)`,
           `${Math.round(share * 100)}% of the exclusive time added across services in the incident`,
         ],
       });
