@@ -1,5 +1,6 @@
 // Groups the spans of a table by trace id with a hash over the binary ids: no strings, no per-span objects.
 import { normalizeTraceId, writeHexId } from './ids.ts';
+import { hash4, int32Words } from './internal/id-words.ts';
 import type { SpanTable } from './span-table.ts';
 
 /**
@@ -16,23 +17,14 @@ export interface TraceIndex {
   readonly rows: Int32Array;
 }
 
-function hash16(ids: Uint8Array, o: number): number {
-  let h = 0x811c9dc5 | 0;
-  for (let i = 0; i < 16; i++) h = Math.imul(h ^ ids[o + i]!, 0x01000193);
-  return h ^ (h >>> 15);
-}
-
-function same16(ids: Uint8Array, a: number, b: number): boolean {
-  for (let i = 0; i < 16; i++) if (ids[a + i] !== ids[b + i]) return false;
-  return true;
-}
-
 /**
  * Groups the spans of `table` by trace id.
  *
- * **Details** Trace ordinals follow the first appearance of each trace in the table.
+ * **Details** Trace ordinals follow the first appearance of each trace in the table; within a trace, rows keep
+ * table order.
  *
- * **Complexity** O(n) time, O(n) memory in typed arrays.
+ * **Complexity** O(n) time, O(n) memory in typed arrays. Ids are compared as four int32 words; a span with the same
+ * trace id as the row before it (tables sorted or grouped by trace, as the store returns them) skips the hash.
  *
  * @example
  * ```ts
@@ -43,41 +35,84 @@ function same16(ids: Uint8Array, a: number, b: number): boolean {
  * ```
  */
 export function buildTraceIndex(table: SpanTable): TraceIndex {
-  const { traceId, length: n } = table.columns;
-  let size = 16;
-  while (size < n * 2) size *= 2;
-  const slots = new Int32Array(size).fill(-1);
-  const mask = size - 1;
+  const n = table.columns.length;
+  const w = int32Words(table.columns.traceId, n * 4);
   const traceOfRow = new Int32Array(n);
-  const firstRow: number[] = [];
-  const counts: number[] = [];
-  for (let i = 0; i < n; i++) {
-    let s = hash16(traceId, i * 16) & mask;
-    for (;;) {
-      const t = slots[s]!;
-      if (t < 0) {
-        const ord = firstRow.length;
-        firstRow.push(i);
-        counts.push(1);
-        slots[s] = ord;
-        traceOfRow[i] = ord;
-        break;
-      }
-      if (same16(traceId, firstRow[t]! * 16, i * 16)) {
-        traceOfRow[i] = t;
-        counts[t]!++;
-        break;
-      }
-      s = (s + 1) & mask;
+  // Open addressing over trace ordinals, grown to stay at most half full; per trace its first row and row count.
+  let size = 1024;
+  let mask = size - 1;
+  let slots = new Int32Array(size).fill(-1);
+  let firstRow = new Int32Array(256);
+  let hashOf = new Int32Array(256);
+  let counts = new Int32Array(256);
+  let traceCount = 0;
+  let prev = -1;
+  for (let i = 0, o = 0; i < n; i++, o += 4) {
+    const a = w[o]!;
+    const b = w[o + 1]!;
+    const c = w[o + 2]!;
+    const d = w[o + 3]!;
+    if (prev >= 0 && a === w[o - 4] && b === w[o - 3] && c === w[o - 2] && d === w[o - 1]) {
+      traceOfRow[i] = prev;
+      counts[prev]!++;
+      continue;
     }
+    const h = hash4(a, b, c, d);
+    let s = h & mask;
+    let t = slots[s]!;
+    while (t >= 0) {
+      const f = firstRow[t]! * 4;
+      if (w[f] === a && w[f + 1] === b && w[f + 2] === c && w[f + 3] === d) break;
+      s = (s + 1) & mask;
+      t = slots[s]!;
+    }
+    if (t < 0) {
+      t = traceCount++;
+      if (t === firstRow.length) {
+        firstRow = grow(firstRow);
+        hashOf = grow(hashOf);
+        counts = grow(counts);
+      }
+      firstRow[t] = i;
+      hashOf[t] = h;
+      slots[s] = t;
+      if (traceCount * 2 > size) {
+        size *= 2;
+        mask = size - 1;
+        slots = new Int32Array(size).fill(-1);
+        for (let u = 0; u < traceCount; u++) {
+          let q = hashOf[u]! & mask;
+          while (slots[q]! >= 0) q = (q + 1) & mask;
+          slots[q] = u;
+        }
+      }
+    }
+    traceOfRow[i] = t;
+    counts[t]!++;
+    prev = t;
   }
-  const traceCount = firstRow.length;
   const offsets = new Int32Array(traceCount + 1);
   for (let t = 0; t < traceCount; t++) offsets[t + 1] = offsets[t]! + counts[t]!;
-  const fill = offsets.slice(0, traceCount);
   const rows = new Int32Array(n);
-  for (let i = 0; i < n; i++) rows[fill[traceOfRow[i]!]!++] = i;
+  if (traceCount === 0 || isContiguous(traceOfRow)) {
+    for (let i = 0; i < n; i++) rows[i] = i;
+  } else {
+    const fill = offsets.slice(0, traceCount);
+    for (let i = 0; i < n; i++) rows[fill[traceOfRow[i]!]!++] = i;
+  }
   return { traceCount, traceOfRow, offsets, rows };
+}
+
+function grow(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+// Whether trace ordinals never decrease along the rows: each trace's rows are then one contiguous run.
+function isContiguous(traceOfRow: Int32Array): boolean {
+  for (let i = 1; i < traceOfRow.length; i++) if (traceOfRow[i]! < traceOfRow[i - 1]!) return false;
+  return true;
 }
 
 /**

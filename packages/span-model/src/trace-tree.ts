@@ -9,6 +9,7 @@
 //   self(parent) = 100 - (60-10) - (100-90) = 40
 //
 // Reference: jaeger-ui TraceStatistics self time (children clipped to the parent, overlaps merged).
+import { hash2, int32Words, tableSize } from './internal/id-words.ts';
 import type { SpanTable } from './span-table.ts';
 import { buildTraceIndex, type TraceIndex } from './trace-index.ts';
 
@@ -34,24 +35,15 @@ export interface TreeOptions {
   readonly traceIndex?: TraceIndex;
 }
 
-function hashSpan(ids: Uint8Array, o: number, trace: number): number {
-  let h = Math.imul(trace ^ 0x9e3779b1, 0x85ebca6b);
-  for (let i = 0; i < 8; i++) h = Math.imul(h ^ ids[o + i]!, 0x01000193);
-  return h ^ (h >>> 13);
-}
-
-function same8(a: Uint8Array, ao: number, b: Uint8Array, bo: number): boolean {
-  for (let i = 0; i < 8; i++) if (a[ao + i] !== b[bo + i]) return false;
-  return true;
-}
-
 /**
  * Links every span to its parent within its trace and lists the children of each span by start time.
  *
  * **Details** Parents are matched on (trace id, span id). A span whose parent id is not in the same trace is an
  * orphan; a repeated span id within a trace is reported in `duplicates` and the first span keeps the id.
  *
- * **Complexity** O(n) expected (hash on binary ids) plus sorting each span's children.
+ * **Complexity** O(n) expected plus sorting each span's children (insertion sort for short lists). Span ids are
+ * hashed as two int32 words into one small open-addressing table per trace, reused across traces, so the probes stay
+ * in cache.
  *
  * @example
  * ```ts
@@ -61,86 +53,121 @@ function same8(a: Uint8Array, ao: number, b: Uint8Array, bo: number): boolean {
  */
 export function buildChildrenIndex(table: SpanTable, options: TreeOptions = {}): ChildrenIndex {
   const traces = options.traceIndex ?? buildTraceIndex(table);
-  const { spanId, parentSpanId, parentRefType, length: n } = table.columns;
+  const { parentRefType, length: n } = table.columns;
+  const sid = int32Words(table.columns.spanId, n * 2);
+  const pid = int32Words(table.columns.parentSpanId, n * 2);
   const start = table.times.startNano;
-  let size = 16;
-  while (size < n * 2) size *= 2;
-  const mask = size - 1;
-  const slots = new Int32Array(size).fill(-1);
-  const duplicates: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = traces.traceOfRow[i]!;
-    let s = hashSpan(spanId, i * 8, t) & mask;
-    for (;;) {
-      const r = slots[s]!;
-      if (r < 0) {
-        slots[s] = i;
-        break;
-      }
-      if (traces.traceOfRow[r] === t && same8(spanId, r * 8, spanId, i * 8)) {
-        duplicates.push(i);
-        break;
-      }
-      s = (s + 1) & mask;
-    }
-  }
+  const { offsets, rows, traceCount } = traces;
+  let largest = 0;
+  for (let t = 0; t < traceCount; t++) largest = Math.max(largest, offsets[t + 1]! - offsets[t]!);
+  const slots = new Int32Array(tableSize(largest, 8));
   const parent = new Int32Array(n).fill(-1);
-  const roots: number[] = [];
-  const orphans: number[] = [];
-  const childCount = new Int32Array(n + 1);
-  for (let i = 0; i < n; i++) {
-    if (parentRefType[i] === 0) {
-      roots.push(i);
-      continue;
-    }
-    const t = traces.traceOfRow[i]!;
-    let s = hashSpan(parentSpanId, i * 8, t) & mask;
-    let found = -1;
-    for (;;) {
-      const r = slots[s]!;
-      if (r < 0) break;
-      if (traces.traceOfRow[r] === t && same8(spanId, r * 8, parentSpanId, i * 8)) {
-        found = r;
-        break;
+  const duplicate = new Uint8Array(n);
+  let duplicateCount = 0;
+  for (let t = 0; t < traceCount; t++) {
+    const a = offsets[t]!;
+    const b = offsets[t + 1]!;
+    const mask = tableSize(b - a, 8) - 1;
+    slots.fill(-1, 0, mask + 1);
+    // Rows of a trace are in table order, so the first span with an id keeps it.
+    for (let k = a; k < b; k++) {
+      const r = rows[k]!;
+      const lo = sid[2 * r]!;
+      const hi = sid[2 * r + 1]!;
+      let s = hash2(lo, hi) & mask;
+      let q = slots[s]!;
+      while (q >= 0 && (sid[2 * q] !== lo || sid[2 * q + 1] !== hi)) {
+        s = (s + 1) & mask;
+        q = slots[s]!;
       }
-      s = (s + 1) & mask;
+      if (q < 0) slots[s] = r;
+      else {
+        duplicate[r] = 1;
+        duplicateCount++;
+      }
     }
-    if (found < 0 || found === i) orphans.push(i);
-    else {
-      parent[i] = found;
-      childCount[found]!++;
+    for (let k = a; k < b; k++) {
+      const r = rows[k]!;
+      if (parentRefType[r] === 0) continue;
+      const lo = pid[2 * r]!;
+      const hi = pid[2 * r + 1]!;
+      let s = hash2(lo, hi) & mask;
+      let q = slots[s]!;
+      while (q >= 0 && (sid[2 * q] !== lo || sid[2 * q + 1] !== hi)) {
+        s = (s + 1) & mask;
+        q = slots[s]!;
+      }
+      if (q >= 0 && q !== r) parent[r] = q;
     }
   }
+  // Roots, orphans and duplicates in row order; children counted per parent.
+  let rootCount = 0;
+  let orphanCount = 0;
   const childOffsets = new Int32Array(n + 1);
-  for (let i = 0; i < n; i++) childOffsets[i + 1] = childOffsets[i]! + childCount[i]!;
+  for (let i = 0; i < n; i++) {
+    const p = parent[i]!;
+    if (p >= 0) childOffsets[p + 1]!++;
+    else if (parentRefType[i] === 0) rootCount++;
+    else orphanCount++;
+  }
+  const roots = new Int32Array(rootCount);
+  const orphans = new Int32Array(orphanCount);
+  const duplicates = new Int32Array(duplicateCount);
+  rootCount = 0;
+  orphanCount = 0;
+  duplicateCount = 0;
+  for (let i = 0; i < n; i++) {
+    if (parent[i]! < 0) {
+      if (parentRefType[i] === 0) roots[rootCount++] = i;
+      else orphans[orphanCount++] = i;
+    }
+    if (duplicate[i]) duplicates[duplicateCount++] = i;
+  }
+  for (let i = 0; i < n; i++) childOffsets[i + 1]! += childOffsets[i]!;
   const fill = childOffsets.slice(0, n);
   const children = new Int32Array(childOffsets[n]!);
   for (let i = 0; i < n; i++) {
     const p = parent[i]!;
     if (p >= 0) children[fill[p]!++] = i;
   }
-  const byStart = (a: number, b: number): number => start[a]! - start[b]! || a - b;
+  sortChildrenByStart(children, childOffsets, start, n);
+  return { parent, childOffsets, children, roots, orphans, duplicates };
+}
+
+// Orders each span's children by (start, row). Lists arrive in row order and are usually sorted already; short ones
+// are insertion-sorted in place, long unsorted ones use the typed-array sort.
+function sortChildrenByStart(children: Int32Array, childOffsets: Int32Array, start: Float64Array, n: number): void {
+  const byStart = (x: number, y: number): number => start[x]! - start[y]! || x - y;
   for (let p = 0; p < n; p++) {
     const a = childOffsets[p]!;
     const b = childOffsets[p + 1]!;
     if (b - a < 2) continue;
-    let sorted = true;
-    for (let k = a + 1; k < b; k++) {
-      if (byStart(children[k - 1]!, children[k]!) > 0) {
-        sorted = false;
-        break;
-      }
+    let k = a + 1;
+    while (k < b) {
+      const x = children[k - 1]!;
+      const y = children[k]!;
+      if (start[x]! > start[y]! || (start[x] === start[y] && x > y)) break;
+      k++;
     }
-    if (!sorted) children.subarray(a, b).sort(byStart);
+    if (k === b) continue;
+    if (b - a > 48) {
+      children.subarray(a, b).sort(byStart);
+      continue;
+    }
+    for (; k < b; k++) {
+      const c = children[k]!;
+      const cs = start[c]!;
+      let j = k - 1;
+      while (j >= a) {
+        const d = children[j]!;
+        const ds = start[d]!;
+        if (ds < cs || (ds === cs && d < c)) break;
+        children[j + 1] = d;
+        j--;
+      }
+      children[j + 1] = c;
+    }
   }
-  return {
-    parent,
-    childOffsets,
-    children,
-    roots: Int32Array.from(roots),
-    orphans: Int32Array.from(orphans),
-    duplicates: Int32Array.from(duplicates),
-  };
 }
 
 /** A child span that lies outside its parent's interval. */
@@ -259,36 +286,42 @@ export function buildTraceTree(table: SpanTable, options: TreeOptions = {}): Tra
   const orderOffsets = new Int32Array(traces.traceCount + 1);
   const cycles: number[] = [];
   const stack = new Int32Array(n + 1);
+  let heads = new Int32Array(64);
+  const { offsets, rows } = traces;
   let w = 0;
-  const visit = (head: number): void => {
-    let sp = 0;
-    stack[sp++] = head;
-    depth[head] = 0;
-    while (sp > 0) {
-      const v = stack[--sp]!;
-      if (visited[v]) continue;
-      visited[v] = 1;
-      order[w++] = v;
-      for (let k = childOffsets[v + 1]! - 1; k >= childOffsets[v]!; k--) {
-        const c = children[k]!;
-        if (!visited[c]) {
-          depth[c] = depth[v]! + 1;
-          stack[sp++] = c;
-        }
-      }
-    }
-  };
   for (let t = 0; t < traces.traceCount; t++) {
     orderOffsets[t] = w;
-    const rows = traces.rows.subarray(traces.offsets[t]!, traces.offsets[t + 1]!);
-    const heads: number[] = [];
-    for (const r of rows) if (parent[r] === -1) heads.push(r);
-    heads.sort((a, b) => startNano[a]! - startNano[b]! || a - b);
-    for (const h of heads) visit(h);
-    for (const r of rows) {
+    const a = offsets[t]!;
+    const b = offsets[t + 1]!;
+    let h = 0;
+    for (let k = a; k < b; k++) {
+      const r = rows[k]!;
+      if (parent[r] !== -1) continue;
+      if (h === heads.length) {
+        const grown = new Int32Array(h * 2);
+        grown.set(heads);
+        heads = grown;
+      }
+      // Insertion by (start, row): a trace has few heads.
+      const rs = startNano[r]!;
+      let j = h - 1;
+      while (j >= 0) {
+        const x = heads[j]!;
+        const xs = startNano[x]!;
+        if (xs < rs || (xs === rs && x < r)) break;
+        heads[j + 1] = x;
+        j--;
+      }
+      heads[j + 1] = r;
+      h++;
+    }
+    for (let k = 0; k < h; k++) w = visit(heads[k]!, w, stack, visited, order, depth, childOffsets, children);
+    if (w - orderOffsets[t]! === b - a) continue;
+    for (let k = a; k < b; k++) {
+      const r = rows[k]!;
       if (!visited[r]) {
         cycles.push(r);
-        visit(r);
+        w = visit(r, w, stack, visited, order, depth, childOffsets, children);
       }
     }
   }
@@ -308,4 +341,35 @@ export function buildTraceTree(table: SpanTable, options: TreeOptions = {}): Tra
       cycles: Int32Array.from(cycles),
     },
   };
+}
+
+// Depth-first pre-order of the subtree headed by `head`, children by start time; returns the new write position.
+function visit(
+  head: number,
+  w: number,
+  stack: Int32Array,
+  visited: Uint8Array,
+  order: Int32Array,
+  depth: Int32Array,
+  childOffsets: Int32Array,
+  children: Int32Array,
+): number {
+  let sp = 0;
+  stack[sp++] = head;
+  depth[head] = 0;
+  while (sp > 0) {
+    const v = stack[--sp]!;
+    if (visited[v]) continue;
+    visited[v] = 1;
+    order[w++] = v;
+    const dv = depth[v]! + 1;
+    for (let k = childOffsets[v + 1]! - 1; k >= childOffsets[v]!; k--) {
+      const c = children[k]!;
+      if (!visited[c]) {
+        depth[c] = dv;
+        stack[sp++] = c;
+      }
+    }
+  }
+  return w;
 }
