@@ -21,7 +21,7 @@ import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { tokenFor } from '../../examples/shop/src/lib/auth-token.ts';
 import { runLoad } from '../../examples/shop/src/load-generator.ts';
@@ -74,6 +74,8 @@ interface Side {
   readonly name: string;
   readonly instrument: boolean;
   readonly env: Record<string, string>;
+  /** `--import` of another build of the register entry (variant env AIOPS_BENCH_REGISTER=path, from the repo root). */
+  readonly register?: string;
 }
 const sides: Side[] = [
   { name: 'uninstrumented', instrument: false, env: {} },
@@ -81,11 +83,14 @@ const sides: Side[] = [
     ? (values.variant as string[]).map((v) => {
         const colon = v.indexOf(':');
         const name = colon < 0 ? v : v.slice(0, colon);
-        return {
-          name,
-          instrument: true,
-          env: { ...commonEnv, ...envFrom(colon < 0 ? [] : v.slice(colon + 1).split(';')) },
+        const { AIOPS_BENCH_REGISTER: register, ...env } = {
+          ...commonEnv,
+          ...envFrom(colon < 0 ? [] : v.slice(colon + 1).split(';')),
         };
+        // Another build (e.g. the previous release's dist) replaces `--import @aiops/instrumentation/register`.
+        return register
+          ? { name, instrument: false, env, register: path.resolve(root, register) }
+          : { name, instrument: true, env };
       })
     : [{ name: 'instrumented', instrument: true, env: commonEnv }]),
 ];
@@ -236,7 +241,10 @@ try {
     const shop = await startShop({
       instrument: side.instrument,
       otlpEndpoint: collector.otlp,
-      nodeFlags: values.from === 'source' ? ['--conditions=@aiops/source'] : [],
+      nodeFlags: [
+        ...(values.from === 'source' ? ['--conditions=@aiops/source'] : []),
+        ...(side.register ? ['--import', pathToFileURL(side.register).href] : []),
+      ],
       env: side.env,
     });
     shops.push(shop);

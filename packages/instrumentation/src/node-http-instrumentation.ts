@@ -54,11 +54,20 @@ function bindEmitter(emitter: EventEmitter, ctx: Context): void {
   }
   holder[kBound] = ctx;
   const emit = emitter.emit as EmitFn;
-  emitter.emit = function boundEmit(this: EventEmitter, event: string | symbol, ...args: unknown[]): boolean {
+  emitter.emit = function boundEmit(this: EventEmitter & { _events?: Record<string | symbol, unknown> }): boolean {
     const bound = holder[kBound] as Context;
-    if (context.active() === bound) return emit.call(this, event, ...args);
-    return context.with(bound, emit, this, event, ...args);
-  };
+    // biome-ignore lint/complexity/noArguments: forwarded as is to emit, no rest-array copy per event
+    const args = arguments;
+    // Most events of a request (prefinish, socket, free, …) have no listener, or run in the right context
+    // already: those cost one property read and no context switch.
+    if (this._events?.[args[0] as string | symbol] === undefined || context.active() === bound)
+      return emit.apply(this, args as unknown as Parameters<EmitFn>);
+    return context.with(bound, applyEmit, undefined, emit, this, args);
+  } as EmitFn;
+}
+
+function applyEmit(emit: EmitFn, target: EventEmitter, args: IArguments): boolean {
+  return emit.apply(target, args as unknown as Parameters<EmitFn>);
 }
 
 /** `host[:port]` of a Host header; IPv6 literals in brackets. */
