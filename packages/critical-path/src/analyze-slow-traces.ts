@@ -62,7 +62,7 @@ export interface SlowTraceOptions {
   readonly maxTraits?: number;
   /**
    * Fast traces counted for the trait baseline; above it every k-th fast trace is counted and fast supports are
-   * estimated (error in `traitBaseline`); suggestions use the same sample. Default 5,000 (95% error ≤ 1.4
+   * estimated (error in `traitBaseline`); suggestions and the top-down call tree use the same sample. Default 5,000 (95% error ≤ 1.4
    * percentage points).
    */
   readonly maxTraitBaselineTraces?: number;
@@ -201,7 +201,10 @@ export interface SlowTraceAnalysis {
   readonly bottlenecks: readonly SlowBottleneck[];
   /** The aggregated critical path of slow traces against the fast traces of the same endpoints. */
   readonly aggregate: AggregatedCriticalPath;
-  /** The same as a merged call tree per endpoint (CRISP's top-down view), slow against fast. */
+  /**
+   * The same as a merged call tree per endpoint (CRISP's top-down view), slow traces against the fast ones that the
+   * trait baseline counts (every k-th above `maxTraitBaselineTraces`).
+   */
   readonly topDown: TopDownCriticalPath;
   /** What slow traces share, most distinctive first. */
   readonly traits: readonly SlowTrait[];
@@ -373,8 +376,8 @@ function baselineOf(b: SlowTraceBaseline, o: { service?: string; operation?: str
 }
 
 /**
- * Finds the slow traces of a table and explains them: bottlenecks, the aggregated critical path against fast traces,
- * shared traits and evidence-based suggestions.
+ * Finds the slow traces of a table and explains them: bottlenecks, the aggregated critical path (flat and top-down)
+ * against fast traces, shared traits and evidence-based suggestions.
  *
  * **Details**
  * - Duration of a trace = duration of its analysed span: the root (the longest root; without a root, the longest
@@ -384,8 +387,12 @@ function baselineOf(b: SlowTraceBaseline, o: { service?: string; operation?: str
  *   pods folded) with at least `minTracesPerEndpoint` traces: above the endpoint's `percentile` when given, else
  *   above exp(median + zScore · 1.4826 · MAD) of its log-durations (modified z-score 3.5: a trace about 2.5× the
  *   median at typical spread), so that an endpoint with no slow requests reports none.
- * - Fast traces = the other traces of the endpoints that have slow ones; traits, the aggregate and suggestions
- *   compare slow against them.
+ * - With `baseline`, an endpoint's normal (its duration distribution and, under the explained rule, the normal
+ *   range of each component's critical-path time) comes from the baseline window instead of the analysed traces:
+ *   the way to judge a fault window where most requests are slowed. Endpoints the baseline lacks are judged on
+ *   their own traces.
+ * - Fast traces = the other traces of the endpoints that have slow ones; traits, the aggregate, the top-down call
+ *   tree and suggestions compare slow against them.
  * - Suggestions come only from patterns on the critical paths of slow traces that are more frequent or costlier
  *   than in fast traces: slow DB statement, slow external dependency, slow own code, N+1, retries, sequential calls
  *   to different services, cache miss then database.
@@ -398,6 +405,7 @@ function baselineOf(b: SlowTraceBaseline, o: { service?: string; operation?: str
  * @example
  * ```ts
  * const report = analyzeSlowTraces(table, { thresholdNano: 3e9 });
+ * const inFault = analyzeSlowTraces(window, { baseline: { table: hourBefore } });
  * report.bottlenecks[0];   // { service: 'orders-db', operation: 'SELECT', traces: 41, meanShare: 0.82, ... }
  * report.suggestions[0].text;
  * ```
@@ -559,6 +567,7 @@ export function analyzeSlowTraces(table: SpanTable, options: SlowTraceOptions = 
   const traitResult = slow.length
     ? slowTraits(table, paths, attribution, slow, fast, meanSlowNano, o.maxTraits, o.maxTraitBaselineTraces)
     : { traits: [], baseline: { fastTraces: fast.length, sampledTraces: 0, maxSupportError: 0 } };
+  const fastSample = sampleEvery(fast, o.maxTraitBaselineTraces);
   const allDurations: number[] = [];
   for (let t = 0; t < traceCount; t++) if (endpointOf[t]! >= 0) allDurations.push(durationOf(t));
   return {
@@ -571,11 +580,11 @@ export function analyzeSlowTraces(table: SpanTable, options: SlowTraceOptions = 
     slowTraces,
     bottlenecks,
     aggregate: aggregateCriticalPath(paths, { traces: slow, baseline: fast, groupPods: o.groupPods }),
-    topDown: topDownCriticalPath(paths, { traces: slow, baseline: fast, groupPods: o.groupPods }),
+    topDown: topDownCriticalPath(paths, { traces: slow, baseline: fastSample, groupPods: o.groupPods }),
     traits: traitResult.traits,
     traitBaseline: traitResult.baseline,
     suggestions: slow.length
-      ? suggest(table, paths, attribution, slow, sampleEvery(fast, o.maxTraitBaselineTraces), {
+      ? suggest(table, paths, attribution, slow, fastSample, {
           nPlusOneMin: o.nPlusOneMin,
           minShare: o.minShare,
         })
