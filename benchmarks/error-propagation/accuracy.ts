@@ -8,7 +8,7 @@
 // Failed-trace detection: precision/recall of ErrorPropagationResult trace `failed` against truth.failed.
 import { errorPropagation, failedSpans } from '@aiops/error-propagation';
 import { buildTraceTree } from '@aiops/span-model';
-import type { FaultSpec, ScenarioTopology, ScenarioTruth } from '../scenarios/index.ts';
+import type { FaultSpec, MessyStyle, ScenarioTopology, ScenarioTruth } from '../scenarios/index.ts';
 import { generateScenario } from '../scenarios/index.ts';
 
 const args = new Set(process.argv.slice(2));
@@ -16,6 +16,9 @@ const QUICK = args.has('--quick');
 const SHOW = args.has('--show');
 const misses = new Map<string, number>();
 const SEEDS = QUICK ? [1, 2] : [1, 2, 3, 4, 5];
+// The generator's default start jitter can start a later concurrent call first while its truth names the first in
+// issue order; --jittered measures on that data (the "before" of the truth fix), the default on issue-order starts.
+const JITTERED = args.has('--jittered');
 
 type Pick = (topo: ScenarioTopology, seed: number) => FaultSpec[];
 
@@ -34,7 +37,13 @@ function external(topo: ScenarioTopology, seed: number): string {
 }
 const W = { startSeconds: 60, endSeconds: 240 };
 
-const CASES: { name: string; messy?: boolean; faults: Pick }[] = [
+interface Case {
+  name: string;
+  /** Messy style; absent: clean OTel data. */
+  messy?: MessyStyle;
+  faults: Pick;
+}
+const CASES: Case[] = [
   { name: '5xx in a service', faults: (t, s) => [{ kind: 'error', service: service(t, s), ...W }] },
   { name: 'timeout: slow downstream', faults: (t, s) => [{ kind: 'timeout', service: service(t, s), ...W }] },
   { name: '4xx from a service', faults: (t, s) => [{ kind: 'http4xx', service: service(t, s), ...W }] },
@@ -51,13 +60,31 @@ const CASES: { name: string; messy?: boolean; faults: Pick }[] = [
       { kind: 'unavailable', service: service(t, s, 1), ...W },
     ],
   },
-  { name: 'messy: 5xx', messy: true, faults: (t, s) => [{ kind: 'error', service: service(t, s), ...W }] },
-  { name: 'messy: timeout', messy: true, faults: (t, s) => [{ kind: 'timeout', service: service(t, s), ...W }] },
+  { name: 'messy: 5xx', messy: 'tags', faults: (t, s) => [{ kind: 'error', service: service(t, s), ...W }] },
+  { name: 'messy: timeout', messy: 'tags', faults: (t, s) => [{ kind: 'timeout', service: service(t, s), ...W }] },
   {
     name: 'messy: unavailable',
-    messy: true,
+    messy: 'tags',
     faults: (t, s) => [{ kind: 'unavailable', service: service(t, s), ...W }],
   },
+  ...(['jaeger', 'otel-grpc'] as const).flatMap((style): Case[] => [
+    { name: `${style}: 5xx`, messy: style, faults: (t, s) => [{ kind: 'error', service: service(t, s), ...W }] },
+    { name: `${style}: timeout`, messy: style, faults: (t, s) => [{ kind: 'timeout', service: service(t, s), ...W }] },
+    { name: `${style}: 4xx`, messy: style, faults: (t, s) => [{ kind: 'http4xx', service: service(t, s), ...W }] },
+    {
+      name: `${style}: unavailable`,
+      messy: style,
+      faults: (t, s) => [{ kind: 'unavailable', service: service(t, s), ...W }],
+    },
+    {
+      name: `${style}: several at once`,
+      messy: style,
+      faults: (t, s) => [
+        { kind: 'error', service: service(t, s, 0), ...W },
+        { kind: 'timeout', service: service(t, s, 1), ...W },
+      ],
+    },
+  ]),
 ];
 
 interface Tally {
@@ -151,7 +178,14 @@ let currentTree: import('@aiops/span-model').TraceTree | undefined;
 let currentFailed: Uint8Array | undefined;
 
 const rows: string[] = [];
-const totals = { clean: empty(), messy: empty() };
+const totals: Record<string, Tally> = {
+  clean: empty(),
+  'messy (tags only)': empty(),
+  'messy jaeger': empty(),
+  'messy otel-grpc': empty(),
+};
+const groupOf = (c: Case): string =>
+  c.messy === undefined ? 'clean' : c.messy === 'tags' ? 'messy (tags only)' : `messy ${c.messy}`;
 const typeConfusion = new Map<string, number>();
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
 for (const c of CASES) {
@@ -162,7 +196,9 @@ for (const c of CASES) {
       seed,
       durationSeconds: 300,
       tracesPerSecond: QUICK ? 8 : 12,
-      messy: c.messy ?? false,
+      messy: c.messy !== undefined,
+      ...(c.messy ? { messyStyle: c.messy } : {}),
+      issueOrderStarts: !JITTERED,
       faults: (topo) => c.faults(topo, seed),
     });
     currentTable = table;
@@ -216,8 +252,8 @@ for (const c of CASES) {
       if (t.errorType) {
         tally.typed++;
         if (chain?.errorType === t.errorType) tally.typeOk++;
-        else if (!c.messy) {
-          const k = `${t.errorType} → ${chain?.errorType ?? 'not failed'}`;
+        else {
+          const k = `${groupOf(c)}: ${t.errorType} → ${chain?.errorType ?? 'not failed'}`;
           typeConfusion.set(k, (typeConfusion.get(k) ?? 0) + 1);
         }
       }
@@ -232,7 +268,7 @@ for (const c of CASES) {
       if (ranked.length === faulted.length && ranked.every((s) => faulted.includes(s))) tally.top1Ok++;
     }
   }
-  const agg = c.messy ? totals.messy : totals.clean;
+  const agg = totals[groupOf(c)]!;
   for (const k of Object.keys(tally) as (keyof Tally)[]) agg[k] += tally[k];
   const rootCell = tally.scenarios === 0 ? 'n/a' : `${tally.top1Ok}/${tally.scenarios}`;
   rows.push(
@@ -242,17 +278,21 @@ for (const c of CASES) {
 
 const header =
   '| scenario | failed traces | path right | path right, any concurrent cause | timeout path from the slow service | origin right | type right | failed-trace precision / recall | handled kept not failed | root cause right |\n|---|---|---|---|---|---|---|---|---|---|';
-console.log(`seeds ${SEEDS.join(',')}, 300 s each, fault window 60–240 s\n`);
+console.log(
+  `seeds ${SEEDS.join(',')}, 300 s each, fault window 60–240 s, ${JITTERED ? 'jittered' : 'issue-order'} concurrent starts\n`,
+);
 console.log(header);
 for (const r of rows) console.log(r);
 for (const [label, t] of Object.entries(totals)) {
+  if (t.failedTruth === 0) continue;
   console.log(
     `| **all ${label}** | ${t.failedTruth} | **${pct(t.pathOk, t.failedTruth)}** | ${pct(t.pathOrConcurrentOk, t.failedTruth)} | ${pct(t.deepOk, t.deepTruth)} | ${pct(t.originOk, t.failedTruth)} | **${pct(t.typeOk, t.typed)}** | ${pct(t.tp, t.tp + t.fp)} / ${pct(t.tp, t.tp + t.fn)} | ${pct(t.handledOk, t.handledTruth)} | **${t.top1Ok}/${t.scenarios}** |`,
   );
 }
 if (SHOW) console.log([...misses.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12));
 if (typeConfusion.size > 0) {
-  console.log('\ntype errors (clean):', [...typeConfusion.entries()].map(([k, v]) => `${k}: ${v}`).join(', '));
+  const list = [...typeConfusion.entries()].sort((a, b) => b[1] - a[1]);
+  console.log('\ntype errors:', list.map(([k, v]) => `${k}: ${v}`).join(', '));
 }
 
 if (!args.has('--no-speed')) {

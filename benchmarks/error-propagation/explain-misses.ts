@@ -1,18 +1,22 @@
 // Lists traces whose primary error path differs from the generator truth (or, with "fp", whose failed verdict
 // differs), as indented timelines, to see why. Debug aid, not a benchmark.
-// Run: npx tsx --conditions=@aiops/source error-propagation/explain-misses.ts <several|timeout|unavailable|db-unavailable|messy-...> <seed> [count] [fp]   (ONLYF=1: failed and chain spans only)
+// Run: npx tsx --conditions=@aiops/source error-propagation/explain-misses.ts <several|timeout|unavailable|db-unavailable|messy-…|jaeger-…|grpc-…> <seed> [count] [fp]   (ONLYF=1: failed and chain spans only)
 import { errorPropagation, failedSpans } from '@aiops/error-propagation';
 import { buildTraceTree, traceIdAt } from '@aiops/span-model';
 import { generateScenario } from '../scenarios/index.ts';
 
 const [caseName, seedS, countS] = process.argv.slice(2);
 const seed = Number(seedS ?? 1);
-const messy = caseName!.startsWith('messy');
+// messy-…: tag-only; jaeger-… / grpc-…: the messyStyle of that name.
+const style = caseName!.startsWith('jaeger') ? 'jaeger' : caseName!.startsWith('grpc') ? 'otel-grpc' : 'tags';
+const messy = caseName!.startsWith('messy') || style !== 'tags';
 const { table, truth } = generateScenario({
   seed,
   durationSeconds: 300,
   tracesPerSecond: Number(process.env.TPS ?? 8),
   messy,
+  messyStyle: style,
+  issueOrderStarts: !process.env.JITTERED,
   faults: (topo) => {
     const names = topo.services.filter((s) => s.kind === 'service' && s.name !== 'frontend').map((s) => s.name);
     const svc = (k: number) => names[(seed * 7 + k * 5) % names.length]!;
@@ -61,6 +65,8 @@ for (const t of truth.traces) {
   const wrongPath = t.failed && JSON.stringify(path) !== JSON.stringify(t.errorPath);
   const wrongFailed = t.failed !== (p?.failed ?? false);
   if (!(filter === 'fp' ? wrongFailed : wrongPath)) continue;
+  // TRUTH=<text>: only misses whose truth path contains it.
+  if (process.env.TRUTH && !t.errorPath?.join('>').includes(process.env.TRUTH)) continue;
   shown++;
   console.log(
     `\n=== ${t.traceId} truth failed=${t.failed} ${t.errorPath?.join('>')} ${t.errorType} handled=${JSON.stringify(t.handledErrors)}`,

@@ -434,6 +434,38 @@ describe('errorPropagation: which of several failed children caused the parent t
   });
 });
 
+describe('errorPropagation: call sites learnt over the traces (data with status)', () => {
+  //   × 6 traces   a web GET /      |==========================|  0..100  200
+  //                b web → recs        |=====|                     5..20   503   (recs fails alone: web answers 200)
+  //                d web → cart        |==========|                6..30   200
+  //   then         a web GET /      |==========================|  0..100  503
+  //                b web → recs        |=====|                     5..20   503   started first, same code
+  //                d web → cart         |==========|               6..30   503
+  //   web survives every failure of recs alone: beside cart, recs is not what failed web (fallback, handled)
+  it('does not blame a call its callers survive when it fails alone, beside another failed call', () => {
+    const rows: SpanInput[] = [];
+    const client = (http: number) => ({ kind: 'client' as const, ...(http >= 500 ? err(http) : ok(http)) });
+    for (let i = 0; i < 6; i++) {
+      const t = nextTrace();
+      rows.push(span(t, 'a', undefined, 'web', 'GET /', 0, 100, { kind: 'server', ...ok() }));
+      rows.push(span(t, 'b', 'a', 'web', 'GET /recs', 5, 20, client(503)));
+      rows.push(span(t, 'd', 'a', 'web', 'GET /cart', 6, 30, client(200)));
+    }
+    const t = nextTrace();
+    rows.push(span(t, 'a', undefined, 'web', 'GET /', 0, 100, { kind: 'server', ...err(503) }));
+    rows.push(span(t, 'b', 'a', 'web', 'GET /recs', 5, 20, client(503)));
+    rows.push(span(t, 'd', 'a', 'web', 'GET /cart', 6, 30, client(503)));
+    const r = errorPropagation(spanTableFromRows(rows));
+    expect(r.failedTraces).toBe(1);
+    const last = r.traceErrors.find((x) => x.failed)!;
+    expect(last.chains.map((x) => [x.kind, x.handling, x.spans[0]!.spanId.slice(-1)])).toEqual([
+      ['propagated', null, 'd'],
+      ['handled', 'fallback', 'b'],
+    ]);
+    expect(last.origins).toBe(1);
+  });
+});
+
 describe('errorPropagation on tag-only data (no kind, no status, no codes): timing and call-site rules', () => {
   const tag = { attributes: { error: true } };
   const url = (host: string) => ({ attributes: { 'http.url': `http://${host}:8080/x` } });
@@ -530,5 +562,124 @@ describe('errorPropagation on tag-only data (no kind, no status, no codes): timi
     expect(chain.path).toEqual(['users', 'cart']);
     expect(chain.errorType).toBe('unavailable');
     expect(chain.spans[0]).toMatchObject({ service: 'users', observed: false });
+  });
+});
+
+describe('errorPropagation on exports of real fault-injection experiments (Jaeger, Zipkin, OTel gRPC)', () => {
+  const tag = { attributes: { error: true } };
+  // What ingest's Jaeger and Zipkin decoders make of `error=true`: the tag, and status ERROR.
+  const jaegerError = (extra: Record<string, string | number | boolean> = {}): Partial<SpanInput> => ({
+    statusCode: 'error',
+    attributes: { error: true, ...extra },
+  });
+
+  //   a web  GET /checkout  |============================|  0..100   error=true
+  //   b web  → pay             |==========|                 5..40    error=true   (the one call a made)
+  //   c pay  POST /charge        |========|                  6..39    no tag: the mark is missing
+  //   the failed call b reached c, and nothing failed below c: c raised the error (5xx), its tag was dropped
+  it('blames the server span under a failed call when its own error tag is missing (tag-only data)', () => {
+    const t = nextTrace();
+    const r = errorPropagation(
+      spanTableFromRows([
+        span(t, 'a', undefined, 'web', 'GET /checkout', 0, 100, tag),
+        span(t, 'b', 'a', 'web', 'POST /charge', 5, 40, { attributes: { error: true, 'http.url': 'http://pay/x' } }),
+        span(t, 'c', 'b', 'pay', 'POST /charge', 6, 39),
+      ]),
+    );
+    const chain = r.traceErrors[0]!.chains[0]!;
+    expect(chain.path).toEqual(['pay', 'web']);
+    expect(chain.errorType).toBe('http5xx');
+    expect(chain.spans.map((s) => [s.spanId.slice(-1), s.failed])).toEqual([
+      ['c', false],
+      ['b', true],
+      ['a', true],
+    ]);
+    expect(chain.evidence[0]).toBe('no error mark: the only call of a failed caller, with nothing failed below it');
+    expect(r.rootCauses[0]!.service).toBe('pay');
+  });
+
+  //   a web   GET /        |==========================|  0..100   (no tag, status UNSET)
+  //   b web   → cart          |=========|                  5..40   error=true → status ERROR (Jaeger decoder)
+  //   c cart  GET /cart         |======|                   6..39   error=true → status ERROR
+  //   no kinds, no codes, no status OK anywhere: status ERROR is only the tag, so the unmarked root is unknown,
+  //   not a success — it failed with its call (with status read as known, the trace would count as handled)
+  it('reads status ERROR on kind-less spans with no codes as error tags, not as known status', () => {
+    const t = nextTrace();
+    const table = spanTableFromRows([
+      span(t, 'a', undefined, 'web', 'GET /', 0, 100),
+      span(t, 'b', 'a', 'web', 'GET /cart', 5, 40, jaegerError()),
+      span(t, 'c', 'b', 'cart', 'GET /cart', 6, 39, jaegerError()),
+    ]);
+    const r = errorPropagation(table);
+    expect(r.failedTraces).toBe(1);
+    expect(r.traceErrors[0]!.chains[0]).toMatchObject({ kind: 'propagated', path: ['cart', 'web'] });
+    expect(errorPropagation(table, { statusKnown: true }).failedTraces).toBe(0);
+  });
+
+  //   a front  GET /home   |=================================|  0..2800  http.status_code "504" (text), error=true
+  //   b front  → recs         |============================|     5..2705  error=true, log {error.kind TimeoutError,
+  //                                                                          message "deadline exceeded"}
+  //   c recs   GET /recs       |===============|                  6..1500  http.status_code "200"
+  //   the OpenTracing error log names the timeout; HTTP codes arrive as strings
+  it('types a failure by its OpenTracing error log and reads HTTP codes written as text', () => {
+    const t = nextTrace();
+    const r = errorPropagation(
+      spanTableFromRows([
+        span(t, 'a', undefined, 'front', 'GET /home', 0, 2800, jaegerError({ 'http.status_code': '504' })),
+        span(t, 'b', 'a', 'front', 'GET /recs', 5, 2705, {
+          ...jaegerError({ 'http.url': 'http://recs:8080/recs' }),
+          events: [
+            {
+              timeUnixNano: (BASE + 2_705_000_000n).toString(),
+              name: 'error',
+              attributes: { 'error.kind': 'TimeoutError', message: 'deadline exceeded' },
+            },
+          ],
+        }),
+        span(t, 'c', 'b', 'recs', 'GET /recs', 6, 1500, { attributes: { 'http.status_code': '200' } }),
+      ]),
+    );
+    const chain = r.traceErrors[0]!.chains[0]!;
+    expect(chain.path).toEqual(['front']);
+    expect(chain.errorType).toBe('timeout');
+    expect(chain.evidence).toContain('error log "TimeoutError: deadline exceeded"');
+    expect(r.byType.timeout).toBe(1);
+  });
+
+  //   a frontend  /hipstershop.CheckoutService/PlaceOrder |======================|  0..80  grpc 14, status ERROR
+  //   b frontend  → checkout                                 |==================|   2..78  grpc 14
+  //   c checkout  /hipstershop.CheckoutService/PlaceOrder      |================|    3..77  grpc 14
+  //   d checkout  → payment                                      |=|                 10..11 grpc 14, no server span
+  //   e checkout  → cart                                    |====|                   4..9   grpc 0
+  //   Online Boutique through OTel and Jaeger: no kinds, only gRPC codes; payment refused the connection
+  it('follows gRPC status codes (UNAVAILABLE) down to the callee that left no span', () => {
+    const t = nextTrace();
+    const grpc = (code: number, extra: Record<string, string> = {}): Partial<SpanInput> => ({
+      ...(code === 0 ? {} : { statusCode: 'error' as const }),
+      attributes: { 'rpc.system': 'grpc', 'rpc.grpc.status_code': code, ...extra },
+    });
+    const r = errorPropagation(
+      spanTableFromRows([
+        span(t, 'a', undefined, 'frontend', '/hipstershop.CheckoutService/PlaceOrder', 0, 80, grpc(14)),
+        span(t, 'b', 'a', 'frontend', '/hipstershop.CheckoutService/PlaceOrder', 2, 78, grpc(14)),
+        span(t, 'c', 'b', 'checkout', '/hipstershop.CheckoutService/PlaceOrder', 3, 77, grpc(14)),
+        span(t, 'e', 'c', 'checkout', '/hipstershop.CartService/GetCart', 4, 9, grpc(0)),
+        span(
+          t,
+          'd',
+          'c',
+          'checkout',
+          '/hipstershop.PaymentService/Charge',
+          10,
+          11,
+          grpc(14, { 'peer.service': 'payment' }),
+        ),
+      ]),
+    );
+    const chain = r.traceErrors[0]!.chains[0]!;
+    expect(chain.path).toEqual(['payment', 'checkout', 'frontend']);
+    expect(chain.errorType).toBe('unavailable');
+    expect(chain.evidence).toContain('gRPC UNAVAILABLE (14)');
+    expect(r.rootCauses.map((x) => x.service)).toEqual(['payment']);
   });
 });

@@ -9,8 +9,8 @@
 //
 // Algorithm: mark failed spans (failedSpans); classify each (classifyError); in one post-order pass per trace,
 // link every failed span to the failed child that explains it — among the unhandled failed children that ended
-// before it: the one its message names, else not one it carried on past (a later call failed), else one whose error
-// agrees with its code (504 ← timeout, 503 ← unreachable/503, 4xx ← same 4xx, 500 ← 5xx), else the first call made
+// before it: the one its message names, else not one it carried on past (a later call failed) or one at a call site
+// its callers survive when that call fails alone (learnt over all traces), else one whose error agrees with its code (504 ← timeout, 503 ← unreachable/503, 4xx ← same 4xx, 500 ← 5xx), else the first call made
 // (retry loops from their first attempt) — so each failed span knows its origin. A failed child under a successful
 // parent, one the parent carried on past, or one followed by a retry of the same call, is handled. Chains are read
 // from their heads: a head under nothing failed is propagated, under a successful parent handled, beside the cause
@@ -26,6 +26,7 @@ import {
   ParentRefType,
   SpanKind,
   type SpanTable,
+  StatusCode,
   spanIdAt,
   type TraceTree,
   traceIdAt,
@@ -33,7 +34,7 @@ import {
 } from '@aiops/span-model';
 import type { ErrorType } from './classify-error.ts';
 import { failedSpans } from './failed-spans.ts';
-import { chainPass, E_FAILED, E_INFERRED, H_MOVED_ON, H_RETRY } from './internal/chains.ts';
+import { chainPass, E_FAILED, E_INFERRED, E_UNMARKED, H_MOVED_ON, H_RETRY } from './internal/chains.ts';
 import {
   calleeOf,
   classifyRow,
@@ -193,9 +194,10 @@ export interface ErrorPropagationOptions {
   /** Evidence lines per root cause (default 6). */
   readonly maxEvidence?: number;
   /**
-   * Whether the data records success at all (status codes, HTTP or gRPC codes). Default: detected — when no span in
-   * scope has any, errors are visible only as tags, and an unmarked caller of a failed span is taken to have failed
-   * with it (unless it retried), since nothing says it succeeded.
+   * Whether the data records success at all (status OK, HTTP or gRPC codes, or status ERROR on data with span
+   * kinds). Default: detected — when no span in scope has any, errors are visible only as tags (status ERROR on
+   * kind-less spans is what Jaeger and Zipkin decoders make of an `error=true` tag), and an unmarked caller of a
+   * failed span is taken to have failed with it (unless it retried), since nothing says it succeeded.
    */
   readonly statusKnown?: boolean;
   /**
@@ -252,8 +254,9 @@ const pct = (x: number): string => `${Math.round(x * 100)}%`;
  * - Per trace: each failed span is linked to the failed child that explains it. Candidates: the failed children
  *   that were not handled and ended before it (+5 ms for a child on another host). First decisive rule wins: the
  *   one child its status/exception message names (callee host, service or route); not a child it carried on past
- *   (another failed call started after that one failed: the earlier failure was a fallback, `handled`); a child
- *   whose error agrees with its code or type (504 ← timeout, 503 ← unreachable or 503, 4xx ← same 4xx, 500/502 ←
+ *   (another failed call started after that one failed: the earlier failure was a fallback, `handled`), nor one at
+ *   a call site whose callers, over all traces, failed in ≤ 20% of ≥ 5 cases where that call was their only failure
+ *   (a fallback or optional call; data with status only; also `handled`); a child whose error agrees with its code or type (504 ← timeout, 503 ← unreachable or 503, 4xx ← same 4xx, 500/502 ←
  *   5xx or business); the first call made, a retry loop counted from its first attempt. The deepest span reached
  *   that way is the origin. A failed child under a successful parent is a handled error ('fallback'); a failed
  *   call followed by a call to the same service and operation from the same parent is handled ('retry'); a failed
@@ -337,11 +340,21 @@ export function errorPropagation(table: SpanTable, options: ErrorPropagationOpti
     }
   }
 
-  // Tag-only data (no status, HTTP or gRPC code on any span in scope): an unmarked span is unknown, not a success.
+  // Tag-only data (no status OK, no HTTP or gRPC code and no span kind on any span in scope): an unmarked span is
+  // unknown, not a success. Status ERROR alone does not make success known: Jaeger and Zipkin decoders turn an
+  // `error=true` tag into status ERROR, and without kinds nothing says the exporter would have marked every failure
+  // (an OTel SDK span has a kind, and there UNSET means success).
   let statusKnown = false;
+  let errorStatus = false;
   for (let r = 0; r < table.numSpans && !statusKnown; r++) {
     if (!inScope[traces.traceOfRow[r]!]) continue;
-    if (c.statusCode[r] !== 0 || ctx.http[r]! > 0 || ctx.rpc[r]! >= 0) statusKnown = true;
+    if (c.statusCode[r] === StatusCode.Ok || ctx.http[r]! > 0 || ctx.rpc[r]! >= 0) statusKnown = true;
+    else if (c.statusCode[r] === StatusCode.Error) errorStatus = true;
+  }
+  if (errorStatus && !statusKnown) {
+    for (let r = 0; r < table.numSpans && !statusKnown; r++) {
+      if (c.kind[r] !== SpanKind.Unspecified && inScope[traces.traceOfRow[r]!]) statusKnown = true;
+    }
   }
   const tagOnly = options.statusKnown === undefined ? !statusKnown : !options.statusKnown;
   const st = chainPass(ctx, tree, failed, hasErr, tagOnly, inScope);
@@ -505,8 +518,11 @@ export function errorPropagation(table: SpanTable, options: ErrorPropagationOpti
       for (const s of spans) if (path[path.length - 1] !== s.service) path.push(s.service);
       const evidence: string[] = [];
       if (err[decider] === E_INFERRED) evidence.push('no error mark: failure inferred from timing');
+      if (err[decider] === E_UNMARKED) {
+        evidence.push('no error mark: the only call of a failed caller, with nothing failed below it');
+      }
       // Tag-only data: a server span that failed with no failed callee raised the error itself (a 5xx).
-      const serverError = tagOnly && decider === o && failed[o] !== 0 && isServerRole(o);
+      const serverError = tagOnly && decider === o && (failed[o] !== 0 || err[o] === E_UNMARKED) && isServerRole(o);
       const tIdx = classifyRow(ctx, decider, tree, evidence, serverError);
       chains.push({
         chain: {

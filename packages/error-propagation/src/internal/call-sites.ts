@@ -15,7 +15,7 @@ export interface CallSites {
   counts(p: number, ch: number): readonly [number, number];
   /**
    * Whether spans of this service and operation usually have a child (a call that normally reaches a traced
-   * server): ≥ 5 seen, ≥ 80% of them with children.
+   * server): ≥ 5 of them, and ≥ 25% of all, have children.
    */
   usuallyHasChildren(row: number): boolean;
   /** Over all call sites: the share of failed calls whose caller is marked failed too. */
@@ -87,7 +87,10 @@ export function callSites(tree: TraceTree, failed: Uint8Array, traceMask: Uint8A
     usuallyHasChildren: (row) => {
       const k = svcOf[svc[row]!]! * nOp + op[row]!;
       const total = seen.get(k) ?? 0;
-      return total >= 5 && (withKids.get(k) ?? 0) >= total * 0.8;
+      // Failures make childless spans too (an outage of most of the window leaves most of them childless), so a
+      // quarter with children is enough to say the call normally reaches a traced server.
+      const kids = withKids.get(k) ?? 0;
+      return kids >= 5 && kids >= total * 0.25;
     },
     absorbs: (p, ch) => {
       const k = key(p, ch);
@@ -95,4 +98,83 @@ export function callSites(tree: TraceTree, failed: Uint8Array, traceMask: Uint8A
       return n >= MIN_FAILED_CALLS && (marked.get(k) ?? 0) <= n * rate * ABSORB_RATIO;
     },
   };
+}
+
+/** Sole failures a call site needs before its survival rate is trusted. */
+const MIN_SOLE_FAILURES = 5;
+/** A call site is absorbed when its caller failed after at most this share of its sole failures. */
+const SURVIVED_RATIO = 0.2;
+
+/** Per call site, on data with status: whether callers carry on when that call is their only failure. */
+export interface SoleFailures {
+  /**
+   * Whether the call site of `p` → `ch` is absorbed by its callers: over all traces, when a call there was the
+   * caller's only failed call (and not retried), the caller failed in ≤ 20% of ≥ 5 cases (a fallback, an optional
+   * call). Such a call beside another failed call is not what failed the caller.
+   */
+  absorbed(p: number, ch: number): boolean;
+}
+
+/**
+ * Learns, per call site (caller service and operation → callee service and operation), how often the caller fails
+ * when that call is its only failed call. `callerFailed(p)` says whether a caller failed (a mark, or an error code
+ * it answered with). Calls repeated after they failed (retries) are skipped: their fate is the retry's.
+ */
+export function soleFailures(
+  tree: TraceTree,
+  failed: Uint8Array,
+  traceMask: Uint8Array,
+  callerFailed: (p: number) => boolean,
+): SoleFailures {
+  const table = tree.table;
+  const svcOf = workloadCodes(table.dict('service').values);
+  const svcRaw = table.dict('service').codes;
+  const op = table.dict('operation').codes;
+  const nOp = table.dict('operation').values.length;
+  const nSvc = table.dict('service').values.length;
+  const { parent, childOffsets, children } = tree.links;
+  const { startNano, endNano } = table.times;
+  const traceOfRow = tree.traces.traceOfRow;
+  const parentRef = table.columns.parentRefType;
+  const key = (p: number, ch: number): number =>
+    ((svcOf[svcRaw[p]!]! * nOp + op[p]!) * nSvc + svcOf[svcRaw[ch]!]!) * nOp + op[ch]!;
+  const calls = new Map<number, number>();
+  const survived = new Map<number, number>();
+  outer: for (let r = 0; r < failed.length; r++) {
+    if (!failed[r] || !traceMask[traceOfRow[r]!]) continue;
+    const p = parent[r]!;
+    if (p < 0 || parentRef[r] === 2) continue;
+    for (let j = childOffsets[p]!; j < childOffsets[p + 1]!; j++) {
+      const ch = children[j]!;
+      if (ch === r) continue;
+      if (failed[ch]) continue outer;
+      if (svcRaw[ch] === svcRaw[r] && op[ch] === op[r] && startNano[ch]! >= endNano[r]! - 1e6) continue outer;
+    }
+    const k = key(p, r);
+    calls.set(k, (calls.get(k) ?? 0) + 1);
+    if (!callerFailed(p)) survived.set(k, (survived.get(k) ?? 0) + 1);
+  }
+  return {
+    absorbed: (p, ch) => {
+      const k = key(p, ch);
+      const n = calls.get(k) ?? 0;
+      return n >= MIN_SOLE_FAILURES && n - (survived.get(k) ?? 0) <= n * SURVIVED_RATIO;
+    },
+  };
+}
+
+/** A code per service dictionary value, equal for the pods of one workload (`cart-7d9f8b5c4-x2k4p` → `cart`). */
+function workloadCodes(values: readonly string[]): Int32Array {
+  const normal = new Map<string, number>();
+  const out = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const name = workloadName(values[i]!);
+    let code = normal.get(name);
+    if (code === undefined) {
+      code = normal.size;
+      normal.set(name, code);
+    }
+    out[i] = code;
+  }
+  return out;
 }

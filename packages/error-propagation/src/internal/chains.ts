@@ -7,7 +7,7 @@ import {
   type TraceTree,
   workloadName,
 } from '@aiops/span-model';
-import { callSites } from './call-sites.ts';
+import { type CallSites, callSites, type SoleFailures, soleFailures } from './call-sites.ts';
 import {
   calleeOf,
   classifyRow,
@@ -40,11 +40,21 @@ export const E_IMPLIED = 3;
  */
 export const E_INFERRED = 4;
 
+/**
+ * No mark of its own on tag-only data, but the only call its failed caller made went to it and nothing failed below
+ * it: the server whose error mark is missing raised the error (a server error).
+ */
+export const E_UNMARKED = 5;
+
 /** handled[] values. */
 export const H_NONE = 0;
 /** The same parent called the same service and operation again after this call failed (a retry). */
 export const H_RETRY = 1;
-/** The caller carried on after this call failed and made another call, which failed and explains its failure. */
+/**
+ * The caller carried on past this call: it made another call after this one failed, which failed and explains its
+ * failure; or (data with status) this call sits at a call site its callers survive when it fails alone, beside
+ * another failed call that explains the caller's failure.
+ */
 export const H_MOVED_ON = 2;
 
 /** Per-span state of the chain pass. */
@@ -98,7 +108,24 @@ export function chainPass(
   // The attempt a retry repeated, so that a retry loop is seen as one call.
   const prevAttempt = new Int32Array(n).fill(-1);
   const { order, orderOffsets } = tree;
-  const sites = tagOnly ? callSites(tree, failed, scope) : null;
+  let sitesMemo: CallSites | null = null;
+  // Learnt once, when a rule first needs them (never on clean data, where every call carries its own status).
+  const sites = (): CallSites => {
+    sitesMemo ??= callSites(tree, failed, scope);
+    return sitesMemo;
+  };
+  let soleMemo: SoleFailures | null = null;
+  /** Whether the callers at the call site of `s` → `ch` carry on when that call alone fails (data with status). */
+  const absorbedSite = (s: number, ch: number): boolean => {
+    if (tagOnly) return false;
+    soleMemo ??= soleFailures(
+      tree,
+      failed,
+      scope,
+      (p) => failed[p] !== 0 || ((httpCode[p]! >= 400 || rpcCode[p]! > 0) && c.statusCode[p] !== StatusCode.Ok),
+    );
+    return soleMemo.absorbed(s, ch);
+  };
 
   for (let t = 0; t < tree.traces.traceCount; t++) {
     if (!traceMask[t]) continue;
@@ -144,7 +171,7 @@ export function chainPass(
             retriedBy[ch] = next;
             prevAttempt[next] = ch;
           }
-        } else laterOk.set(key, ch);
+        } else if (!(tagOnly && failed[p] && looksUnreached(ch))) laterOk.set(key, ch);
         laterAny.set(key, ch);
       }
     }
@@ -174,7 +201,7 @@ export function chainPass(
           inner >= 0 &&
           c.parentRefType[inner] !== 2 &&
           !carriedOn(s, inner) &&
-          !(sites !== null && failed[inner] && sites.absorbs(s, inner))
+          !(failed[inner] && sites().absorbs(s, inner))
         ) {
           err[s] = E_IMPLIED;
           type[s] = T_OTHER;
@@ -187,13 +214,15 @@ export function chainPass(
       type[s] = classifyRow(ctx, s, tree, undefined);
       let best = bestCause(s);
       if (best < 0 && err[s] === E_FAILED) best = impliedCause(s);
-      if (best < 0 && err[s] === E_FAILED && sites !== null) best = inferredCause(s);
+      if (best < 0 && err[s] === E_FAILED) best = inferredCause(s);
+      if (best < 0 && err[s] === E_FAILED && tagOnly) best = unmarkedServer(s);
       if (best >= 0) {
         cause[s] = best;
         origin[s] = origin[best]!;
         for (let j = childOffsets[s]!; j < childOffsets[s + 1]!; j++) {
           const ch = children[j]!;
-          if (ch !== best && err[ch] && !handled[ch] && movedOnFrom(s, ch)) handled[ch] = H_MOVED_ON;
+          if (ch === best || !err[ch] || handled[ch]) continue;
+          if (movedOnFrom(s, ch) || (isCandidate(s, ch, endNano[s]!) && absorbedSite(s, ch))) handled[ch] = H_MOVED_ON;
         }
       } else origin[s] = s;
     }
@@ -214,14 +243,18 @@ export function chainPass(
   function bestCause(s: number): number {
     const end = endNano[s]!;
     let best = -1;
-    let bestScore = 9;
+    let bestScore = 99;
     let candidates = 0;
     for (let j = childOffsets[s]!; j < childOffsets[s + 1]!; j++) {
       const ch = children[j]!;
-      if (!err[ch] || handled[ch] || endNano[ch]! > end + endSlack(s, ch)) continue;
-      if (c.parentRefType[ch] === 2 && endNano[ch]! > end) continue;
-      candidates++;
-      const score = agreement(s, ch) + (movedOnFrom(s, ch) ? 3 : 0);
+      if (isCandidate(s, ch, end)) candidates++;
+    }
+    for (let j = childOffsets[s]!; j < childOffsets[s + 1]!; j++) {
+      const ch = children[j]!;
+      if (!isCandidate(s, ch, end)) continue;
+      let score = agreement(s, ch) + (movedOnFrom(s, ch) ? 3 : 0);
+      // Beside another failed call, one its callers survive when it fails alone did not fail this caller.
+      if (candidates > 1 && absorbedSite(s, ch)) score += 6;
       // Among equals the first call made wins; a retry loop counts from its first attempt.
       if (best < 0 || score < bestScore || (score === bestScore && loopStart(ch) < loopStart(best))) {
         best = ch;
@@ -231,6 +264,12 @@ export function chainPass(
     if (candidates < 2) return best;
     const named = namedChild(s);
     return named >= 0 ? named : best;
+  }
+
+  /** Whether the child `ch` may explain the failure of `s`: failed, not handled, ended before `s` did. */
+  function isCandidate(s: number, ch: number, end: number): boolean {
+    if (!err[ch] || handled[ch] || endNano[ch]! > end + endSlack(s, ch)) return false;
+    return !(c.parentRefType[ch] === 2 && endNano[ch]! > end);
   }
 
   /**
@@ -341,12 +380,22 @@ export function chainPass(
     for (let j = childOffsets[s]!; j < childOffsets[s + 1]!; j++) {
       const ch = children[j]!;
       if (err[ch] || c.parentRefType[ch] === 2 || endNano[ch]! > endNano[s]! + endSlack(s, ch)) continue;
+      // Where status is known, only a kind-less call with no code and no status can be a failure left unmarked.
+      if (
+        !tagOnly &&
+        (c.kind[ch] !== SpanKind.Unspecified ||
+          c.statusCode[ch] !== StatusCode.Unset ||
+          httpCode[ch]! > 0 ||
+          rpcCode[ch]! >= 0)
+      ) {
+        continue;
+      }
       let t = -1;
       if (outlivingChild(tree, ch) >= 0) t = T_TIMEOUT;
       else if (
         childOffsets[ch + 1] === childOffsets[ch] &&
         looksLikeClient(table, ch) &&
-        sites!.usuallyHasChildren(ch)
+        sites().usuallyHasChildren(ch)
       ) {
         t = T_UNAVAILABLE;
       }
@@ -361,6 +410,38 @@ export function chainPass(
       origin[best] = best;
     }
     return best;
+  }
+
+  /**
+   * Tag-only data: an unmarked call that looks failed by its timing — no server span where the call usually has one,
+   * or an end at a round limit while its callee kept running. Under a marked caller, such an attempt is no
+   * successful retry: the caller failed after it.
+   */
+  function looksUnreached(ch: number): boolean {
+    if (childOffsets[ch + 1] === childOffsets[ch]) return looksLikeClient(table, ch) && sites().usuallyHasChildren(ch);
+    return roundLimitOf(durationNano[ch]!) > 0 && outlivingChild(tree, ch) >= 0;
+  }
+
+  /**
+   * Tag-only data: the failed span `s` made one call, to another service, whose server span carries no mark, ended
+   * in time and has no failed child. The server raised the error and its mark is missing (exporters keep the
+   * `error` tag on some failed spans only); the call itself failing with no server error is the rarer reading.
+   */
+  function unmarkedServer(s: number): number {
+    let only = -1;
+    for (let j = childOffsets[s]!; j < childOffsets[s + 1]!; j++) {
+      const ch = children[j]!;
+      if (c.parentRefType[ch] === 2) continue;
+      if (only >= 0) return -1;
+      only = ch;
+    }
+    if (only < 0 || err[only] || endNano[only]! > endNano[s]! + endSlack(s, only)) return -1;
+    if (workloadName(table.stringAt('service', only)) === workloadName(table.stringAt('service', s))) return -1;
+    for (let j = childOffsets[only]!; j < childOffsets[only + 1]!; j++) if (err[children[j]!]) return -1;
+    err[only] = E_UNMARKED;
+    type[only] = T_HTTP5XX;
+    origin[only] = only;
+    return only;
   }
 
   /**

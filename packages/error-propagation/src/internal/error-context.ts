@@ -1,8 +1,10 @@
 // Per-table facts the classifier needs, computed once: text flags per dictionary value and column views.
 import {
+  FailureSignal,
   SpanKind,
   type SpanTable,
   spanAttributeText,
+  spanEvents,
   spanFailureSignals,
   type TraceTree,
   workloadName,
@@ -53,6 +55,54 @@ export interface ErrorContext {
   readonly http: Int16Array;
   /** gRPC code per span (-1: none), from every spelling. */
   readonly rpc: Int16Array;
+  /** Failure signal bits per span (span-model). */
+  readonly signals: Uint8Array;
+  /** OpenTracing error-log text per row, read when first needed. */
+  readonly logTexts: Map<number, string>;
+  /** Text flags per distinct error-log text. */
+  readonly logFlags: Map<string, number>;
+}
+
+/** Fields of an OpenTracing `event: error` log (Jaeger, Zipkin exports) that say what failed, in reading order. */
+const ERROR_LOG_KEYS = [
+  'error.kind',
+  'error.object',
+  'error.message',
+  'message',
+  'exception.type',
+  'exception.message',
+];
+
+/**
+ * The text of the span's OpenTracing error logs (`error.kind: message`), '' when it has none. The span model fills
+ * `errorType` / `exceptionMessage` from OTel `exception` events only; Jaeger and Zipkin exports of OpenTracing
+ * clients carry the same facts as `event: error` logs.
+ */
+export function errorLogText(ctx: ErrorContext, row: number): string {
+  if (!(ctx.signals[row]! & FailureSignal.Exception)) return '';
+  let text = ctx.logTexts.get(row);
+  if (text !== undefined) return text;
+  const parts: string[] = [];
+  for (const e of spanEvents(ctx.table, row)) {
+    if (e.name !== 'error' && e.name !== 'exception') continue;
+    for (const k of ERROR_LOG_KEYS) {
+      const v = e.attributes[k];
+      if (typeof v === 'string' && v !== '' && !parts.includes(v)) parts.push(v);
+    }
+    if (parts.length > 0) break;
+  }
+  text = parts.join(': ');
+  ctx.logTexts.set(row, text);
+  return text;
+}
+
+function logFlagsOf(ctx: ErrorContext, text: string): number {
+  let f = ctx.logFlags.get(text);
+  if (f === undefined) {
+    f = textFlags([text])[0]!;
+    ctx.logFlags.set(text, f);
+  }
+  return f;
 }
 
 const cache = new WeakMap<SpanTable, ErrorContext>();
@@ -69,6 +119,9 @@ export function errorContext(table: SpanTable): ErrorContext {
     exceptionMessageFlags: textFlags(table.dict('exceptionMessage').values),
     http: signals.httpStatus,
     rpc: signals.rpcStatus,
+    signals: signals.signals,
+    logTexts: new Map(),
+    logFlags: new Map(),
   };
   cache.set(table, ctx);
   return ctx;
@@ -160,17 +213,20 @@ export function classifyRow(
   const emCode = t.dict('exceptionMessage').codes[row]!;
   const smF = ctx.statusMessageFlags[smCode]!;
   const etF = ctx.errorTypeFlags[etCode]!;
-  const emF = ctx.exceptionMessageFlags[emCode]!;
+  // No OTel exception fields: an OpenTracing error log may say the same (its text counts as the exception).
+  const log = etCode === 0 && emCode === 0 ? errorLogText(ctx, row) : '';
+  const emF = log ? logFlagsOf(ctx, log) : ctx.exceptionMessageFlags[emCode]!;
   const any = smF | etF | emF;
   const ev = evidence;
   const sm = (): string => t.dict('statusMessage').values[smCode]!;
   const et = (): string => t.dict('errorType').values[etCode]!;
-  const em = (): string => t.dict('exceptionMessage').values[emCode]!;
+  const em = (): string => (log ? log : t.dict('exceptionMessage').values[emCode]!);
+  const emLabel = log ? 'error log' : 'exception';
   const textEvidence = (flag: number): void => {
     if (!ev) return;
     if (smF & flag) ev.push(`status message ${quote(sm())}`);
     if (etF & flag) ev.push(`error.type ${quote(et())}`);
-    if (emF & flag) ev.push(`exception ${quote(em())}`);
+    if (emF & flag) ev.push(`${emLabel} ${quote(em())}`);
   };
   const codeEvidence = (): void => {
     if (!ev) return;
@@ -211,7 +267,7 @@ export function classifyRow(
   const appEvidence = (): void => {
     if (!ev) return;
     if (etF & TextFlag.Application) ev.push(`error.type ${quote(et())}`);
-    if (emCode) ev.push(`exception ${quote(em())}`);
+    if (emCode || log) ev.push(`${emLabel} ${quote(em())}`);
     if (!appText && appStatus) ev.push(`status message ${quote(sm())}`);
   };
   // 3. Server errors: an application exception makes it a business-logic error.
@@ -226,7 +282,7 @@ export function classifyRow(
   }
   // A failed database or cache call with no timeout or connection words: the dependency's server error.
   if (http === 0 && rpc <= 0 && t.dict('dbSystem').codes[row] !== 0 && !application) {
-    const limit = smCode || etCode || emCode ? 0 : roundLimitOf(t.times.durationNano[row]!);
+    const limit = smCode || etCode || emCode || log ? 0 : roundLimitOf(t.times.durationNano[row]!);
     if (limit) {
       ev?.push(`duration at the ${limit} s limit (${secs(t.times.durationNano[row]!)})`);
       return T_TIMEOUT;
@@ -272,7 +328,7 @@ export function classifyRow(
     codeEvidence();
     if (smCode) ev.push(`status message ${quote(sm())}`);
     if (etCode) ev.push(`error.type ${quote(et())}`);
-    if (emCode) ev.push(`exception ${quote(em())}`);
+    if (emCode || log) ev.push(`${emLabel} ${quote(em())}`);
   }
   return T_OTHER;
 }
