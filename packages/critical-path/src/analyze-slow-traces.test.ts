@@ -277,3 +277,61 @@ describe('analyzeSlowTraces with a baseline window', () => {
     expect(() => analyzeSlowTraces(fault, { baseline: { endpoints: bad } })).toThrow(/durationsNano\[1\] must be/);
   });
 });
+
+// 30 requests of GET /quote (µs); slow ones (i % 6 = 0) wait on the FX API and then call tax and ship in sequence.
+//   fast  api |=|fx 20|=|tax 20|ship 20|==|                                       0..90+i%4
+//         recs  |=10=|                                                            10..20
+//   slow  api |=|==========fx 390 (external)==========|===tax 150===|===ship 150===|=|   0..720
+//         recs  |=======recs 290=======|     slower too, but hidden behind fx: never suggested
+// → slow-external fx-api (timeout, circuit breaker); sequential-calls in api (tax and ship could run in parallel).
+describe('analyzeSlowTraces suggestions', () => {
+  const rows: Drawn[] = [];
+  for (let i = 0; i < 30; i++) {
+    const trace = tid(100 + i);
+    const slow = i % 6 === 0;
+    const t = (x: Drawn): Drawn => [`${x[0]}${i}`, x[1] ? `${x[1]}${i}` : '', x[2], x[3], { trace, ...x[4] }];
+    const fx = {
+      service: 'api',
+      operation: 'GET /rates',
+      kind: 'client' as const,
+      attributes: { 'peer.service': 'fx-api', 'server.address': 'api.fx.example' },
+    };
+    const [e, tax, ship, recs] = slow ? [400, 550, 700, 300] : [30, 55, 75, 20];
+    rows.push(
+      t(['root', '', 0, slow ? 720 : 90 + (i % 4), { service: 'api', operation: 'GET /quote', kind: 'server' }]),
+    );
+    rows.push(t(['fx', 'root', 10, e, fx]));
+    rows.push(t(['recs', 'root', 10, recs, { service: 'recs', operation: 'GET /recs' }]));
+    rows.push(t(['tax', 'root', e + 5, tax, { service: 'tax', operation: 'GET /tax' }]));
+    rows.push(t(['ship', 'root', tax, ship, { service: 'ship', operation: 'GET /ship' }]));
+  }
+  const r = analyzeSlowTraces(spanTableFromRows(rows.map(drawnSpan)), { thresholdNano: 500_000 });
+
+  it('advises a timeout and a circuit breaker for a slow external dependency', () => {
+    expect(r.slowCount).toBe(5);
+    const ext = r.suggestions.find((s) => s.kind === 'slow-external')!;
+    expect(ext).toMatchObject({
+      service: 'fx-api',
+      operation: 'GET /rates',
+      slowTraces: 5,
+      meanMs: 0.39,
+      fastMeanMs: 0.02,
+    });
+    expect(ext.text).toContain('timeout and a circuit breaker');
+  });
+
+  it('advises running independent sequential calls in parallel, with the time it would save', () => {
+    const seq = r.suggestions.find((s) => s.kind === 'sequential-calls')!;
+    expect(seq).toMatchObject({ service: 'api', operation: 'GET /quote', slowTraces: 5 });
+    // fx 390 + tax 145 + ship 150 one after another; in parallel only the longest (390) remains.
+    expect(seq.meanMs).toBeCloseTo(0.295, 9);
+    expect(seq.text).toContain('parallel');
+  });
+
+  it('never blames the slower call hidden off the critical path, and ties every suggestion to evidence', () => {
+    expect(r.suggestions.map((s) => s.service)).not.toContain('recs');
+    expect(r.bottlenecks.map((b) => b.service)).toEqual(['fx-api']);
+    expect(r.topDown.nodes.find((n) => n.service === 'recs')!.stats.onPathTraces).toBe(0);
+    expect(r.suggestions.every((s) => s.evidence.length >= 2)).toBe(true);
+  });
+});
