@@ -2,6 +2,7 @@
 // call tree each call belongs to.
 import type { SpanTable, TraceTree } from '@aiops/span-model';
 import { NodeRegistry } from './nodes.ts';
+import { PairMap } from './pair-map.ts';
 import { spanErrorFlags } from './span-errors.ts';
 import { type LatencySummary, SampleBuffer, summarizeGroups } from './stats.ts';
 
@@ -10,6 +11,8 @@ const SERVER = 2;
 const CLIENT = 3;
 const PRODUCER = 4;
 const CONSUMER = 5;
+const CALL = 1;
+const QUEUE = 2;
 // Keys of (parent, child) maps: parent * KEY + child stays below 2^53 for parents < 2^31.
 export const KEY: number = 2 ** 21;
 
@@ -67,14 +70,14 @@ export function aggregate(table: SpanTable, tree: TraceTree, windowNano: number 
   const { order, orderOffsets } = tree;
   const traceCount = tree.traces.traceCount;
 
-  const edgeIds = new Map<number, number>();
+  const edgeIds = new PairMap();
   const edgeFrom: number[] = [];
   const edgeTo: number[] = [];
   const edgeSource: number[] = [];
   const calls = new SampleBuffer(n >> 1);
   const nodeSamples = new SampleBuffer(n >> 1);
 
-  const treeIds = new Map<number, number>();
+  const treeIds = new PairMap(1024);
   const treeParent: number[] = [];
   const treeNode: number[] = [];
   const treeCalls: number[] = [];
@@ -86,7 +89,8 @@ export function aggregate(table: SpanTable, tree: TraceTree, windowNano: number 
   const endpointOperation: string[] = [];
   const endpointRoot: number[] = [];
   const endpointTraces: number[] = [];
-  const endpointNodeIds = new Map<number, number>();
+  const endpointNodeIds = new PairMap(1024);
+  const endpointNodeKeys: number[] = [];
   const endpointNodeTraces: number[] = [];
   const endpointNodeLast: number[] = [];
   let nodeTraces = new Int32Array(64);
@@ -105,11 +109,10 @@ export function aggregate(table: SpanTable, tree: TraceTree, windowNano: number 
   let trace = 0;
 
   const edgeOf = (from: number, to: number, source: number): number => {
-    const key = from * KEY + to;
-    let e = edgeIds.get(key);
-    if (e === undefined) {
+    let e = edgeIds.get(from, to);
+    if (e < 0) {
       e = edgeFrom.length;
-      edgeIds.set(key, e);
+      edgeIds.set(from, to, e);
       edgeFrom.push(from);
       edgeTo.push(to);
       edgeSource.push(0);
@@ -134,11 +137,12 @@ export function aggregate(table: SpanTable, tree: TraceTree, windowNano: number 
         nodeLast[node] = trace;
         nodeTraces[node]!++;
       }
-      const key = treeEndpoint[tn]! * KEY + node;
-      let en = endpointNodeIds.get(key);
-      if (en === undefined) {
+      const ep = treeEndpoint[tn]!;
+      let en = endpointNodeIds.get(ep, node);
+      if (en < 0) {
         en = endpointNodeTraces.length;
-        endpointNodeIds.set(key, en);
+        endpointNodeIds.set(ep, node, en);
+        endpointNodeKeys.push(ep * KEY + node);
         endpointNodeTraces.push(0);
         endpointNodeLast.push(-1);
       }
@@ -161,11 +165,10 @@ export function aggregate(table: SpanTable, tree: TraceTree, windowNano: number 
   // The tree node of a call from tree node `from` to `node` (−1 stays −1: spans outside a rooted tree).
   const callInto = (from: number, node: number): number => {
     if (from < 0) return -1;
-    const key = from * KEY + node;
-    let tn = treeIds.get(key);
-    if (tn === undefined) {
+    let tn = treeIds.get(from, node);
+    if (tn < 0) {
       tn = newTreeNode(from, node, treeEndpoint[from]!);
-      treeIds.set(key, tn);
+      treeIds.set(from, node, tn);
     }
     treeCalls[tn]!++;
     touch(tn);
@@ -191,15 +194,23 @@ export function aggregate(table: SpanTable, tree: TraceTree, windowNano: number 
     }
     return role[row] === 1;
   };
-  const isCallSpan = (row: number): boolean => {
-    const k = kind[row]!;
-    return k === CLIENT || k === PRODUCER || (k !== SERVER && nodes.namesPeer(row) && !isConsumer(row));
-  };
+  // Per span, computed once in row order: CALL when it is a call span (client, producer, or a non-server span
+  // naming a peer that is not a consumer), QUEUE when it publishes to a queue (producer or messaging span that is
+  // not a server or consumer span).
+  const flags = new Uint8Array(n);
+  for (let r = 0; r < n; r++) {
+    const k = kind[r]!;
+    if (k === SERVER || k === CONSUMER) continue;
+    const messaging = nodes.isMessaging(r);
+    const peer = messaging || nodes.namesPeer(r);
+    if (k !== CLIENT && k !== PRODUCER && !peer) continue;
+    const consumer = isConsumer(r);
+    let f = k === CLIENT || k === PRODUCER || (peer && !consumer) ? CALL : 0;
+    if ((k === PRODUCER || messaging) && !consumer) f |= QUEUE;
+    flags[r] = f;
+  }
   // The queue a messaging producer span publishes to, or −1 when `row` is not one.
-  const queueOf = (row: number): number =>
-    (kind[row] === PRODUCER || nodes.isMessaging(row)) && kind[row] !== SERVER && !isConsumer(row)
-      ? nodes.peerOf(row, true)
-      : -1;
+  const queueOf = (row: number): number => (flags[row]! & QUEUE ? nodes.peerOf(row, true) : -1);
 
   for (trace = 0; trace < traceCount; trace++) {
     let roots = 0;
@@ -245,11 +256,11 @@ export function aggregate(table: SpanTable, tree: TraceTree, windowNano: number 
         if (q >= 0) {
           // producer → queue was recorded at the producer; this is queue → consumer, timed by the consumer.
           from = q;
-          fromTree = ctx[p]! >= 0 ? treeIds.get(ctx[p]! * KEY + q)! : -1;
+          fromTree = ctx[p]! >= 0 ? treeIds.get(ctx[p]!, q) : -1;
           d = dur[i]!;
           e = err[i]!;
           source = 2;
-        } else if (isCallSpan(p)) {
+        } else if ((flags[p]! & CALL) !== 0) {
           from = nodes.serviceNode[svc[p]!]!;
           fromTree = ctx[p]!;
           d = dur[p]!;
@@ -269,7 +280,7 @@ export function aggregate(table: SpanTable, tree: TraceTree, windowNano: number 
         ctx[i] = ctx[p]!;
       }
       attrTree[i] = ctx[i]!;
-      if (!isCallSpan(i)) continue;
+      if ((flags[i]! & CALL) === 0) continue;
       const q = queueOf(i);
       if (q >= 0) {
         calls.push(edgeOf(node, q, 1), dur[i]!, err[i]!);
@@ -311,7 +322,7 @@ export function aggregate(table: SpanTable, tree: TraceTree, windowNano: number 
     endpointOperation,
     endpointRoot,
     endpointTraces,
-    endpointNodeIds,
+    endpointNodeIds: new Map(endpointNodeKeys.map((key, idx) => [key, idx])),
     endpointNodeTraces,
     traceEndpoint,
     traceDurNano,
