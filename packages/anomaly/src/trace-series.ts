@@ -288,9 +288,11 @@ export function traceSeries(table: SpanTable, options: TraceSeriesOptions = {}):
 
   // Series keys: service codes first, then (service, operation) pairs.
   const S = sig.services.length;
+  // (service, operation) → series key: a typed lookup table when it is small enough, else a Map.
+  const nOps = opValues.length;
+  const opTable = S * nOps <= 1 << 24 ? new Int32Array(S * nOps).fill(-1) : undefined;
   const opKey = new Map<number, number>();
   const opKeyList: number[] = [];
-  const nOps = opValues.length;
   const keyOfReq = new Int32Array(n).fill(-1);
   const opKeyOfReq = new Int32Array(n).fill(-1);
   let requests = 0;
@@ -300,10 +302,11 @@ export function traceSeries(table: SpanTable, options: TraceSeriesOptions = {}):
     keyOfReq[i] = svc[i]!;
     if (withOps) {
       const code = svc[i]! * nOps + opCodes[i]!;
-      let k = opKey.get(code);
-      if (k === undefined) {
+      let k = opTable ? opTable[code]! : (opKey.get(code) ?? -1);
+      if (k < 0) {
         k = S + opKeyList.length;
-        opKey.set(code, k);
+        if (opTable) opTable[code] = k;
+        else opKey.set(code, k);
         opKeyList.push(code);
       }
       opKeyOfReq[i] = k;
@@ -436,6 +439,21 @@ export function traceSeries(table: SpanTable, options: TraceSeriesOptions = {}):
   // Call paths: distinct (endpoint, caller service, caller operation, callee) per trace.
   const callPaths: CallPathSeries[] = [];
   const edgeIds = new Map<number, number>();
+  // Traces whose rows are contiguous (as stores and exporters write them) need no set of (trace, edge) pairs: the
+  // last trace that counted an edge is enough. Otherwise fall back to the pair set.
+  let contiguous = true;
+  {
+    const seenHead = new Uint8Array(n);
+    let prev = -1;
+    for (let i = 0; i < n && contiguous; i++) {
+      const h = head[i]!;
+      if (h === prev) continue;
+      if (seenHead[h]) contiguous = false;
+      seenHead[h] = 1;
+      prev = h;
+    }
+  }
+  let lastHead = new Int32Array(64).fill(-1);
   const edgeCounts: Float64Array[] = [];
   const seenPairs = new PairSet(1024);
   for (let i = 0; i < n; i++) {
@@ -452,6 +470,11 @@ export function traceSeries(table: SpanTable, options: TraceSeriesOptions = {}):
     if (e === undefined) {
       e = edgeCounts.length;
       edgeIds.set(id, e);
+      if (e >= lastHead.length) {
+        const grown = new Int32Array(lastHead.length * 2).fill(-1);
+        grown.set(lastHead);
+        lastHead = grown;
+      }
       edgeCounts.push(new Float64Array(B));
       callPaths.push({
         endpointService: sig.services[svc[h]!]!,
@@ -462,7 +485,12 @@ export function traceSeries(table: SpanTable, options: TraceSeriesOptions = {}):
         traces: edgeCounts[e]!,
       });
     }
-    if (seenPairs.add(h, e)) edgeCounts[e]![bucketOf[h]!]!++;
+    if (contiguous) {
+      if (lastHead[e] !== h) {
+        lastHead[e] = h;
+        edgeCounts[e]![bucketOf[h]!]!++;
+      }
+    } else if (seenPairs.add(h, e)) edgeCounts[e]![bucketOf[h]!]!++;
   }
 
   // Trace-level features, sampled per endpoint and bucket (first come).
@@ -472,7 +500,7 @@ export function traceSeries(table: SpanTable, options: TraceSeriesOptions = {}):
     const h = head[i]!;
     if (excl[i]! > maxExcl[h]!) maxExcl[h] = excl[i]!;
   }
-  const taken = new Map<number, number>();
+  const taken = new Int32Array(K * B);
   const fb: number[] = [];
   const fe: number[] = [];
   const fv: number[] = [];
@@ -482,9 +510,8 @@ export function traceSeries(table: SpanTable, options: TraceSeriesOptions = {}):
     const si = ep >= 0 ? seriesIndex.get(ep) : undefined;
     if (si === undefined) continue;
     const slot = ep * B + bucketOf[i]!;
-    const t = taken.get(slot) ?? 0;
-    if (t >= samplesPerBucket) continue;
-    taken.set(slot, t + 1);
+    if (taken[slot]! >= samplesPerBucket) continue;
+    taken[slot]!++;
     const d = durationNano[i]!;
     fb.push(bucketOf[i]!);
     fe.push(si);
