@@ -248,6 +248,11 @@ describe('analyzeSlowTraces with a baseline window', () => {
     });
     expect(r.bottlenecks).toEqual([expect.objectContaining({ service: 'orders-db', traces: 30 })]);
     expect(r.slowTraces.every((s) => s.excessMs > 0.3)).toBe(true);
+    // What made them slow: the statement's time beyond its baseline range (20–30 µs, bound ≈ 41 µs).
+    for (const s of r.slowTraces) {
+      expect(s.cause).toMatchObject({ service: 'orders-db', operation: 'SELECT' });
+      expect(s.cause!.excessMs).toBeGreaterThan(0.34);
+    }
     expect(r.suggestions[0]).toMatchObject({ kind: 'slow-db-statement', service: 'orders-db' });
     expect(r.suggestions[0]!.evidence.length).toBeGreaterThan(0);
   });
@@ -258,6 +263,7 @@ describe('analyzeSlowTraces with a baseline window', () => {
     const r = analyzeSlowTraces(fault, { baseline: { endpoints } });
     expect(r.slowCount).toBe(30);
     expect(r.slowTraces.every((s) => Number.isNaN(s.excessMs))).toBe(true);
+    expect(r.slowTraces.every((s) => s.cause === undefined)).toBe(true);
     const both = analyzeSlowTraces(fault, { baseline: { table: normal, endpoints } });
     expect(both.endpoints[0]!.baselineTraces).toBe(80);
     expect(both.slowCount).toBe(30);

@@ -131,6 +131,19 @@ export interface SlowTrace {
   readonly thresholdMs: number;
   /** Explained rule: critical-path time beyond the normal range of its components, ms (NaN under other rules). */
   readonly excessMs: number;
+  /**
+   * Explained rule: the component (service or dependency × operation) whose critical-path time went furthest beyond
+   * its normal range — what made this trace slow, which need not be its largest part (`bottleneck`). Undefined
+   * under other rules or when no component exceeded its range.
+   */
+  readonly cause:
+    | {
+        readonly service: string;
+        readonly operation: string;
+        /** Its critical-path time beyond its normal range, ms. */
+        readonly excessMs: number;
+      }
+    | undefined;
   /** Where its critical path spends the most time. */
   readonly bottleneck: {
     readonly service: string;
@@ -437,6 +450,8 @@ export function analyzeSlowTraces(table: SpanTable, options: SlowTraceOptions = 
   const thresholds = new Float64Array(endpointNames.length).fill(Number.NaN);
   const minExcess = new Float64Array(endpointNames.length);
   let excess: Float64Array | undefined;
+  let culprit: Int32Array | undefined;
+  let culpritExcess: Float64Array = new Float64Array(0);
   const baselineTraces = new Int32Array(endpointNames.length);
   let rule: string;
   if (o.thresholdNano !== undefined) {
@@ -452,6 +467,9 @@ export function analyzeSlowTraces(table: SpanTable, options: SlowTraceOptions = 
           : `duration above exp(median + ${o.zScore} × 1.4826 × MAD) of its endpoint's log-durations (endpoints with ≥ ${o.minTracesPerEndpoint} traces)`;
     if (base) rule += `; normal learned from a baseline window (${base.traces} traces)`;
     if (explained) excess = new Float64Array(traceCount).fill(Number.NaN);
+    if (explained) culprit = new Int32Array(traceCount).fill(-1);
+    const culpritNano = new Float64Array(explained ? traceCount : 0);
+    culpritExcess = culpritNano;
     endpointTraces.forEach((list, e) => {
       const [es, eo] = endpointNames[e]!;
       const b = base?.endpoints.get(`${es}\u0000${eo}`);
@@ -471,7 +489,7 @@ export function analyzeSlowTraces(table: SpanTable, options: SlowTraceOptions = 
         fromBaseline && base?.space
           ? translateBounds(componentBounds(base.space, b.traces, o.zScore, 5), base.space, space)
           : componentBounds(space, list, o.zScore, 5);
-      traceExcess(space, list, bounds, excess);
+      traceExcess(space, list, bounds, excess, culprit!, culpritNano);
     });
   }
   const isSlow = (t: number): boolean => {
@@ -495,6 +513,16 @@ export function analyzeSlowTraces(table: SpanTable, options: SlowTraceOptions = 
   }
   slow.sort((a, b) => durationOf(b) - durationOf(a) || a - b);
 
+  const opCount = opDict.values.length;
+  const causeOf = (t: number): SlowTrace['cause'] => {
+    const k = culprit ? culprit[t]! : -1;
+    if (k < 0) return undefined;
+    return {
+      service: attribution.names[Math.floor(k / opCount)]!,
+      operation: opDict.values[k % opCount]!,
+      excessMs: culpritExcess[t]! / 1e6,
+    };
+  };
   // Bottleneck of each slow trace.
   const scratch = bottleneckScratch(attribution, opDict.values.length);
   const raw: RawBottleneck = { code: -1, op: -1, row: -1, exclusiveNano: 0, operationExclusiveNano: 0 };
@@ -520,6 +548,7 @@ export function analyzeSlowTraces(table: SpanTable, options: SlowTraceOptions = 
       durationNano: durationOf(t),
       thresholdMs: thresholds[endpointOf[t]!]! / 1e6,
       excessMs: excess ? excess[t]! / 1e6 : Number.NaN,
+      cause: causeOf(t),
       bottleneck: {
         service,
         operation,

@@ -60,6 +60,7 @@ describe('slow traces in a messy fault window', () => {
     ]);
     for (const s of r.slowTraces) {
       expect(s.bottleneck).toMatchObject({ service: 'ts-order-service', operation: 'mongo.insert' });
+      expect(s.cause).toMatchObject({ service: 'ts-order-service', operation: 'mongo.insert' });
       // Its service's time on the path: createOrder 10 + 10 and mongo.insert 280 + j.
       expect(s.bottleneck.exclusiveMs).toBe((300 + ((Number.parseInt(s.traceId, 16) - 2000) % 5)) / 1000);
     }

@@ -81,12 +81,17 @@ export function translateBounds(
   return out;
 }
 
-/** Writes into `excess` each trace's critical-path time beyond `bounds`, ns. */
+/**
+ * Writes into `excess` each trace's critical-path time beyond `bounds`, ns, into `culprit` the component key with
+ * the most of it (-1 when none) and into `culpritNano` that component's part.
+ */
 export function traceExcess(
   space: ComponentSpace,
   list: readonly number[],
   bounds: Map<number, number>,
   excess: Float64Array,
+  culprit: Int32Array,
+  culpritNano: Float64Array,
 ): void {
   const { segmentOffsets, segmentRow, segmentStartNano, segmentEndNano } = space.paths;
   const { code } = space.attribution;
@@ -102,12 +107,22 @@ export function traceExcess(
     }
     selfTrace(space, t, selfOf);
     let x = 0;
+    let top = -1;
+    let topX = 0;
     for (const [k, p] of perTrace) {
       // Only self time on the path counts: a parent also owns path time while non-blocking children run.
       const v = Math.min(p, selfOf.get(k) ?? 0);
       const b = bounds.get(k) ?? 0;
-      if (v > b) x += v - b;
+      if (v > b) {
+        x += v - b;
+        if (v - b > topX) {
+          topX = v - b;
+          top = k;
+        }
+      }
     }
     excess[t] = x;
+    culprit[t] = top;
+    culpritNano[t] = topX;
   }
 }
