@@ -198,6 +198,31 @@ describe('errorPropagation', () => {
   //   a shop GET /       |=============================|  0..100  200
   //   b shop → stock        |===|                        5..15   503  ← retried
   //   c shop → stock              |===|                  20..30  200
+  //   a web GET /         |==================================|  0..1100    504
+  //   b web → inv            |================================|    5..1005   deadline exceeded, no response code:
+  //                                                                          gave up at 1.000 s by its own clock
+  //   c inv GET /inv          |================================|    6..1005.5 504, answered 0.5 ms after b gave up
+  //   e inv → pricing          |===============================|    6.2..1005.2 deadline exceeded
+  //   c ended only as b gave up: it did not fail b, it was the slow callee b gave up on (slowCallee, 2 spans below b)
+  it('does not take a callee that answered only as its caller gave up for the cause of the timeout', () => {
+    const t = nextTrace();
+    const timedOut = { statusCode: 'error' as const, statusMessage: 'deadline exceeded' };
+    const r = errorPropagation(
+      spanTableFromRows([
+        span(t, 'a', undefined, 'web', 'GET /', 0, 1100, { kind: 'server', ...err(504) }),
+        span(t, 'b', 'a', 'web', 'GET /inv', 5, 1005, { kind: 'client', ...timedOut }),
+        span(t, 'c', 'b', 'inv', 'GET /inv', 6, 1005.5, { kind: 'server', ...err(504, 'upstream failed') }),
+        span(t, 'e', 'c', 'inv', 'GET /price', 6.2, 1005.2, { kind: 'client', ...timedOut }),
+      ]),
+    );
+    const chain = r.traceErrors[0]!.chains[0]!;
+    expect(chain.errorType).toBe('timeout');
+    expect(chain.slowCallee).toBe(true);
+    expect(chain.calleeSpans).toBe(2);
+    expect(chain.spans.map((x) => x.spanId.slice(-1))).toEqual(['e', 'c', 'b', 'a']);
+    expect(chain.path).toEqual(['inv', 'web']);
+  });
+
   it('recognises a failed call followed by a successful retry as handled', () => {
     const t = nextTrace();
     const table = spanTableFromRows([
@@ -538,6 +563,32 @@ describe('errorPropagation on tag-only data (no kind, no status, no codes): timi
       ['b', 'timeout'],
       ['a', 'other'],
     ]);
+  });
+
+  //   × 5 traces  a cart GET /cart |====================|  0..50   b cart → users |====| 5..20   c users GET /u 6..19
+  //   then        a cart GET /cart |====================|  0..60   error=true
+  //               b cart → users      |=|                   5..6    error=true, no server span
+  //               d cart → users               |=|          20..21  no tag, no server span: a repeat that reached
+  //                                                                 nothing either, under a marked caller — no success
+  //   the last attempt d carries the failure: origin users (unavailable), b is a handled retry
+  it('does not take an unmarked repeat that reached nothing for a successful retry under a marked caller', () => {
+    const rows: SpanInput[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t = nextTrace();
+      rows.push(span(t, 'a', undefined, 'cart', 'GET /cart', 0, 50));
+      rows.push(span(t, 'b', 'a', 'cart', 'GET /u', 5, 20, url('users')));
+      rows.push(span(t, 'c', 'b', 'users', 'GET /u', 6, 19));
+    }
+    const t = nextTrace();
+    rows.push(span(t, 'a', undefined, 'cart', 'GET /cart', 0, 60, tag));
+    rows.push(span(t, 'b', 'a', 'cart', 'GET /u', 5, 6, urlTagged('users')));
+    rows.push(span(t, 'd', 'a', 'cart', 'GET /u', 20, 21, url('users')));
+    const r = errorPropagation(spanTableFromRows(rows));
+    expect(r.failedTraces).toBe(1);
+    const chains = r.traceErrors[0]!.chains;
+    expect(chains[0]).toMatchObject({ kind: 'propagated', path: ['users', 'cart'], errorType: 'unavailable' });
+    expect(chains[0]!.spans.map((x) => x.spanId.slice(-1))).toEqual(['', 'd', 'a']);
+    expect(chains[1]).toMatchObject({ kind: 'handled', handling: 'retry' });
   });
 
   //   × 5 traces  a cart GET /cart  |====================|  0..50        b cart → users |====| 5..20 (no tag)

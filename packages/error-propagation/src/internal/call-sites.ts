@@ -15,7 +15,7 @@ export interface CallSites {
   counts(p: number, ch: number): readonly [number, number];
   /**
    * Whether spans of this service and operation usually have a child (a call that normally reaches a traced
-   * server): ≥ 5 of them, and ≥ 25% of all, have children.
+   * server): ≥ 5 of them, and ≥ 10% of all, have children.
    */
   usuallyHasChildren(row: number): boolean;
   /** Over all call sites: the share of failed calls whose caller is marked failed too. */
@@ -87,10 +87,11 @@ export function callSites(tree: TraceTree, failed: Uint8Array, traceMask: Uint8A
     usuallyHasChildren: (row) => {
       const k = svcOf[svc[row]!]! * nOp + op[row]!;
       const total = seen.get(k) ?? 0;
-      // Failures make childless spans too (an outage of most of the window leaves most of them childless), so a
-      // quarter with children is enough to say the call normally reaches a traced server.
+      // Failures make childless spans too, and retries multiply them (an outage of most of the window, each call
+      // tried three times, leaves ~85% childless), so a tenth with children is enough to say the call normally
+      // reaches a traced server; a server is rarely traced on so few of its calls.
       const kids = withKids.get(k) ?? 0;
-      return kids >= 5 && kids >= total * 0.25;
+      return kids >= 5 && kids >= total * 0.1;
     },
     absorbs: (p, ch) => {
       const k = key(p, ch);

@@ -171,7 +171,7 @@ export function chainPass(
             retriedBy[ch] = next;
             prevAttempt[next] = ch;
           }
-        } else if (!(tagOnly && failed[p] && looksUnreached(ch))) laterOk.set(key, ch);
+        } else laterOk.set(key, ch);
         laterAny.set(key, ch);
       }
     }
@@ -197,12 +197,7 @@ export function chainPass(
         // did not retry carried the failure up, unless the caller went on with other calls after it (a fallback)
         // or its call site absorbs failures in the other traces.
         const inner = bestCause(s);
-        if (
-          inner >= 0 &&
-          c.parentRefType[inner] !== 2 &&
-          !carriedOn(s, inner) &&
-          !(failed[inner] && sites().absorbs(s, inner))
-        ) {
+        if (inner >= 0 && c.parentRefType[inner] !== 2 && !carriedOn(s, inner) && !sites().absorbs(s, inner)) {
           err[s] = E_IMPLIED;
           type[s] = T_OTHER;
           cause[s] = inner;
@@ -269,7 +264,19 @@ export function chainPass(
   /** Whether the child `ch` may explain the failure of `s`: failed, not handled, ended before `s` did. */
   function isCandidate(s: number, ch: number, end: number): boolean {
     if (!err[ch] || handled[ch] || endNano[ch]! > end + endSlack(s, ch)) return false;
-    return !(c.parentRefType[ch] === 2 && endNano[ch]! > end);
+    if (c.parentRefType[ch] === 2 && endNano[ch]! > end) return false;
+    // A call that gave up at its deadline with no answer (no response code) was not failed by a callee that ended
+    // only as it gave up or later (within the skew slack): that callee was still running, the slow one.
+    return !(endNano[ch]! > end - 1e6 && gaveUp(s));
+  }
+
+  /**
+   * Whether the call `s` timed out by its own clock: a timeout at a round limit with no response code, where codes
+   * are recorded (on tag-only data a missing code says nothing).
+   */
+  function gaveUp(s: number): boolean {
+    if (tagOnly || type[s] !== T_TIMEOUT || httpCode[s] !== 0 || rpcCode[s]! >= 0) return false;
+    return roundLimitOf(durationNano[s]!) > 0 && looksLikeClient(table, s);
   }
 
   /**
@@ -410,16 +417,6 @@ export function chainPass(
       origin[best] = best;
     }
     return best;
-  }
-
-  /**
-   * Tag-only data: an unmarked call that looks failed by its timing — no server span where the call usually has one,
-   * or an end at a round limit while its callee kept running. Under a marked caller, such an attempt is no
-   * successful retry: the caller failed after it.
-   */
-  function looksUnreached(ch: number): boolean {
-    if (childOffsets[ch + 1] === childOffsets[ch]) return looksLikeClient(table, ch) && sites().usuallyHasChildren(ch);
-    return roundLimitOf(durationNano[ch]!) > 0 && outlivingChild(tree, ch) >= 0;
   }
 
   /**
