@@ -1,13 +1,9 @@
 // Wall time of the analysis commands on a store, split into loading (store query) and analysis, via --json timing.
 // Usage: npx tsx --conditions=@aiops/source cli/speed.ts <store-dir> [command ...]
+// (one process per command keeps the memory figure of each command its own).
+import os from 'node:os';
 import { PassThrough } from 'node:stream';
 import { main } from '../../packages/cli/src/cli.ts';
-import { analyzeDependenciesCommand } from '../../packages/cli/src/commands/analyze-dependencies.ts';
-import { compareTracesCommand } from '../../packages/cli/src/commands/compare-traces.ts';
-import { COMMANDS } from '../../packages/cli/src/commands/index.ts';
-
-const list = COMMANDS as unknown as object[];
-for (const c of [analyzeDependenciesCommand, compareTracesCommand]) if (!list.includes(c)) list.push(c);
 
 const store = process.argv[2];
 if (!store) throw new Error('usage: speed.ts <store-dir> [command ...]');
@@ -16,6 +12,7 @@ const RUNS: Record<string, string[]> = {
   'analyze-errors': ['analyze-errors'],
   'stats traces': ['stats', 'traces'],
   'analyze-dependencies': ['analyze-dependencies'],
+  'detect-trace-anomaly': ['detect-trace-anomaly'],
 };
 const pick = process.argv.slice(3);
 for (const [name, argv] of Object.entries(RUNS)) {
@@ -36,8 +33,11 @@ for (const [name, argv] of Object.entries(RUNS)) {
   const cpuS = (cpu.user + cpu.system) / 1e6;
   const doc = JSON.parse(stdout);
   const rss = process.memoryUsage().rss / 2 ** 20;
+  const timing = doc.timing
+    ? `  load ${(doc.timing.loadMs / 1000).toFixed(2)} s  analysis ${(doc.timing.analysisMs / 1000).toFixed(2)} s`
+    : '';
   console.log(
-    `${name.padEnd(22)} exit ${code}  wall ${(wall / 1000).toFixed(2)} s  load ${(doc.timing.loadMs / 1000).toFixed(2)} s  analysis ${(doc.timing.analysisMs / 1000).toFixed(2)} s  cpu ${cpuS.toFixed(2)} s  rss ${rss.toFixed(0)} MB`,
+    `${name.padEnd(22)} exit ${code}  wall ${(wall / 1000).toFixed(2)} s${timing}  cpu ${cpuS.toFixed(2)} s  rss ${rss.toFixed(0)} MB  load avg ${os.loadavg()[0]!.toFixed(1)}`,
   );
   globalThis.gc?.();
 }

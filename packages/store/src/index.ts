@@ -28,6 +28,7 @@ export {
   defaultStoreDir,
   type OpenStoreOptions,
   openStore,
+  type RequestSpanQuery,
   STORE_FILE_NAME,
   TraceStore,
 } from './trace-store.ts';

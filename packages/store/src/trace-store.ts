@@ -24,8 +24,21 @@ import { COMPACT, CREATE_SCHEMA, SCHEMA_VERSION, SPAN_READ_COLUMNS } from './int
 import { Dictionaries } from './internal/dictionaries.ts';
 import { Mutex } from './internal/mutex.ts';
 import { CorruptRowError, readSpans } from './internal/read-spans.ts';
+import { requestSpansSql } from './internal/request-spans.ts';
 import { createWriterTempTables, type WriterState, writeBatch } from './internal/write-batch.ts';
 import { StoreError } from './store-error.ts';
+
+/** Query of {@link TraceStore.requestSpans}. */
+export interface RequestSpanQuery {
+  /** Traces starting at or after this instant (ns since the epoch). */
+  readonly fromUnixNano?: bigint;
+  /** Traces starting before this instant (ns since the epoch). */
+  readonly toUnixNano?: bigint;
+  /** The spans entering this service; without it, the root spans. */
+  readonly service?: string;
+  /** Only request spans of this operation. */
+  readonly operation?: string;
+}
 
 /** Options of {@link openStore}. */
 export interface OpenStoreOptions {
@@ -427,6 +440,36 @@ export class TraceStore implements TraceSource, TraceSink {
         this.#dicts,
         Math.min(Number(expected ?? 0), 1 << 28),
       );
+    });
+  }
+
+  /**
+   * The request spans of the traces starting in a window: their root spans (no parent reference), or with
+   * `service` the spans of that service whose parent is absent from the trace, is the span itself or belongs to
+   * another service. With `operation`, only those of that operation (any service when no service is given).
+   *
+   * **Details** The same spans, with every column, as filtering `spans({ fromUnixNano, toUnixNano, service })` with
+   * `buildChildrenIndex`: `aiops stats traces` reads its requests this way without loading whole traces.
+   * Parent span ids are kept; the parents themselves are not returned.
+   *
+   * **Complexity** One scan of the span table's class and id columns (plus a join on the parents with `service`);
+   * other columns are decoded only for the returned spans and for the spans holding attribute values they repeat.
+   *
+   * **Gotchas** Ordered by trace, then arrival within the trace. An unknown service or operation gives an empty
+   * table.
+   */
+  async requestSpans(query: RequestSpanQuery): Promise<SpanTable> {
+    const { service, operation, ...window } = query;
+    const where = this.#traceWhere({ ...window, ...(service !== undefined ? { service } : {}) });
+    if (!where) return emptySpanTable();
+    return this.#read(async (conn) => {
+      const q = requestSpansSql(this.#dicts, {
+        traceWhere: where,
+        serviceId: service === undefined ? undefined : this.#dicts.services.ids.get(service),
+        operation,
+      });
+      if (q === undefined) return emptySpanTable();
+      return readSpans(await conn.stream(q.sql), this.#dicts, 1024, q.repeatKeys);
     });
   }
 

@@ -4,7 +4,15 @@ import { failedSpans } from '@aiops/error-propagation';
 import { buildChildrenIndex, ParentRefType, type SpanTable } from '@aiops/span-model';
 import type { Command, CommandContext } from '../command.ts';
 import { ExitCode, usageError } from '../errors.ts';
-import { fitSeries, loadWindow, round, rule, sparkline, wholeNumber, windowJson } from '../internal/analysis/common.ts';
+import {
+  fitSeries,
+  loadRequests,
+  round,
+  rule,
+  sparkline,
+  wholeNumber,
+  windowJson,
+} from '../internal/analysis/common.ts';
 import { analysisTranslator } from '../internal/analysis/i18n.ts';
 import { autocorrelationAt, groupSorted, nearestRank, type Trend, trendOf } from '../internal/analysis/series.ts';
 import {
@@ -193,7 +201,8 @@ export const statsTracesCommand: Command = {
     const bucketGiven = bucketText ? parseDurationMs(bucketText, '--bucket') : undefined;
     if (bucketGiven !== undefined && bucketGiven < 1) throw usageError('--bucket must be at least 1ms');
     const topOps = wholeNumber(ctx, 'top-operations', 1, DEFAULTS.operations);
-    const { table, loadMs } = await loadWindow(ctx, service, window);
+    // From the embedded store, only the request spans are read (requestRows then keeps them all).
+    const { table, loadMs } = await loadRequests(ctx, service, operation, window);
     const t0 = performance.now();
     const rows = requestRows(table, service, operation);
     const m = rows.length;

@@ -70,13 +70,14 @@ interface Chunk {
   readonly owner: unknown;
 }
 
-function chunkOf(raw: unknown, rows: number): Chunk {
+function chunkOf(raw: unknown, rows: number, columns: number): Chunk {
   const data: Uint8Array[] = [];
   const i32: (Int32Array | undefined)[] = [];
   const valid: (Uint8Array | undefined)[] = [];
-  for (let c = 0; c < NUM_COLUMNS; c++) {
+  for (let c = 0; c < columns; c++) {
     const vector = bindings.data_chunk_get_vector(raw as never, c);
-    const bytes = bindings.vector_get_data(vector, rows * WIDTH[c]!);
+    // Columns past the span columns are the VARCHAR repeat values of a subset read.
+    const bytes = bindings.vector_get_data(vector, rows * (WIDTH[c] ?? 16));
     data.push(bytes);
     i32.push(
       WIDTH[c] === 4
@@ -101,6 +102,8 @@ interface ShapeCodes {
   readonly locs: Int8Array;
   /** 1 where a later span of the trace may repeat this value (some shape marks its key and type "repeat"). */
   readonly keep: Uint8Array;
+  /** Subset reads: the result column holding the value of each "repeat" attribute (-1 for the others). */
+  readonly repeatCol: Int32Array;
 }
 
 const encoder = new TextEncoder();
@@ -110,9 +113,19 @@ const encoder = new TextEncoder();
  * the rows of each trace next to each other (ordered by trace number, or a single trace) and in any `seq` order
  * within a trace.
  *
+ * **Details** With `repeatKeys` (`${type}:${key}`), the result is a subset of the rows of its traces: it has one more
+ * VARCHAR column per entry, the value a row's "repeat" attribute of that key and type takes from the rows before it
+ * ({@link LOC_REPEAT}), and `parent_seq` -1 with the parent's id in `parent_span_id`.
+ *
  * **Complexity** O(rows + values); one native call per text value longer than 12 bytes, no object per span.
  */
-export async function readSpans(result: DuckDBResult, dicts: Dictionaries, expectedRows = 1024): Promise<SpanTable> {
+export async function readSpans(
+  result: DuckDBResult,
+  dicts: Dictionaries,
+  expectedRows = 1024,
+  repeatKeys?: readonly string[],
+): Promise<SpanTable> {
+  const columns = NUM_COLUMNS + (repeatKeys?.length ?? 0);
   const b = new SpanTableBuilder({ initialCapacity: Math.max(expectedRows, 16) });
   const shapeCodes: (ShapeCodes | undefined)[] = [];
   const repeated = repeatedKeys(dicts);
@@ -125,6 +138,10 @@ export async function readSpans(result: DuckDBResult, dicts: Dictionaries, expec
         types: shape.types,
         locs: shape.locs,
         keep: Uint8Array.from(shape.keys, (k, a) => (repeated.has(`${shape.types[a]}:${k}`) ? 1 : 0)),
+        repeatCol: Int32Array.from(shape.keys, (k, a) => {
+          const i = repeatKeys?.indexOf(`${shape.types[a]}:${k}`) ?? -1;
+          return i < 0 ? -1 : NUM_COLUMNS + i;
+        }),
       };
       shapeCodes[shapeId] = s;
     }
@@ -252,6 +269,9 @@ export async function readSpans(result: DuckDBResult, dicts: Dictionaries, expec
       const ch = held[tChunk[k]!]!;
       const r = tRow[k]!;
       const cls = dicts.classOf(ch.i32[CLASS]![r]!);
+      // A subset read remembers values per row: a repeat refers to an earlier attribute of the same span, or to the
+      // value SQL found in the rows before it (which are not in the result).
+      if (repeatKeys) serial++;
       const resource = cls.resourceId;
       if (resource !== lastResource) {
         b.setResource(dicts.resource(resource));
@@ -330,6 +350,11 @@ export async function readSpans(result: DuckDBResult, dicts: Dictionaries, expec
           const end = textEnd;
           b.addAttributeUtf8(code, type, buf, start, end);
           if (shape.keep[a] === 1) remember(slot, buf, start, end);
+        } else if (loc === LOC_REPEAT && repeatKeys && !(slot < lastStamp.length && lastStamp[slot] === serial)) {
+          const col = shape.repeatCol[a]!;
+          if (col < 0 || !text(ch, r, col)) throw new CorruptRowError(`attribute ${a} of span ${hex(idBytes)}`);
+          b.addAttributeUtf8(code, type, textBuf, textStart, textEnd);
+          if (shape.keep[a] === 1) remember(slot, textBuf, textStart, textEnd);
         } else if (loc === LOC_REPEAT) {
           if (slot >= lastStamp.length || lastStamp[slot] !== serial) {
             throw new CorruptRowError(`attribute ${a} of span ${hex(idBytes)}`);
@@ -374,7 +399,7 @@ export async function readSpans(result: DuckDBResult, dicts: Dictionaries, expec
     if (!raw) break;
     const rows = bindings.data_chunk_get_size(raw);
     if (rows === 0) break;
-    const ch = chunkOf(raw, rows);
+    const ch = chunkOf(raw, rows, columns);
     const nos = ch.i32[NO]!;
     const seqs = ch.i32[SEQ]!;
     // Chunks still needed: only those holding rows of the current (unfinished) trace.
