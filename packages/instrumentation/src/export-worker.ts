@@ -4,14 +4,19 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { ExportResult } from '@opentelemetry/core';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import type { OtlpProtocol } from './instrumentation-config.ts';
-import { otlpExporter } from './internal/otlp-exporter.ts';
 import { type SpanBatch, SpanBatchDecoder } from './internal/span-transfer.ts';
 import { EXPORT_WORKER_MARK, type ToMain, type ToWorker } from './internal/worker-protocol.ts';
 
 const data = workerData as { protocol: OtlpProtocol; url: string; [EXPORT_WORKER_MARK]: true };
 const port = parentPort;
 if (!port) throw new Error('instrumentation: export-worker runs only as a worker thread');
-const exporter: SpanExporter = otlpExporter(data.protocol, data.url);
+// Only the protocol's exporter is loaded: a smaller heap for this mostly idle thread to collect (gRPC is large).
+const exporter: SpanExporter =
+  data.protocol === 'grpc'
+    ? new (await import('@opentelemetry/exporter-trace-otlp-grpc')).OTLPTraceExporter({ url: data.url })
+    : data.protocol === 'http/json'
+      ? new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter({ url: data.url })
+      : new (await import('@opentelemetry/exporter-trace-otlp-proto')).OTLPTraceExporter({ url: data.url });
 const decoder = new SpanBatchDecoder();
 
 const reply = (msg: ToMain): void => port.postMessage(msg);
