@@ -523,6 +523,25 @@ describe('errorPropagation on tag-only data (no kind, no status, no codes): timi
     expect(r.traceErrors[0]!.chains[0]).toMatchObject({ kind: 'handled', handling: 'fallback' });
   });
 
+  //   × 10 traces   a web GET /     |=========================|  0..100   (no tag)
+  //                 b web → recs       |=====|                      5..20   (no tag)
+  //                 c recs GET /recs    |===|                       6..19   error=true
+  //   then the same with b tagged, 10 times: web never carries the mark when its call to recs fails, so that call
+  //   site absorbs failures — also in the first 10 traces, where the call's own mark is missing too
+  it('applies an absorbing call site when the failed call in between lost its mark as well', () => {
+    const rows: SpanInput[] = [];
+    for (let i = 0; i < 20; i++) {
+      const t = nextTrace();
+      rows.push(span(t, 'a', undefined, 'web', 'GET /', 0, 100));
+      rows.push(span(t, 'b', 'a', 'web', 'GET /recs', 5, 20, i < 10 ? url('recs') : urlTagged('recs')));
+      rows.push(span(t, 'c', 'b', 'recs', 'GET /recs', 6, 19, tag));
+    }
+    const r = errorPropagation(spanTableFromRows(rows));
+    expect(r.failedTraces).toBe(0);
+    expect(r.tracesWithHandledErrors).toBe(20);
+    expect(r.traceErrors[0]!.chains[0]).toMatchObject({ kind: 'handled', handling: 'fallback', path: ['recs', 'web'] });
+  });
+
   //   a shop GET /order  |=================================|  0..100   (no tag)
   //   b shop → pricing      |=====|                            5..20   error=true
   //   c shop → stock                 |=======|                 30..50  (no tag): shop went on after b failed
