@@ -11,6 +11,14 @@ const SERVER = 2;
 const CLIENT = 3;
 const PRODUCER = 4;
 const CONSUMER = 5;
+const PEER_COLUMNS = [
+  'peerService',
+  'serverAddress',
+  'dbSystem',
+  'dbName',
+  'messagingSystem',
+  'messagingDestination',
+] as const;
 const CALL = 1;
 const QUEUE = 2;
 // Keys of (parent, child) maps: parent * KEY + child stays below 2^53 for parents < 2^31.
@@ -74,8 +82,6 @@ export function aggregate(table: SpanTable, tree: TraceTree, windowNano: number 
   const edgeFrom: number[] = [];
   const edgeTo: number[] = [];
   const edgeSource: number[] = [];
-  const calls = new SampleBuffer(n >> 1);
-  const nodeSamples = new SampleBuffer(n >> 1);
 
   const treeIds = new PairMap(1024);
   const treeParent: number[] = [];
@@ -93,8 +99,11 @@ export function aggregate(table: SpanTable, tree: TraceTree, windowNano: number 
   const endpointNodeKeys: number[] = [];
   const endpointNodeTraces: number[] = [];
   const endpointNodeLast: number[] = [];
-  let nodeTraces = new Int32Array(64);
-  let nodeLast = new Int32Array(64).fill(-1);
+  // Nodes are services plus peers named by dictionary values: an upper bound, so the per-node arrays never grow.
+  let maxNodes = nodes.names.length;
+  for (const c of PEER_COLUMNS) maxNodes += table.dict(c).values.length;
+  const nodeTraces = new Int32Array(maxNodes);
+  const nodeLast = new Int32Array(maxNodes).fill(-1);
 
   const ctx = new Int32Array(n).fill(-1);
   const attrTree = new Int32Array(n).fill(-1);
@@ -106,7 +115,6 @@ export function aggregate(table: SpanTable, tree: TraceTree, windowNano: number 
   let multiRootTraces = 0;
   let unresolvedCalls = 0;
   let spansWithKind = 0;
-  let trace = 0;
 
   const edgeOf = (from: number, to: number, source: number): number => {
     let e = edgeIds.get(from, to);
@@ -120,19 +128,11 @@ export function aggregate(table: SpanTable, tree: TraceTree, windowNano: number 
     edgeSource[e]! |= source;
     return e;
   };
-  const touch = (tn: number): void => {
+  const touch = (tn: number, trace: number): void => {
     if (treeLast[tn] !== trace) {
       treeLast[tn] = trace;
       treeTraces[tn]!++;
       const node = treeNode[tn]!;
-      if (node >= nodeTraces.length) {
-        const grown = new Int32Array(Math.max(node + 1, nodeTraces.length * 2));
-        grown.set(nodeTraces);
-        nodeTraces = grown;
-        const last = new Int32Array(grown.length).fill(-1);
-        last.set(nodeLast);
-        nodeLast = last;
-      }
       if (nodeLast[node] !== trace) {
         nodeLast[node] = trace;
         nodeTraces[node]!++;
@@ -163,7 +163,7 @@ export function aggregate(table: SpanTable, tree: TraceTree, windowNano: number 
     return id;
   };
   // The tree node of a call from tree node `from` to `node` (−1 stays −1: spans outside a rooted tree).
-  const callInto = (from: number, node: number): number => {
+  const callInto = (from: number, node: number, trace: number): number => {
     if (from < 0) return -1;
     let tn = treeIds.get(from, node);
     if (tn < 0) {
@@ -171,7 +171,7 @@ export function aggregate(table: SpanTable, tree: TraceTree, windowNano: number 
       treeIds.set(from, node, tn);
     }
     treeCalls[tn]!++;
-    touch(tn);
+    touch(tn, trace);
     return tn;
   };
   const hasCrossServiceChild = (row: number): boolean => {
@@ -211,8 +211,21 @@ export function aggregate(table: SpanTable, tree: TraceTree, windowNano: number 
   }
   // The queue a messaging producer span publishes to, or −1 when `row` is not one.
   const queueOf = (row: number): number => (flags[row]! & QUEUE ? nodes.peerOf(row, true) : -1);
+  // Sample buffers sized to what the pass can push (heads, spans entering another service, call spans), so they
+  // never grow: a span gives at most one call sample as a callee and one as a caller.
+  let entering = 0;
+  let heads = 0;
+  let callSpans = 0;
+  for (let r = 0; r < n; r++) {
+    const p = parent[r]!;
+    if (p < 0) heads++;
+    else if (svc[p] !== svc[r]) entering++;
+    if (flags[r]! & CALL) callSpans++;
+  }
+  const calls = new SampleBuffer(entering + callSpans);
+  const nodeSamples = new SampleBuffer(heads + entering + callSpans);
 
-  for (trace = 0; trace < traceCount; trace++) {
+  for (let trace = 0; trace < traceCount; trace++) {
     let roots = 0;
     for (let o = orderOffsets[trace]!; o < orderOffsets[trace + 1]!; o++) {
       const i = order[o]!;
@@ -235,7 +248,7 @@ export function aggregate(table: SpanTable, tree: TraceTree, windowNano: number 
           }
           const tn = endpointRoot[ep]!;
           treeCalls[tn]!++;
-          touch(tn);
+          touch(tn, trace);
           ctx[i] = tn;
           if (roots++ === 0) {
             traceEndpoint[trace] = ep;
@@ -275,7 +288,7 @@ export function aggregate(table: SpanTable, tree: TraceTree, windowNano: number 
         }
         calls.push(edgeOf(from, node, source), d, e);
         nodeSamples.push(node, dur[i]!, err[i]!);
-        ctx[i] = callInto(fromTree, node);
+        ctx[i] = callInto(fromTree, node, trace);
       } else {
         ctx[i] = ctx[p]!;
       }
@@ -285,14 +298,14 @@ export function aggregate(table: SpanTable, tree: TraceTree, windowNano: number 
       if (q >= 0) {
         calls.push(edgeOf(node, q, 1), dur[i]!, err[i]!);
         nodeSamples.push(q, dur[i]!, err[i]!);
-        attrTree[i] = callInto(ctx[i]!, q);
+        attrTree[i] = callInto(ctx[i]!, q, trace);
       } else if (!hasCrossServiceChild(i)) {
         const peer = nodes.peerOf(i, false);
         if (peer < 0) unresolvedCalls++;
         else if (peer !== node) {
           calls.push(edgeOf(node, peer, 1), dur[i]!, err[i]!);
           nodeSamples.push(peer, dur[i]!, err[i]!);
-          attrTree[i] = callInto(ctx[i]!, peer);
+          attrTree[i] = callInto(ctx[i]!, peer, trace);
         }
       }
     }
