@@ -6,18 +6,24 @@ import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace
 /** Copies the baggage entries named in `keys` (`*` = all) from the parent context onto every started span. */
 export class BaggageSpanProcessor implements SpanProcessor {
   readonly #all: boolean;
-  readonly #keys: ReadonlySet<string>;
+  readonly #keys: readonly string[];
 
   constructor(keys: readonly string[]) {
     this.#all = keys.includes('*');
-    this.#keys = new Set(keys);
+    this.#keys = [...new Set(keys)];
   }
 
   onStart(span: Span, parentContext: Context): void {
     const baggage = propagation.getBaggage(parentContext);
     if (!baggage) return;
-    for (const [key, entry] of baggage.getAllEntries()) {
-      if (this.#all || this.#keys.has(key)) span.setAttribute(key, entry.value);
+    if (this.#all) {
+      for (const [key, entry] of baggage.getAllEntries()) span.setAttribute(key, entry.value);
+      return;
+    }
+    // A lookup per wanted key: no array of all entries per span (this runs for every span started).
+    for (const key of this.#keys) {
+      const entry = baggage.getEntry(key);
+      if (entry !== undefined) span.setAttribute(key, entry.value);
     }
   }
 
