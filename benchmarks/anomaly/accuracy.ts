@@ -415,6 +415,13 @@ const sd = lat.filter((o) => o.streamDelayS !== undefined).map((o) => o.streamDe
 console.log(
   `streaming delay (latency +300%, 10 s pushes, 30 s buckets): median ${median(sd)} s, max ${Math.max(...sd)} s, ≤ 60 s in ${rate(sd.filter((x) => x <= 60).length, lat.length)}`,
 );
+for (const [label, lo, hi] of bands) {
+  const xs = lat.filter((o) => o.perBucket >= lo && o.perBucket < hi);
+  const d = xs.filter((o) => o.streamDelayS !== undefined).map((o) => o.streamDelayS!);
+  console.log(
+    `  ${label}: ≤ 60 s in ${d.filter((x) => x <= 60).length}/${xs.length}, median ${median(d)} s, max ${Math.max(...d)} s`,
+  );
+}
 
 // False positives on fault-free days with daily seasonality and noisy low-traffic services: each target day
 // against the two days before it, in 30-minute windows; a window is a false positive when any anomaly overlaps it.

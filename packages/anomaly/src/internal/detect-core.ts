@@ -196,7 +196,7 @@ function detectSeries(target: TraceSeries, idx: number, m: SeriesModel, settings
  * services (a few requests per bucket) and moderate shifts. Latency: the mean of ln(latency) over all requests of
  * the window against the baseline's per-bucket mean, with variance within²/N + drift² (drift between buckets is
  * not averaged away). Errors / timeouts: Poisson tail of the window's count. Volume: the window's count against
- * the summed expectation, with the seasonal spread beyond Poisson taken as fully correlated across the window.
+ * the summed expectation and variance.
  * Only the window's buckets that show the change themselves are flagged (as `pooled` hits).
  */
 function pooledTests(
@@ -303,7 +303,7 @@ function pooledTests(
       // Volume.
       let x = 0;
       let mu = 0;
-      let excess = 0;
+      let variance = 0;
       let ok = true;
       for (let b = from; b <= end; b++) {
         const r = res[b]!;
@@ -313,10 +313,12 @@ function pooledTests(
         }
         x += s.count[b]!;
         mu += r.expectedCount;
-        excess += Math.sqrt(Math.max(0, r.volumeSd ** 2 - r.expectedCount));
+        variance += r.volumeSd ** 2;
       }
       if (!ok || mu <= 0) continue;
-      const zv = (x - mu) / Math.sqrt(mu + excess * excess + 1);
+      // Residuals of the seasonal expectation taken as independent between buckets; slow drift is kept out by the
+      // relative-change gates below (the window's count must move by minVolumeChange as a whole).
+      const zv = (x - mu) / Math.sqrt(variance + 1);
       const vol = settings.minVolumeChange;
       if (x >= mu * (1 + vol) && x - mu >= 5) {
         const z = Math.min(zv, zFromLogP(poissonLogUpperTail(x, mu)));

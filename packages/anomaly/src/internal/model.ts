@@ -259,8 +259,19 @@ export function buildBaselineModel(base: TraceSeries, settings: DetectSettings, 
     const typicalCount = active.length > 0 ? median(active) : 0;
     const meanLog = seasonalProfile(lmean, centre, seasonality, !selfBaseline);
     const withinLogSd = withinDf > 0 ? Math.sqrt(withinSum / withinDf) : meanLog.sigma;
-    // What the bucket-to-bucket spread of the mean has beyond the sampling noise of `typicalCount` requests.
-    const drift = meanLog.sigma ** 2 - withinLogSd ** 2 / Math.max(1, typicalCount);
+    // What the bucket-to-bucket spread of the mean has beyond the sampling noise of its requests. A plain variance
+    // (not MAD): a service whose request mix shifts (fast and slow queries of one database) has heavy tails here,
+    // and the pooled test must not read them as anomalies.
+    let driftSum = 0;
+    let driftN = 0;
+    for (let b = 0; b < B; b++) {
+      const n = s.count[b]!;
+      if (n === 0 || !Number.isFinite(lmean[b]!)) continue;
+      const d = lmean[b]! - expectedAt(meanLog, centre(b)).median;
+      driftSum += d * d - withinLogSd ** 2 / n;
+      driftN++;
+    }
+    const drift = driftN > 0 ? driftSum / driftN : 0;
     const model: SeriesModel = {
       logP50: seasonalProfile(lp50, centre, seasonality, !selfBaseline),
       logP95: seasonalProfile(lp95, centre, seasonality, !selfBaseline),

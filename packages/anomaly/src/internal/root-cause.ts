@@ -43,8 +43,18 @@ export function rootCauseCandidates(ctx: ExplainContext, drafts: readonly Draft[
   };
   const thr = ctx.settings.zThreshold;
   for (const inc of incidents(drafts)) {
-    const hasLatency = inc.drafts.some((d) => d.kind === 'latency_spike' || d.kind === 'timeout_spike');
-    const hasErrors = inc.drafts.some((d) => d.kind === 'error_rate_spike' || d.kind === 'timeout_spike');
+    // Each kind of evidence is weighed by the severity of the anomalies of that kind: a small slowdown that comes
+    // with a critical error spike (retry back-off in the callers) must not outrank the service the errors start in.
+    let latSeverity = 0;
+    let errSeverity = 0;
+    for (const d of inc.drafts) {
+      if (d.kind === 'latency_spike' || d.kind === 'timeout_spike')
+        latSeverity = Math.max(latSeverity, d.anomaly.score);
+      if (d.kind === 'error_rate_spike' || d.kind === 'timeout_spike')
+        errSeverity = Math.max(errSeverity, d.anomaly.score);
+    }
+    const hasLatency = latSeverity > 0;
+    const hasErrors = errSeverity > 0;
     const lat: {
       service: string;
       added: number;
@@ -109,7 +119,7 @@ export function rootCauseCandidates(ctx: ExplainContext, drafts: readonly Draft[
       offer({
         service: x.service,
         operation: x.op,
-        score: Math.round(inc.severity * share * sig * 1000) / 1000,
+        score: Math.round(latSeverity * share * sig * 1000) / 1000,
         evidence: [
           `${x.mean ? 'mean' : 'median'} exclusive time ${r1(x.base)} → ${r1(x.now)} ms per request (×${r1(x.ratio)}, ${r1(x.z)} σ)`,
           `${Math.round(share * 100)}% of the exclusive time added across services in the incident`,
@@ -122,7 +132,7 @@ export function rootCauseCandidates(ctx: ExplainContext, drafts: readonly Draft[
       offer({
         service: x.service,
         operation: x.op,
-        score: Math.round(inc.severity * share * 1000) / 1000,
+        score: Math.round(errSeverity * share * 1000) / 1000,
         evidence: [
           `${x.own} failed requests start in ${x.service} (no failed downstream call), ${Math.round(x.excess)} above the baseline`,
           `${Math.round(share * 100)}% of the excess errors that start in any service`,
