@@ -101,6 +101,21 @@ export interface TraceSource {
   searchTraces(query: TraceQuery): Promise<TraceSummary[]>;
   /** All spans of the traces that match. */
   spans(query: SpanQuery): Promise<SpanTable>;
+  /**
+   * Optional: only the request spans of the traces starting in a window, without the rest of each trace. The
+   * requests are the root spans (no parent reference), or with `service` the spans of that service whose parent is
+   * absent from the trace, is the span itself or belongs to another service; with `operation`, only those of that
+   * operation. The spans have every column, exactly as `spans()` returns them.
+   *
+   * Sources that can select these spans cheaply implement it (the embedded store); callers pick the request spans
+   * out of `spans()` when it is absent.
+   */
+  requestSpans?(query: {
+    readonly fromUnixNano?: bigint;
+    readonly toUnixNano?: bigint;
+    readonly service?: string;
+    readonly operation?: string;
+  }): Promise<SpanTable>;
   /** Distinct service names, sorted. */
   services(): Promise<string[]>;
   /** Distinct operations (of one service, or all), with span counts. */

@@ -1,5 +1,5 @@
 // Shared pieces of the analysis commands: loading a window of spans, option parsing, rounding, terminal drawing.
-import type { SpanTable, TraceSource } from '@aiops/span-model';
+import type { SpanTable } from '@aiops/span-model';
 import type { CommandContext } from '../../command.ts';
 import { usageError } from '../../errors.ts';
 import { isoFromUnixNano } from '../format.ts';
@@ -33,26 +33,9 @@ export async function loadWindow(ctx: CommandContext, service?: string, window?:
   return { table, window: w, loadMs };
 }
 
-/** The query of a source's `requestSpans` (the embedded store's `TraceStore.requestSpans`). */
-interface RequestSpanQuery {
-  readonly fromUnixNano?: bigint;
-  readonly toUnixNano?: bigint;
-  readonly service?: string;
-  readonly operation?: string;
-}
-
-/** A source that can return the request spans of a window without whole traces. */
-interface RequestSpanSource {
-  requestSpans(query: RequestSpanQuery): Promise<SpanTable>;
-}
-
-function hasRequestSpans(source: TraceSource): source is TraceSource & RequestSpanSource {
-  return typeof (source as Partial<RequestSpanSource>).requestSpans === 'function';
-}
-
 /**
  * The requests of a window: root spans, or with `service` the spans entering it (parent absent or in another
- * service), optionally of one operation. From a source that has `requestSpans` (the embedded store) the table holds
+ * service), optionally of one operation. From a source with `TraceSource.requestSpans` (the embedded store) the table holds
  * only those spans; from any other source it holds the whole traces (those touching `service`), and the caller picks
  * the request spans out of them: the same spans either way.
  */
@@ -63,7 +46,7 @@ export async function loadRequests(
   window: TimeWindow,
 ): Promise<LoadedWindow> {
   const source = await ctx.openSource();
-  if (!hasRequestSpans(source)) return loadWindow(ctx, service, window);
+  if (!source.requestSpans) return loadWindow(ctx, service, window);
   ctx.status('loading requests…');
   const t0 = performance.now();
   const table = await source.requestSpans({
