@@ -2,6 +2,7 @@
 // wrong length, invalid UTF-8, a 100 MB body, a gzip bomb, 100,000 spans in one request and 10,000 attributes on a
 // span. Each gets the right status and message, the valid spans of a request are kept, and the server keeps serving.
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -140,6 +141,40 @@ describe('OTLP/HTTP protobuf bad input', () => {
     expect(declared.body.toString('utf8')).toContain('request body larger than the limit of 16 MiB');
     const chunked = await post(server.ports.otlpHttp, '/v1/traces', { chunk, times: 100 }, PROTO, true);
     expect(chunked.status).toBe(413);
+  });
+
+  it('keeps draining a refused body after the 413, so a client still writing can read the answer', async () => {
+    // The client sends 4 MiB of a declared 100 MB body and does not read; the server answers 413 at once. 300 ms
+    // later the client writes 4 MiB more and only then reads. A server that closed the socket right after its
+    // answer would reset the connection (unread bytes), the write would fail and the 413 would be lost.
+    const sock = net.connect(server.ports.otlpHttp, '127.0.0.1');
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    sock.pause();
+    const errors: string[] = [];
+    let closed = false;
+    sock.on('error', (e: NodeJS.ErrnoException) => errors.push(String(e.code)));
+    sock.on('close', () => {
+      closed = true;
+    });
+    sock.write(
+      'POST /v1/traces HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-protobuf\r\n' +
+        'connection: close\r\ncontent-length: 104857600\r\n\r\n',
+    );
+    sock.write(Buffer.alloc(4 * 1024 * 1024));
+    await new Promise((r) => setTimeout(r, 300));
+    await new Promise<void>((r) => sock.write(Buffer.alloc(4 * 1024 * 1024), () => r()));
+    const parts: Buffer[] = [];
+    sock.on('data', (d: Buffer) => parts.push(d));
+    sock.resume();
+    await new Promise<void>((r) => {
+      const check = () => (closed || Buffer.concat(parts).includes('limit of 16 MiB') ? r() : setTimeout(check, 10));
+      check();
+    });
+    sock.destroy();
+    const text = Buffer.concat(parts).toString('latin1');
+    expect(errors).toEqual([]);
+    expect(text.startsWith('HTTP/1.1 413 ')).toBe(true);
+    expect(text).toContain('request body larger than the limit of 16 MiB');
   });
 
   it('answers 413 for a gzip body that inflates past the limit', async () => {

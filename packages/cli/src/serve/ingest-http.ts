@@ -68,6 +68,27 @@ function outcomeReply(format: WireFormat, o: IngestOutcome): Reply {
   }
 }
 
+/** How long a connection answered before its body was read keeps draining that body before it is reset. */
+const LINGER_MS = 2_000;
+
+/**
+ * Answers before the body is read (413, 429 mid-body) and closes the connection with a staged half-close (RFC 9112
+ * §9.6): send the response and FIN, then keep reading and discarding what the client still sends until it closes or
+ * `LINGER_MS` pass. Node's own close (`socket.destroySoon`) closes the socket at once; a socket closed with unread
+ * bytes sends a TCP reset, and a client still writing its body then fails with EPIPE/ECONNRESET and drops the
+ * response it had not yet read, so it never learns the request was too large (and an exporter would retry it).
+ */
+function lingeringClose(res: ServerResponse): void {
+  const socket = res.socket;
+  if (!socket || socket.destroyed) return;
+  socket.destroySoon = function (this: typeof socket) {
+    this.end();
+    const timer = setTimeout(() => this.destroy(), LINGER_MS);
+    timer.unref();
+    this.once('close', () => clearTimeout(timer));
+  };
+}
+
 function send(res: ServerResponse, r: Reply, close = false): void {
   if (res.headersSent) return;
   const body = typeof r.body === 'string' ? Buffer.from(r.body, 'utf8') : r.body;
@@ -76,6 +97,8 @@ function send(res: ServerResponse, r: Reply, close = false): void {
     'content-length': String(body.length),
     ...(close ? { connection: 'close' } : {}),
   });
+  // Also when the client asked for `Connection: close` and we answer before its body is in (429 before reading).
+  if (close || !res.req.complete) lingeringClose(res);
   res.end(body);
 }
 
