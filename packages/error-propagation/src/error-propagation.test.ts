@@ -495,6 +495,17 @@ describe('errorPropagation on tag-only data (no kind, no status, no codes): timi
   const tag = { attributes: { error: true } };
   const url = (host: string) => ({ attributes: { 'http.url': `http://${host}:8080/x` } });
   const urlTagged = (host: string) => ({ attributes: { 'http.url': `http://${host}:8080/x`, error: true } });
+  /** Five traces in which cart's call to users reached a users server span. */
+  const usualCartCalls = (): SpanInput[] => {
+    const rows: SpanInput[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t = nextTrace();
+      rows.push(span(t, 'a', undefined, 'cart', 'GET /cart', 0, 50));
+      rows.push(span(t, 'b', 'a', 'cart', 'GET /u', 5, 20, url('users')));
+      rows.push(span(t, 'c', 'b', 'users', 'GET /u', 6, 19));
+    }
+    return rows;
+  };
 
   //   × 10 traces   a web GET /     |=========================|  0..100   (no tag)
   //                 b web → recs       |=====|                      5..20   error=true
@@ -588,16 +599,10 @@ describe('errorPropagation on tag-only data (no kind, no status, no codes): timi
   //   then        a cart GET /cart |====================|  0..60   error=true
   //               b cart → users      |=|                   5..6    error=true, no server span
   //               d cart → users               |=|          20..21  no tag, no server span: a repeat that reached
-  //                                                                 nothing either, under a marked caller — no success
-  //   the last attempt d carries the failure: origin users (unavailable), b is a handled retry
-  it('does not take an unmarked repeat that reached nothing for a successful retry under a marked caller', () => {
-    const rows: SpanInput[] = [];
-    for (let i = 0; i < 5; i++) {
-      const t = nextTrace();
-      rows.push(span(t, 'a', undefined, 'cart', 'GET /cart', 0, 50));
-      rows.push(span(t, 'b', 'a', 'cart', 'GET /u', 5, 20, url('users')));
-      rows.push(span(t, 'c', 'b', 'users', 'GET /u', 6, 19));
-    }
+  //                                                                 nothing either
+  //   d is the inferred origin (no server span where that call has one): users unavailable; b is a handled retry
+  it('blames the callee when an unmarked repeat of a failed call reached nothing either', () => {
+    const rows = usualCartCalls();
     const t = nextTrace();
     rows.push(span(t, 'a', undefined, 'cart', 'GET /cart', 0, 60, tag));
     rows.push(span(t, 'b', 'a', 'cart', 'GET /u', 5, 6, urlTagged('users')));
@@ -616,13 +621,7 @@ describe('errorPropagation on tag-only data (no kind, no status, no codes): timi
   //               b cart → users       |=|                   5..6    (no tag) and no server span under it,
   //   where this call always had one: it never reached users (unavailable), the origin of a's failure
   it('infers an unreachable callee from a call that left no server span where it usually has one', () => {
-    const rows: SpanInput[] = [];
-    for (let i = 0; i < 5; i++) {
-      const t = nextTrace();
-      rows.push(span(t, 'a', undefined, 'cart', 'GET /cart', 0, 50));
-      rows.push(span(t, 'b', 'a', 'cart', 'GET /u', 5, 20, url('users')));
-      rows.push(span(t, 'c', 'b', 'users', 'GET /u', 6, 19));
-    }
+    const rows = usualCartCalls();
     const t = nextTrace();
     rows.push(span(t, 'a', undefined, 'cart', 'GET /cart', 0, 50, tag));
     rows.push(span(t, 'b', 'a', 'cart', 'GET /u', 5, 6, url('users')));

@@ -31,21 +31,11 @@ export interface CallSites {
 export function callSites(tree: TraceTree, failed: Uint8Array, traceMask: Uint8Array): CallSites {
   const table = tree.table;
   const svcDict = table.dict('service');
-  const normal = new Map<string, number>();
-  const svcOf = new Int32Array(svcDict.values.length);
-  for (let i = 0; i < svcDict.values.length; i++) {
-    const name = workloadName(svcDict.values[i]!);
-    let code = normal.get(name);
-    if (code === undefined) {
-      code = normal.size;
-      normal.set(name, code);
-    }
-    svcOf[i] = code;
-  }
+  const svcOf = workloadCodes(svcDict.values);
   const svc = svcDict.codes;
   const op = table.dict('operation').codes;
   const nOp = table.dict('operation').values.length;
-  const nSvc = normal.size;
+  const nSvc = svcDict.values.length;
   const { parent } = tree.links;
   const traceOfRow = tree.traces.traceOfRow;
   const parentRef = table.columns.parentRefType;
