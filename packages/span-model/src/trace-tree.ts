@@ -52,15 +52,25 @@ export interface TreeOptions {
  * ```
  */
 export function buildChildrenIndex(table: SpanTable, options: TreeOptions = {}): ChildrenIndex {
-  const traces = options.traceIndex ?? buildTraceIndex(table);
+  return linkSpans(table, options.traceIndex ?? buildTraceIndex(table), undefined);
+}
+
+// Exclusive time and clock skew, filled while each span's children are ordered (one pass over the children).
+interface SelfTime {
+  readonly selfNano: Float64Array;
+  readonly clockSkew: ClockSkew[];
+}
+
+function linkSpans(table: SpanTable, traces: TraceIndex, self: SelfTime | undefined): ChildrenIndex {
   const { parentRefType, length: n } = table.columns;
   const sid = int32Words(table.columns.spanId, n * 2);
   const pid = int32Words(table.columns.parentSpanId, n * 2);
-  const start = table.times.startNano;
   const { offsets, rows, traceCount } = traces;
   let largest = 0;
   for (let t = 0; t < traceCount; t++) largest = Math.max(largest, offsets[t + 1]! - offsets[t]!);
+  // Slot s holds a row of trace t when stamp[s] === t + 1: no clearing between traces.
   const slots = new Int32Array(tableSize(largest, 8));
+  const stamp = new Int32Array(slots.length);
   const parent = new Int32Array(n).fill(-1);
   const duplicate = new Uint8Array(n);
   let duplicateCount = 0;
@@ -68,20 +78,22 @@ export function buildChildrenIndex(table: SpanTable, options: TreeOptions = {}):
     const a = offsets[t]!;
     const b = offsets[t + 1]!;
     const mask = tableSize(b - a, 8) - 1;
-    slots.fill(-1, 0, mask + 1);
+    const live = t + 1;
     // Rows of a trace are in table order, so the first span with an id keeps it.
     for (let k = a; k < b; k++) {
       const r = rows[k]!;
       const lo = sid[2 * r]!;
       const hi = sid[2 * r + 1]!;
       let s = hash2(lo, hi) & mask;
-      let q = slots[s]!;
+      let q = stamp[s] === live ? slots[s]! : -1;
       while (q >= 0 && (sid[2 * q] !== lo || sid[2 * q + 1] !== hi)) {
         s = (s + 1) & mask;
-        q = slots[s]!;
+        q = stamp[s] === live ? slots[s]! : -1;
       }
-      if (q < 0) slots[s] = r;
-      else {
+      if (q < 0) {
+        slots[s] = r;
+        stamp[s] = live;
+      } else {
         duplicate[r] = 1;
         duplicateCount++;
       }
@@ -92,10 +104,10 @@ export function buildChildrenIndex(table: SpanTable, options: TreeOptions = {}):
       const lo = pid[2 * r]!;
       const hi = pid[2 * r + 1]!;
       let s = hash2(lo, hi) & mask;
-      let q = slots[s]!;
+      let q = stamp[s] === live ? slots[s]! : -1;
       while (q >= 0 && (sid[2 * q] !== lo || sid[2 * q + 1] !== hi)) {
         s = (s + 1) & mask;
-        q = slots[s]!;
+        q = stamp[s] === live ? slots[s]! : -1;
       }
       if (q >= 0 && q !== r) parent[r] = q;
     }
@@ -124,49 +136,98 @@ export function buildChildrenIndex(table: SpanTable, options: TreeOptions = {}):
     if (duplicate[i]) duplicates[duplicateCount++] = i;
   }
   for (let i = 0; i < n; i++) childOffsets[i + 1]! += childOffsets[i]!;
-  const fill = childOffsets.slice(0, n);
+  // Scatter with childOffsets[p] as p's write position (it ends at p's end = p+1's start), then shift back.
   const children = new Int32Array(childOffsets[n]!);
   for (let i = 0; i < n; i++) {
     const p = parent[i]!;
-    if (p >= 0) children[fill[p]!++] = i;
+    if (p >= 0) children[childOffsets[p]!++] = i;
   }
-  sortChildrenByStart(children, childOffsets, start, n);
+  for (let i = n; i > 0; i--) childOffsets[i] = childOffsets[i - 1]!;
+  childOffsets[0] = 0;
+  orderChildren(table, children, childOffsets, self);
   return { parent, childOffsets, children, roots, orphans, duplicates };
 }
 
 // Orders each span's children by (start, row). Lists arrive in row order and are usually sorted already; short ones
-// are insertion-sorted in place, long unsorted ones use the typed-array sort.
-function sortChildrenByStart(children: Int32Array, childOffsets: Int32Array, start: Float64Array, n: number): void {
+// are insertion-sorted in place, long unsorted ones use the typed-array sort. With `self`, also computes each span's
+// exclusive time and records children outside their parent, in row order of the parent, then child order.
+function orderChildren(
+  table: SpanTable,
+  children: Int32Array,
+  childOffsets: Int32Array,
+  self: SelfTime | undefined,
+): void {
+  const { startNano: start, endNano: end, durationNano: dur } = table.times;
+  const { parentRefType } = table.columns;
+  const n = table.numSpans;
   const byStart = (x: number, y: number): number => start[x]! - start[y]! || x - y;
   for (let p = 0; p < n; p++) {
     const a = childOffsets[p]!;
     const b = childOffsets[p + 1]!;
-    if (b - a < 2) continue;
-    let k = a + 1;
-    while (k < b) {
-      const x = children[k - 1]!;
-      const y = children[k]!;
-      if (start[x]! > start[y]! || (start[x] === start[y] && x > y)) break;
-      k++;
+    if (b - a >= 2) {
+      let k = a + 1;
+      while (k < b) {
+        const x = children[k - 1]!;
+        const y = children[k]!;
+        if (start[x]! > start[y]! || (start[x] === start[y] && x > y)) break;
+        k++;
+      }
+      if (k < b && b - a > 48) children.subarray(a, b).sort(byStart);
+      else {
+        for (; k < b; k++) {
+          const c = children[k]!;
+          const cs = start[c]!;
+          let j = k - 1;
+          while (j >= a) {
+            const d = children[j]!;
+            const ds = start[d]!;
+            if (ds < cs || (ds === cs && d < c)) break;
+            children[j + 1] = d;
+            j--;
+          }
+          children[j + 1] = c;
+        }
+      }
     }
-    if (k === b) continue;
-    if (b - a > 48) {
-      children.subarray(a, b).sort(byStart);
+    if (!self) continue;
+    if (a === b) {
+      self.selfNano[p] = dur[p]!;
       continue;
     }
-    for (; k < b; k++) {
+    // Union of the children clipped to the parent: children come by start, so merging runs in one sweep.
+    const ps = start[p]!;
+    const pe = end[p]!;
+    let covered = 0;
+    let curS = 0;
+    let curE = -1;
+    let open = false;
+    for (let k = a; k < b; k++) {
       const c = children[k]!;
       const cs = start[c]!;
-      let j = k - 1;
-      while (j >= a) {
-        const d = children[j]!;
-        const ds = start[d]!;
-        if (ds < cs || (ds === cs && d < c)) break;
-        children[j + 1] = d;
-        j--;
+      const ce = end[c]!;
+      if (cs < ps || ce > pe) {
+        self.clockSkew.push({
+          row: c,
+          parentRow: p,
+          startsBeforeParentNano: cs < ps ? ps - cs : 0,
+          endsAfterParentNano: ce > pe ? ce - pe : 0,
+          followsFrom: parentRefType[c] === 2,
+        });
       }
-      children[j + 1] = c;
+      const s = cs < ps ? ps : cs;
+      const e = ce > pe ? pe : ce;
+      if (e <= s) continue;
+      if (open && s <= curE) {
+        if (e > curE) curE = e;
+      } else {
+        if (open) covered += curE - curS;
+        curS = s;
+        curE = e;
+        open = true;
+      }
     }
+    if (open) covered += curE - curS;
+    self.selfNano[p] = dur[p]! - covered;
   }
 }
 
@@ -235,49 +296,12 @@ export interface TraceTree {
  */
 export function buildTraceTree(table: SpanTable, options: TreeOptions = {}): TraceTree {
   const traces = options.traceIndex ?? buildTraceIndex(table);
-  const links = buildChildrenIndex(table, { traceIndex: traces });
   const n = table.numSpans;
-  const { startNano, endNano, durationNano } = table.times;
-  const { parentRefType } = table.columns;
-  const { parent, childOffsets, children } = links;
-
   const selfNano = new Float64Array(n);
   const clockSkew: ClockSkew[] = [];
-  for (let p = 0; p < n; p++) {
-    const ps = startNano[p]!;
-    const pe = endNano[p]!;
-    let covered = 0;
-    let curS = 0;
-    let curE = -1;
-    let open = false;
-    for (let k = childOffsets[p]!; k < childOffsets[p + 1]!; k++) {
-      const c = children[k]!;
-      const cs = startNano[c]!;
-      const ce = endNano[c]!;
-      if (cs < ps || ce > pe) {
-        clockSkew.push({
-          row: c,
-          parentRow: p,
-          startsBeforeParentNano: cs < ps ? ps - cs : 0,
-          endsAfterParentNano: ce > pe ? ce - pe : 0,
-          followsFrom: parentRefType[c] === 2,
-        });
-      }
-      const s = cs < ps ? ps : cs;
-      const e = ce > pe ? pe : ce;
-      if (e <= s) continue;
-      if (open && s <= curE) {
-        if (e > curE) curE = e;
-      } else {
-        if (open) covered += curE - curS;
-        curS = s;
-        curE = e;
-        open = true;
-      }
-    }
-    if (open) covered += curE - curS;
-    selfNano[p] = durationNano[p]! - covered;
-  }
+  const links = linkSpans(table, traces, { selfNano, clockSkew });
+  const { startNano } = table.times;
+  const { parent, childOffsets, children } = links;
 
   // Pre-order per trace, subtree heads (roots, orphans) by start time.
   const depth = new Int32Array(n);
@@ -285,7 +309,10 @@ export function buildTraceTree(table: SpanTable, options: TreeOptions = {}): Tra
   const order = new Int32Array(n);
   const orderOffsets = new Int32Array(traces.traceCount + 1);
   const cycles: number[] = [];
-  const stack = new Int32Array(n + 1);
+  // A trace's walk pushes each of its spans at most once.
+  let largest = 0;
+  for (let t = 0; t < traces.traceCount; t++) largest = Math.max(largest, traces.offsets[t + 1]! - traces.offsets[t]!);
+  const stack = new Int32Array(largest + 1);
   let heads = new Int32Array(64);
   const { offsets, rows } = traces;
   let w = 0;
