@@ -102,4 +102,15 @@ describe('resolveInstrumentationConfig', () => {
       'unknown_service:node:index',
     );
   });
+
+  it('keeps the exporter on the application thread unless told otherwise; AIOPS_EXPORT_THREAD wins', () => {
+    expect(resolveInstrumentationConfig({}, {}, argv).exportThread).toBe('main');
+    expect(resolveInstrumentationConfig({ exportThread: 'worker' }, {}, argv).exportThread).toBe('worker');
+    expect(
+      resolveInstrumentationConfig({ exportThread: 'worker' }, { AIOPS_EXPORT_THREAD: 'main' }, argv).exportThread,
+    ).toBe('main');
+    const odd = resolveInstrumentationConfig({}, { AIOPS_EXPORT_THREAD: 'gpu' }, argv);
+    expect(odd.exportThread).toBe('main');
+    expect(odd.warnings).toEqual(['AIOPS_EXPORT_THREAD=gpu is not "worker" or "main"; using main']);
+  });
 });

@@ -111,7 +111,7 @@ function installExitHooks(shutdown: () => Promise<void>): () => void {
  * `node:http`/`https` (`AIOPS_HTTP_INSTRUMENTATION=opentelemetry` picks `@opentelemetry/instrumentation-http`), a parent-based ratio sampler, the propagators of {@link InstrumentationOptions.propagators}
  * (W3C tracecontext + baggage by default; b3, b3multi, jaeger on request), resource attributes (service.name,
  * service.version, deployment.environment.name, host.name, `OTEL_RESOURCE_ATTRIBUTES`) and a batching OTLP exporter
- * to `aiops serve` (`http://127.0.0.1:4318/v1/traces`, protobuf). Standard `OTEL_*` variables override the options
+ * to `aiops serve` (`http://127.0.0.1:4318/v1/traces`, protobuf; in a worker thread with `AIOPS_EXPORT_THREAD=worker`). Standard `OTEL_*` variables override the options
  * (see {@link resolveInstrumentationConfig}). Metrics and logs are off unless `OTEL_METRICS_EXPORTER` /
  * `OTEL_LOGS_EXPORTER` ask for them. With `flushOnExit` (default), SIGTERM/SIGINT/beforeExit flush the queue first,
  * then the signal is handled as it would have been without us. `OTEL_SDK_DISABLED=true` makes this a no-op.

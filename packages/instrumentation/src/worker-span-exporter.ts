@@ -72,6 +72,7 @@ function sourceBootstrap(): string {
 
 /**
  * Exports spans over OTLP from a worker thread: the application's thread only flattens each batch into plain data.
+ * `start()` uses it with `AIOPS_EXPORT_THREAD=worker` / `exportThread: 'worker'`.
  *
  * **Details** `export()` turns the batch a `BatchSpanProcessor` hands over into one array of primitives (resources
  * and instrumentation scopes are sent once, then referred to by number) and posts it to a worker, which rebuilds the
@@ -85,7 +86,10 @@ function sourceBootstrap(): string {
  * encoding and the HTTP request happen in the worker.
  *
  * **Gotchas** One extra thread and ≈ 10 MB of memory per process. The worker's CPU still counts in the process's
- * CPU time; what moves is the time the event loop is blocked. Span attributes must be structured-cloneable (OTel's
+ * CPU time; what moves is the time the event loop is blocked. The hand-over (a structured clone in
+ * `postMessage`) still costs the application thread about a third of what OTLP encoding and sending did (profile of
+ * the example shop: 0.07 vs 0.30 ms per request); with cores to spare and large batches it shortens event-loop stalls, on a CPU-bound machine it adds a few
+ * points of CPU per request (benchmarks/overhead/RESULTS.md) — which is why it is opt-in. Span attributes must be structured-cloneable (OTel's
  * attribute values always are).
  *
  * @example
