@@ -13,6 +13,7 @@ import http from 'node:http';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { buildTraceIndex, takeSpans, traceIdAt } from '@aiops/span-model';
 import { generateScenario } from '../scenarios/index.ts';
 import { spanTableToOtlpProtobuf } from '../scenarios/otlp-encode.ts';
@@ -28,7 +29,7 @@ const CONCURRENCY = Number(process.argv[3] ?? 64);
 const OVERLOAD_SECONDS = Number(process.argv[4] ?? 3 * SECONDS);
 /** The server's --max-queue-spans in the overload phase (smaller than the default so a short run reaches it). */
 const OVERLOAD_QUEUE = Number(process.argv[5] ?? 50_000);
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+const TSX_ESM = pathToFileURL(createRequire(path.join(ROOT, 'packages/cli/package.json')).resolve('tsx/esm')).href;
 
 interface Req {
   readonly body: Buffer;
@@ -58,12 +59,18 @@ async function startServer(
   maxQueue = 200_000,
 ): Promise<{ child: ChildProcess; ports: Record<string, number>; done: Promise<Record<string, number>> }> {
   const store = fs.mkdtempSync(path.join(os.tmpdir(), 'aiops-serve-bench-'));
+  // One node process (tsx as an --import hook), not the tsx CLI: the CLI runs the script in a child and relays
+  // SIGTERM to it, force-killing it when the child does not confirm within 30 ms; a busy server then died without
+  // its usage line and this script waited for that line forever (or exited silently when nothing else was alive).
   const child = spawn(
     'taskset',
     [
       '-c',
       process.env.SERVE_CPUS ?? '0',
-      TSX,
+      ...(process.env.SERVE_NICE ? ['nice', '-n', process.env.SERVE_NICE] : []),
+      process.execPath,
+      '--import',
+      TSX_ESM,
       ...(process.env.SERVE_NODE_FLAGS ?? '').split(' ').filter(Boolean),
       '--conditions=@aiops/source',
       path.join(import.meta.dirname, 'server-process.ts'),
@@ -88,8 +95,16 @@ async function startServer(
       wake?.();
     }
   });
+  let exited: string | undefined;
+  child.on('exit', (code, signal) => {
+    exited = `server process exited (code ${code}, signal ${signal}) before printing its figures`;
+    wake?.();
+  });
   const next = async (k: number) => {
-    while (lines.length <= k) await new Promise<void>((r) => (wake = r));
+    while (lines.length <= k) {
+      if (exited) throw new Error(exited);
+      await new Promise<void>((r) => (wake = r));
+    }
     return lines[k]!;
   };
   const first = (await next(0)) as unknown as { ports: Record<string, number> };

@@ -166,7 +166,17 @@ export class IngestQueue {
   }
 
   async #flushOnce(): Promise<void> {
-    const { upTo, value: chunks } = await this.#wal.rotate((): HeadChunk[] => this.head.beginFlush());
+    let rotated: { upTo: number; value: HeadChunk[] };
+    try {
+      rotated = await this.#wal.rotate((): HeadChunk[] => this.head.beginFlush());
+    } catch (err) {
+      // A failed WAL (disk gone) refuses further appends itself; the flush reports it instead of rejecting into
+      // the timer's `void this.flush()` (an unhandled rejection would end the process).
+      this.flushErrors++;
+      this.lastFlushError = err instanceof Error ? err.message : String(err);
+      return;
+    }
+    const { upTo, value: chunks } = rotated;
     if (chunks.length === 0) return;
     try {
       const r = await this.#store.appendAll(chunks.map((c) => c.table));
@@ -181,7 +191,13 @@ export class IngestQueue {
     }
     this.recent.add(chunks.flatMap((c) => c.ids));
     this.head.endFlush(chunks, true);
-    await this.#wal.removeUpTo(upTo);
+    try {
+      await this.#wal.removeUpTo(upTo);
+    } catch (err) {
+      // The spans are in the store; a segment left behind is only replayed (idempotently) at the next start.
+      this.flushErrors++;
+      this.lastFlushError = err instanceof Error ? err.message : String(err);
+    }
   }
 
   /**

@@ -103,7 +103,7 @@ export class WriteAheadLog {
   #fh: fsp.FileHandle;
   #pending: Pending[] = [];
   #running = false;
-  #rotations: (() => void)[] = [];
+  #rotations: { run: () => void; fail: (err: Error) => void }[] = [];
   #failed: Error | undefined;
   /** Bytes written to the current and older live segments since they were created. */
   bytes = 0;
@@ -172,11 +172,21 @@ export class WriteAheadLog {
       }
       const rotations = this.#rotations.splice(0);
       if (rotations.length > 0) {
-        await this.#fh.close();
-        this.#seq++;
-        this.#fh = await fsp.open(path.join(this.dir, segmentName(this.#seq)), 'a');
-        await fsyncDir(this.dir);
-        for (const r of rotations) r();
+        try {
+          await this.#fh.close();
+          this.#seq++;
+          this.#fh = await fsp.open(path.join(this.dir, segmentName(this.#seq)), 'a');
+          await fsyncDir(this.dir);
+        } catch (err) {
+          // Without a segment to write to, nothing more can become durable: fail the waiting appends and rotations
+          // (the loop must not stop with `#running` still set, or every later append would wait forever).
+          this.#failed = new Error(`write-ahead log ${this.dir}: ${(err as Error).message}`);
+          for (const r of rotations) r.fail(this.#failed);
+          for (const r of this.#rotations.splice(0)) r.fail(this.#failed);
+          for (const p of this.#pending.splice(0)) p.reject(this.#failed);
+          break;
+        }
+        for (const r of rotations) r.run();
       }
     }
     this.#running = false;
@@ -188,6 +198,7 @@ export class WriteAheadLog {
    * (and its `onDurable` ran), everything after goes to the new one.
    */
   rotate<T>(atSwitch: () => T): Promise<{ upTo: number; value: T }> {
+    if (this.#failed) return Promise.reject(this.#failed);
     return new Promise((resolve, reject) => {
       const run = () => {
         try {
@@ -196,10 +207,10 @@ export class WriteAheadLog {
           reject(err);
         }
       };
-      this.#rotations.push(run);
+      this.#rotations.push({ run, fail: reject });
       if (!this.#running) {
         this.#running = true;
-        void this.#loop().catch(reject);
+        void this.#loop();
       }
     });
   }
