@@ -11,6 +11,10 @@
 //   search service=back     → A only: 3 spans, root front "GET /a", 10 ms, services [back, front]
 //   search minDuration=9ms  → A only (its head part alone lasts 7 ms: the summary merges both sides)
 //   search service=front    → B (starts at 20 ms), then A
+//
+//   after a restart (A's three spans and B are in DuckDB, written by the first run):
+//   3 late   retry                 |===|     12..15   request 3 — head of the second run only
+//   search service=late     → A whole: 4 spans, root front "GET /a", 15 ms, services [back, front, late]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -159,6 +163,59 @@ describe('aiops serve head block', () => {
       expect((await store.bounds())?.spanCount).toBe(4);
     } finally {
       await store.close();
+    }
+  });
+
+  it('merges the stored part of a trace that an earlier run of the server wrote, after a restart', async () => {
+    const again = await startServer({
+      store: dir,
+      otlpGrpcPort: null,
+      zipkinPort: null,
+      otlpHttpPort: 0,
+      queryPort: 0,
+      queue: { flushIntervalMs: 3_600_000, maxBatchSpans: 1_000_000 },
+    });
+    try {
+      const q2 = `http://127.0.0.1:${again.ports.query}`;
+      const get2 = async (p: string) => (await fetch(`${q2}${p}`)).json();
+      const r = await post(
+        again.ports.otlpHttp,
+        '/v1/traces',
+        otlpRequest('late', [span(A, 5, 1, 'retry', 12n, 15n)]),
+        PROTO,
+      );
+      expect(r.status).toBe(200);
+      expect((await get2('/api/health')).ingest).toMatchObject({ headSpans: 1, batches: 0 });
+      expect((await get2('/api/traces?service=late')).traces).toEqual([
+        {
+          traceId: hex(A),
+          rootService: 'front',
+          rootOperation: 'GET /a',
+          startUnixNano: String(T),
+          durationNano: String(15n * MS),
+          spanCount: 4,
+          services: ['back', 'front', 'late'],
+          errorCount: 0,
+        },
+      ]);
+      expect((await get2('/api/traces?minDuration=14ms')).traces.map((t: { traceId: string }) => t.traceId)).toEqual([
+        hex(A),
+      ]);
+      const a = await get2(`/api/traces/${hex(A)}`);
+      expect(a.spans.map((s: { operation: string }) => s.operation).sort()).toEqual([
+        'GET /a',
+        'cache',
+        'query',
+        'retry',
+      ]);
+      expect(await get2('/api/health')).toMatchObject({ spanCount: 5, traceCount: 2 });
+      const res = await fetch(`${q2}/api/spans`, {
+        method: 'POST',
+        body: JSON.stringify({ traceIds: [hex(A)] }),
+      });
+      expect(spanTableFromArrow(tableFromIPC(new Uint8Array(await res.arrayBuffer()))).numSpans).toBe(4);
+    } finally {
+      await again.close();
     }
   });
 });

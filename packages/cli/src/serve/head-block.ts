@@ -126,6 +126,8 @@ export function partsOf(table: SpanTable, index: TraceIndex): TracePart[] {
 export class HeadBlock {
   #chunks: HeadChunk[] = [];
   #byTrace = new Map<string, Location[]>();
+  /** Per head trace: whether the store has spans of it too (absent: not known yet). */
+  #inStore = new Map<string, boolean>();
   #spans = 0;
   #flushingSpans = 0;
 
@@ -189,10 +191,29 @@ export class HeadBlock {
         const locs = this.#byTrace.get(id);
         if (!locs) continue;
         const rest = locs.filter((l) => !gone.has(l.chunk));
-        if (rest.length === 0) this.#byTrace.delete(id);
-        else this.#byTrace.set(id, rest);
+        if (rest.length === 0) {
+          this.#byTrace.delete(id);
+          this.#inStore.delete(id);
+        } else {
+          this.#byTrace.set(id, rest);
+          this.#inStore.set(id, true); // its flushed part is in the store now
+        }
       }
     }
+  }
+
+  /** Whether the store also has spans of this head trace: true, false, or undefined when not known yet. */
+  inStore(traceId: string): boolean | undefined {
+    return this.#inStore.get(traceId);
+  }
+
+  /**
+   * Records what a store read found for a head trace. A `false` never overrides a `true` (a flush that committed
+   * while the store was read has put part of the trace there); ids no longer in the head are ignored.
+   */
+  setInStore(traceId: string, value: boolean): void {
+    if (!this.#byTrace.has(traceId)) return;
+    if (value || this.#inStore.get(traceId) !== true) this.#inStore.set(traceId, value);
   }
 
   /** Whether the head has spans of this trace (32 lower-case hex digits). */

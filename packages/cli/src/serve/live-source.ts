@@ -18,8 +18,8 @@ import {
 import { emptyPart, type HeadBlock, mergePart, partsOf, type TracePart } from './head-block.ts';
 import type { StoreBackend } from './store-client.ts';
 
-/** Most split traces whose store part is fetched to merge a search result (beyond: the head part alone). */
-const MAX_SPLIT_FETCH = 1_000;
+/** Most trace ids per store read when head traces are checked against the store. */
+const STORE_LOOKUP_BATCH = 5_000;
 
 /**
  * Trace ids written to the store by this server recently: a head trace among them also has spans in the store.
@@ -95,8 +95,10 @@ const byStartDesc = (a: { startUnixNano: bigint }, b: { startUnixNano: bigint })
  * **Complexity** Searches visit every head trace (their parts are computed once per request table); the store's
  * side costs what it costs without a head.
  *
- * **Gotchas** Until the next flush, a span sent twice counts twice in `bounds`, and a trace whose first spans were
- * stored by an earlier run of the server is shown from its head part only in searches.
+ * **Gotchas** Until the next flush, a span sent twice (same trace and span id) is in the head twice: it counts twice
+ * in `bounds().spanCount`, in a search summary's `spanCount` and in `operations()`, and `getTrace`/`spans` return it
+ * twice; the store keeps one copy. Whether a head trace also has spans in the store is looked up once per trace (a
+ * store read of its id, in batches) the first time a query needs it, then remembered while the trace is in the head.
  */
 export class LiveSource implements TraceSource {
   readonly kind: string = 'duckdb';
@@ -110,34 +112,61 @@ export class LiveSource implements TraceSource {
     this.#recent = recent;
   }
 
+  /** Whether the store may have spans of a head trace (flushed by this run, found there, or not checked yet). */
+  #maybeInStore(id: string): boolean {
+    return this.#head.inStore(id) !== false || this.#recent.has(id);
+  }
+
+  /**
+   * The store's spans of those head traces that may have some there. Traces not checked yet are looked up here (a
+   * trace whose first spans an earlier run of the server stored is one of them) and what was found is remembered.
+   */
+  async #storedPartsOf(ids: Iterable<string>): Promise<SpanTable[]> {
+    const ask: string[] = [];
+    for (const id of ids) if (this.#maybeInStore(id)) ask.push(id);
+    const out: SpanTable[] = [];
+    for (let i = 0; i < ask.length; i += STORE_LOOKUP_BATCH) {
+      const batch = ask.slice(i, i + STORE_LOOKUP_BATCH);
+      const stored = await this.#store.spans({ traceIds: batch });
+      const found = new Set<string>();
+      if (stored.numSpans > 0) {
+        const index = buildTraceIndex(stored);
+        const tid = stored.columns.traceId;
+        for (let t = 0; t < index.traceCount; t++) {
+          const first = index.rows[index.offsets[t]!]! * 16;
+          found.add(Buffer.from(tid.subarray(first, first + 16)).toString('hex'));
+        }
+        out.push(stored);
+      }
+      for (const id of batch) this.#head.setInStore(id, found.has(id));
+    }
+    return out;
+  }
+
   async getTrace(traceId: string): Promise<SpanTable | undefined> {
     const hex = normalizeTraceId(traceId);
     if (!hex) return undefined;
     const head = this.#head.get(hex);
-    if (head && !this.#recent.has(hex)) return head;
+    if (head && !this.#maybeInStore(hex)) return head;
     let stored = await this.#store.getTrace(hex);
     const fresh = this.#head.get(hex);
     // A flush that committed while the store was read took the head's spans: read the store again to see them.
     if (!fresh && head) stored = await this.#store.getTrace(hex);
     if (!fresh) return stored;
+    this.#head.setInStore(hex, stored !== undefined && stored.numSpans > 0);
     return stored && stored.numSpans > 0 ? concatSpanTables([stored, fresh]) : fresh;
   }
 
   /** Head traces with their parts, merged with their store parts when they are split. */
   async #headTraces(): Promise<Map<string, TracePart>> {
     const traces = this.#head.traces();
-    const split: string[] = [];
-    for (const id of traces.keys()) if (this.#recent.has(id)) split.push(id);
-    if (split.length > 0 && split.length <= MAX_SPLIT_FETCH) {
-      const stored = await this.#store.spans({ traceIds: split });
+    for (const stored of await this.#storedPartsOf(traces.keys())) {
       const index = buildTraceIndex(stored);
       const parts = partsOf(stored, index);
       const tid = stored.columns.traceId;
       for (let t = 0; t < index.traceCount; t++) {
-        const id = Buffer.from(
-          tid.subarray(index.rows[index.offsets[t]!]! * 16, index.rows[index.offsets[t]!]! * 16 + 16),
-        ).toString('hex');
-        const p = traces.get(id);
+        const first = index.rows[index.offsets[t]!]! * 16;
+        const p = traces.get(Buffer.from(tid.subarray(first, first + 16)).toString('hex'));
         if (p) mergePart(p, parts[t]!);
       }
     }
@@ -195,11 +224,7 @@ export class LiveSource implements TraceSource {
     }
     const parts: SpanTable[] = [];
     if (storeRows.length > 0) parts.push(storeRows.length === stored.numSpans ? stored : takeSpans(stored, storeRows));
-    const split = headIds.filter((id) => this.#recent.has(id));
-    if (split.length > 0) {
-      const older = await this.#store.spans({ traceIds: split });
-      if (older.numSpans > 0) parts.push(older);
-    }
+    parts.push(...(await this.#storedPartsOf(headIds)));
     for (const id of headIds) {
       const t = this.#head.get(id);
       if (t) parts.push(t);
@@ -247,9 +272,11 @@ export class LiveSource implements TraceSource {
     if (this.#head.spans === 0) return stored;
     const total = emptyPart();
     let newTraces = 0;
-    for (const [id, p] of this.#head.traces()) {
+    const traces = this.#head.traces();
+    if (stored) await this.#storedPartsOf(traces.keys()); // which head traces the store counts already
+    for (const [id, p] of traces) {
       mergePart(total, p);
-      if (!this.#recent.has(id)) newTraces++;
+      if (!stored || !this.#maybeInStore(id)) newTraces++;
     }
     if (!stored) {
       return {
