@@ -1,5 +1,5 @@
 // The SQL of TraceStore.requestSpans: the request spans of the selected traces (root spans, or the spans entering a
-// service), plus the rows whose attribute values those spans repeat, without reading the other spans of the traces.
+// service), without decoding the other spans of the traces.
 //
 //   trace 7   seq 0  frontend GET /           root            → returned (no service)
 //             seq 1  frontend HTTP POST       parent seq 0
@@ -7,7 +7,7 @@
 //             seq 3  cart     SELECT          parent seq 2      (parent in cart: not a request of cart)
 //
 // A value repeated within a trace is stored once (Dictionaries' LOC_REPEAT): the value a returned span repeats is
-// found in SQL, by a window over the spans of its trace that hold that attribute, and returned as an extra column.
+// found in SQL (the last span before it in its trace that holds that attribute) and returned as an extra column.
 import { VALUE_SLOTS } from './ddl.ts';
 import { type Dictionaries, LOC_MORE, LOC_REPEAT } from './dictionaries.ts';
 
@@ -20,10 +20,22 @@ export interface RequestSelection {
   readonly operation: string | undefined;
 }
 
-const COLUMNS_AFTER_PARENT =
-  's.class_id, s.start_off, s.duration_ns, s.status_msg, s.trace_state, ' +
-  Array.from({ length: VALUE_SLOTS }, (_, i) => `s.v${i}`).join(', ') +
-  ', s.attr_more, s.events, s.links';
+/**
+ * The span columns after the parent, as readSpans expects them. Value columns (and `attr_more`) that no returned
+ * span class stores anything in are NULL constants: the engine then does not scan them at all.
+ */
+function columnsAfterParent(dicts: Dictionaries, classes: readonly number[]): string {
+  const used = new Uint8Array(VALUE_SLOTS);
+  let more = false;
+  for (const id of classes) {
+    for (const loc of dicts.shape(dicts.classOf(id).shapeId).locs) {
+      if (loc >= 0) used[loc] = 1;
+      else if (loc === LOC_MORE) more = true;
+    }
+  }
+  const values = Array.from(used, (u, i) => (u ? `s.v${i}` : 'NULL::VARCHAR')).join(', ');
+  return `s.class_id, s.start_off, s.duration_ns, s.status_msg, s.trace_state, ${values}, ${more ? 's.attr_more' : 'NULL::VARCHAR'}, s.events, s.links`;
+}
 
 function list(ids: readonly number[]): string {
   return ids.length === 0 ? 'NULL' : ids.join(',');
@@ -36,8 +48,8 @@ export interface RequestSpansSql {
 }
 
 /**
- * The query for {@link readSpans} in subset mode, or undefined when no span class can match (no such service,
- * operation, or no root span at all).
+ * The query for `readSpans` with `repeatKeys`, or undefined when no span class can match (no such service, operation,
+ * or no root span at all).
  */
 export function requestSpansSql(dicts: Dictionaries, q: RequestSelection): RequestSpansSql | undefined {
   const emit: number[] = [];
@@ -141,7 +153,7 @@ export function requestSpansSql(dicts: Dictionaries, q: RequestSelection): Reque
   }
   const sql = `WITH ${ctes.join(',\n')}
     SELECT sel.trace_hi, sel.trace_lo, sel.base, s.trace_no, s.seq, s.span_id, -1::INTEGER, ent.pid,
-           ${COLUMNS_AFTER_PARENT}${repeatCols}
+           ${columnsAfterParent(dicts, emit)}${repeatCols}
       FROM all_spans s JOIN ent ON ent.trace_no = s.trace_no AND ent.seq = s.seq
       JOIN sel ON sel.trace_no = s.trace_no ${repeatJoin}
      WHERE s.class_id IN (${list(emit)})
