@@ -11,6 +11,7 @@ const RUNS: Record<string, string[]> = {
   'analyze-slow-traces': ['analyze-slow-traces', '--percentile', '99'],
   'analyze-errors': ['analyze-errors'],
   'stats traces': ['stats', 'traces'],
+  'stats traces --service cart-service': ['stats', 'traces', '--service', 'cart-service'],
   'analyze-dependencies': ['analyze-dependencies'],
   'detect-trace-anomaly': ['detect-trace-anomaly'],
 };

@@ -24,7 +24,7 @@ import { COMPACT, CREATE_SCHEMA, SCHEMA_VERSION, SPAN_READ_COLUMNS } from './int
 import { Dictionaries } from './internal/dictionaries.ts';
 import { Mutex } from './internal/mutex.ts';
 import { CorruptRowError, readSpans } from './internal/read-spans.ts';
-import { requestSpansSql } from './internal/request-spans.ts';
+import { enteringClassesSql, requestSpansSql } from './internal/request-spans.ts';
 import { createWriterTempTables, type WriterState, writeBatch } from './internal/write-batch.ts';
 import { StoreError } from './store-error.ts';
 
@@ -463,13 +463,28 @@ export class TraceStore implements TraceSource, TraceSink {
     const where = this.#traceWhere({ ...window, ...(service !== undefined ? { service } : {}) });
     if (!where) return emptySpanTable();
     return this.#read(async (conn) => {
-      const q = requestSpansSql(this.#dicts, {
+      const selection = {
         traceWhere: where,
         serviceId: service === undefined ? undefined : this.#dicts.services.ids.get(service),
         operation,
-      });
-      if (q === undefined) return emptySpanTable();
-      return readSpans(await conn.stream(q.sql), this.#dicts, 1024, q.repeatKeys);
+      };
+      // Both statements in one transaction, so that they see the same spans.
+      await conn.run('BEGIN TRANSACTION');
+      try {
+        let classes: Set<number> | undefined;
+        if (selection.serviceId !== undefined) {
+          // Which span classes enter the service, first: the final statement then reads only spans of those.
+          const sql = enteringClassesSql(this.#dicts, selection);
+          if (sql === undefined) return emptySpanTable();
+          classes = new Set((await conn.runAndReadAll(sql)).getRows().map((r) => Number(r[0])));
+          if (classes.size === 0) return emptySpanTable();
+        }
+        const q = requestSpansSql(this.#dicts, { ...selection, ...(classes ? { classes } : {}) });
+        if (q === undefined) return emptySpanTable();
+        return await readSpans(await conn.stream(q.sql), this.#dicts, 1024, q.repeatKeys);
+      } finally {
+        await conn.run('COMMIT');
+      }
     });
   }
 

@@ -18,6 +18,11 @@ export interface RequestSelection {
   readonly serviceId: number | undefined;
   /** Operation name of the returned spans, any when undefined. */
   readonly operation: string | undefined;
+  /**
+   * The span classes the returned spans have, when known (from {@link enteringClassesSql}): the service's other
+   * classes are then neither read in full nor searched for repeated values.
+   */
+  readonly classes?: ReadonlySet<number>;
 }
 
 /**
@@ -41,6 +46,70 @@ function list(ids: readonly number[]): string {
   return ids.length === 0 ? 'NULL' : ids.join(',');
 }
 
+/** The span classes that may be returned, and every class of the service (for the parent test). */
+function candidates(dicts: Dictionaries, q: RequestSelection): { emit: number[]; ofService: number[] } {
+  const emit: number[] = [];
+  const ofService: number[] = [];
+  const nClasses = dicts.classes.committed;
+  for (let id = 0; id < nClasses; id++) {
+    const k = dicts.classOf(id);
+    if (q.serviceId !== undefined) {
+      if (dicts.opService[k.opId] !== q.serviceId) continue;
+      ofService.push(id);
+    } else if (k.flags >> 5 !== 0) continue;
+    if ((q.operation === undefined || dicts.opName[k.opId] === q.operation) && (!q.classes || q.classes.has(id))) {
+      emit.push(id);
+    }
+  }
+  return { emit, ofService };
+}
+
+/** `sel` (the traces), then `ent`: (trace_no, seq, class_id) of each returned row and the parent id it gets. */
+function returnedRows(q: RequestSelection, emit: readonly number[], ofService: readonly number[]): string[] {
+  const where = q.traceWhere.length ? `WHERE ${q.traceWhere.join(' AND ')}` : '';
+  const ctes = [
+    `sel AS MATERIALIZED (SELECT trace_no, trace_hi, trace_lo, start_ns + base_delta AS base FROM traces ${where})`,
+  ];
+  if (q.serviceId === undefined) {
+    ctes.push(`ent AS MATERIALIZED (
+      SELECT s.trace_no, s.seq, s.class_id, s.parent_span_id AS pid FROM all_spans s
+       WHERE s.class_id IN (${list(emit)}) AND s.trace_no IN (SELECT trace_no FROM sel))`);
+    return ctes;
+  }
+  // A span enters the service when it has no parent in its trace (none, unknown or itself), or a parent of another
+  // service: the rule of buildChildrenIndex (parent = the span of the trace with the parent id, not itself).
+  ctes.push(
+    `cand AS MATERIALIZED (
+      SELECT s.trace_no, s.seq, s.class_id, s.span_id, s.parent_seq, s.parent_span_id FROM all_spans s
+       WHERE s.class_id IN (${list(emit)}) AND s.trace_no IN (SELECT trace_no FROM sel))`,
+    `par AS (
+      SELECT c.trace_no, c.seq, p.span_id AS pid, p.class_id AS pclass
+        FROM cand c JOIN all_spans p ON p.trace_no = c.trace_no AND p.seq = c.parent_seq
+       WHERE c.parent_seq >= 0 AND c.parent_seq <> c.seq
+      UNION ALL
+      SELECT c.trace_no, c.seq, p.span_id, p.class_id
+        FROM cand c JOIN all_spans p ON p.trace_no = c.trace_no AND p.span_id = c.parent_span_id
+       WHERE c.parent_seq < 0 AND c.parent_span_id IS NOT NULL AND p.seq <> c.seq)`,
+    `ent AS MATERIALIZED (
+      SELECT c.trace_no, c.seq, c.class_id,
+             CASE WHEN c.parent_seq = c.seq THEN c.span_id WHEN c.parent_seq >= 0 THEN par.pid
+                  ELSE c.parent_span_id END AS pid
+        FROM cand c LEFT JOIN par ON par.trace_no = c.trace_no AND par.seq = c.seq
+       WHERE par.pclass IS NULL OR par.pclass NOT IN (${list(ofService)}))`,
+  );
+  return ctes;
+}
+
+/**
+ * A first, narrow query: the span classes of the spans that enter a service (the service's other spans rarely share
+ * a class with them), or undefined when no class can match.
+ */
+export function enteringClassesSql(dicts: Dictionaries, q: RequestSelection): string | undefined {
+  const { emit, ofService } = candidates(dicts, q);
+  if (emit.length === 0) return undefined;
+  return `WITH ${returnedRows(q, emit, ofService).join(',\n')} SELECT DISTINCT class_id FROM ent`;
+}
+
 /** The query of a subset read and the repeated attributes (`${type}:${key}`) its extra columns hold. */
 export interface RequestSpansSql {
   readonly sql: string;
@@ -52,17 +121,8 @@ export interface RequestSpansSql {
  * or no root span at all).
  */
 export function requestSpansSql(dicts: Dictionaries, q: RequestSelection): RequestSpansSql | undefined {
-  const emit: number[] = [];
-  const ofService: number[] = [];
   const nClasses = dicts.classes.committed;
-  for (let id = 0; id < nClasses; id++) {
-    const k = dicts.classOf(id);
-    if (q.serviceId !== undefined) {
-      if (dicts.opService[k.opId] !== q.serviceId) continue;
-      ofService.push(id);
-    } else if (k.flags >> 5 !== 0) continue;
-    if (q.operation === undefined || dicts.opName[k.opId] === q.operation) emit.push(id);
-  }
+  const { emit, ofService } = candidates(dicts, q);
   if (emit.length === 0) return undefined;
   // Attribute keys (with their type) that a returned span may take from an earlier span of its trace.
   const repeatKeys: string[] = [];
@@ -105,38 +165,7 @@ export function requestSpansSql(dicts: Dictionaries, q: RequestSelection): Reque
       .map((l) => `WHEN ${l} THEN ${l >= 0 ? `s.v${l}` : `json_extract_string(s.attr_more, '$[${-2 - l}]')`}`);
     return `CASE ${loc} ${whens.join(' ')} END`;
   };
-  const where = q.traceWhere.length ? `WHERE ${q.traceWhere.join(' AND ')}` : '';
-  const ctes = [
-    `sel AS MATERIALIZED (SELECT trace_no, trace_hi, trace_lo, start_ns + base_delta AS base FROM traces ${where})`,
-  ];
-  // The returned rows: (trace_no, seq) and the parent id they are returned with.
-  if (q.serviceId === undefined) {
-    ctes.push(`ent AS MATERIALIZED (
-      SELECT s.trace_no, s.seq, s.parent_span_id AS pid FROM all_spans s
-       WHERE s.class_id IN (${list(emit)}) AND s.trace_no IN (SELECT trace_no FROM sel))`);
-  } else {
-    // A span enters the service when it has no parent in its trace (none, unknown or itself), or a parent of another
-    // service: the rule of buildChildrenIndex (parent = the span of the trace with the parent id, not itself).
-    ctes.push(
-      `cand AS MATERIALIZED (
-      SELECT s.trace_no, s.seq, s.span_id, s.parent_seq, s.parent_span_id FROM all_spans s
-       WHERE s.class_id IN (${list(emit)}) AND s.trace_no IN (SELECT trace_no FROM sel))`,
-      `par AS (
-      SELECT c.trace_no, c.seq, p.span_id AS pid, p.class_id AS pclass
-        FROM cand c JOIN all_spans p ON p.trace_no = c.trace_no AND p.seq = c.parent_seq
-       WHERE c.parent_seq >= 0 AND c.parent_seq <> c.seq
-      UNION ALL
-      SELECT c.trace_no, c.seq, p.span_id, p.class_id
-        FROM cand c JOIN all_spans p ON p.trace_no = c.trace_no AND p.span_id = c.parent_span_id
-       WHERE c.parent_seq < 0 AND c.parent_span_id IS NOT NULL AND p.seq <> c.seq)`,
-      `ent AS MATERIALIZED (
-      SELECT c.trace_no, c.seq,
-             CASE WHEN c.parent_seq = c.seq THEN c.span_id WHEN c.parent_seq >= 0 THEN par.pid
-                  ELSE c.parent_span_id END AS pid
-        FROM cand c LEFT JOIN par ON par.trace_no = c.trace_no AND par.seq = c.seq
-       WHERE par.pclass IS NULL OR par.pclass NOT IN (${list(ofService)}))`,
-    );
-  }
+  const ctes = returnedRows(q, emit, ofService);
   let repeatJoin = '';
   let repeatCols = '';
   if (repeatKeys.length > 0) {
