@@ -452,11 +452,18 @@ export class TraceStore implements TraceSource, TraceSink {
    * `buildChildrenIndex`: `aiops stats traces` reads its requests this way without loading whole traces.
    * Parent span ids are kept; the parents themselves are not returned.
    *
-   * **Complexity** One scan of the span table's class and id columns (plus a join on the parents with `service`);
-   * other columns are decoded only for the returned spans and for the spans holding attribute values they repeat.
+   * **Complexity** One scan of the span table's class and id columns (plus a join on the parents with `service`),
+   * a scan of the value columns that hold attribute values the returned spans repeat (stored once per trace), and
+   * only the returned spans decoded in JS: 6.9 CPU-s for the 202k root spans of 18M stored spans.
    *
    * **Gotchas** Ordered by trace, then arrival within the trace. An unknown service or operation gives an empty
    * table.
+   *
+   * @example
+   * ```ts
+   * const roots = await store.requestSpans({ fromUnixNano, toUnixNano });          // one span per request
+   * const cart = await store.requestSpans({ service: 'cart', operation: 'POST /cart' });
+   * ```
    */
   async requestSpans(query: RequestSpanQuery): Promise<SpanTable> {
     const { service, operation, ...window } = query;
@@ -468,9 +475,7 @@ export class TraceStore implements TraceSource, TraceSink {
         serviceId: service === undefined ? undefined : this.#dicts.services.ids.get(service),
         operation,
       };
-      // Both statements in one transaction, so that they see the same spans.
-      await conn.run('BEGIN TRANSACTION');
-      try {
+      const run = async (): Promise<SpanTable> => {
         let classes: Set<number> | undefined;
         if (selection.serviceId !== undefined) {
           // Which span classes enter the service, first: the final statement then reads only spans of those.
@@ -481,10 +486,19 @@ export class TraceStore implements TraceSource, TraceSink {
         }
         const q = requestSpansSql(this.#dicts, { ...selection, ...(classes ? { classes } : {}) });
         if (q === undefined) return emptySpanTable();
-        return await readSpans(await conn.stream(q.sql), this.#dicts, 1024, q.repeatKeys);
-      } finally {
-        await conn.run('COMMIT');
+        return readSpans(await conn.stream(q.sql), this.#dicts, 1024, q.repeatKeys);
+      };
+      // Both statements in one transaction, so that they see the same spans.
+      await conn.run('BEGIN TRANSACTION');
+      let table: SpanTable;
+      try {
+        table = await run();
+      } catch (err) {
+        await conn.run('ROLLBACK').catch(() => undefined);
+        throw err;
       }
+      await conn.run('COMMIT');
+      return table;
     });
   }
 
