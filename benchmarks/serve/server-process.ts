@@ -20,6 +20,7 @@ const sampler = setInterval(() => {
 }, 100);
 process.once('SIGTERM', async () => {
   clearInterval(sampler);
+  const timings = server.stats.stages.summary(); // before close: the shutdown flush is not a request
   await server.close();
   const u = process.resourceUsage();
   process.stdout.write(
@@ -31,6 +32,7 @@ process.once('SIGTERM', async () => {
       throttled: server.stats.requestsThrottled,
       batches: server.queue.batches,
       spansWritten: server.queue.spansWritten,
+      timingsMs: timings,
     })}\n`,
   );
   process.exit(0);

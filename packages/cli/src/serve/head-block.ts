@@ -146,9 +146,9 @@ export class HeadBlock {
     return this.#byTrace.size;
   }
 
-  /** Adds one request's spans. */
-  add(table: SpanTable): void {
-    if (table.numSpans === 0) return;
+  /** Adds one request's spans; returns its chunk (undefined for an empty table). */
+  add(table: SpanTable): HeadChunk | undefined {
+    if (table.numSpans === 0) return undefined;
     const index = buildTraceIndex(table);
     const ids: string[] = new Array(index.traceCount);
     const tid = table.columns.traceId;
@@ -162,6 +162,16 @@ export class HeadBlock {
     }
     this.#chunks.push(chunk);
     this.#spans += table.numSpans;
+    return chunk;
+  }
+
+  /**
+   * Takes back a chunk whose WAL write failed (its request is refused, 503). A chunk a flush has taken meanwhile is
+   * left to that flush: its spans are then in the store, and the client's retry is a duplicate the store skips.
+   */
+  discard(chunk: HeadChunk): void {
+    if (chunk.flushing || !this.#chunks.includes(chunk)) return;
+    this.#remove([chunk]);
   }
 
   /** Marks every table present as being written and returns them. */
@@ -183,6 +193,11 @@ export class HeadBlock {
       this.#flushingSpans -= c.table.numSpans;
     }
     if (!written) return;
+    this.#remove(chunks);
+    for (const c of chunks) for (const id of c.ids) if (this.#byTrace.has(id)) this.#inStore.set(id, true); // its flushed part is stored
+  }
+
+  #remove(chunks: readonly HeadChunk[]): void {
     const gone = new Set(chunks);
     this.#chunks = this.#chunks.filter((c) => !gone.has(c));
     for (const c of chunks) {
@@ -194,10 +209,7 @@ export class HeadBlock {
         if (rest.length === 0) {
           this.#byTrace.delete(id);
           this.#inStore.delete(id);
-        } else {
-          this.#byTrace.set(id, rest);
-          this.#inStore.set(id, true); // its flushed part is in the store now
-        }
+        } else this.#byTrace.set(id, rest);
       }
     }
   }

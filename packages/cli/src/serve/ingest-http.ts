@@ -172,7 +172,7 @@ export function ingestRequestListener(ingestor: SpanIngestor): (req: IncomingMes
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const receivedAt = Date.now();
+    const receivedAt = performance.now();
     const path = (req.url ?? '/').split('?')[0]!;
     if (path !== '/v1/traces' && path !== '/api/v2/spans') {
       req.resume();

@@ -2,8 +2,8 @@
 // write-ahead log (group fsync), then held in the head block where queries see them at once, and written to the
 // store in large batches by a background flush (in the store's worker thread).
 //
-//   request ─▶ decode ─▶ WAL append ─┐ group fdatasync ┌─▶ head block ─▶ acknowledge (queryable now)
-//   request ─▶ decode ─▶ WAL append ─┘                  └─▶ head block ─▶ acknowledge
+//   request ─▶ decode ─▶ head block (queryable) ─▶ WAL append ─┐ group fdatasync ─▶ acknowledge (durable)
+//   request ─▶ decode ─▶ head block (queryable) ─▶ WAL append ─┘                  ─▶ acknowledge
 //                              every flushIntervalMs or maxBatchSpans: head ─▶ store.append (one transaction)
 //                              ─▶ drop those tables from the head ─▶ delete their WAL segments
 //
@@ -98,7 +98,7 @@ export class IngestQueue {
     return this.#pendingSpans;
   }
 
-  /** Spans acknowledged and held in the head block, not yet in the store (including a running flush). */
+  /** Spans held in the head block, not yet in the store (including a running flush and those awaiting the fsync). */
   get headSpans(): number {
     return this.head.spans;
   }
@@ -115,7 +115,7 @@ export class IngestQueue {
 
   /** Whether a request of `spans` spans would be admitted now (an empty queue admits any size). */
   admits(spans: number): boolean {
-    const held = this.#pendingSpans + this.head.spans;
+    const held = this.head.spans; // spans waiting for the fsync are in the head already
     return !this.#closed && (held === 0 || held + spans <= this.#opts.maxQueuedSpans);
   }
 
@@ -123,26 +123,35 @@ export class IngestQueue {
    * Makes a request durable and queryable; resolves once both. `body` is the request as decoded (it is what the
    * WAL keeps and replays). Throws {@link QueueFullError} when refused.
    */
-  async submit(table: SpanTable, format: WalFormat, body: Uint8Array): Promise<void> {
+  async submit(
+    table: SpanTable,
+    format: WalFormat,
+    body: Uint8Array,
+    onQueryable: () => void = () => undefined,
+  ): Promise<void> {
     if (this.#closed) throw new QueueFullError('closed', 'the server is shutting down');
     if (!this.admits(table.numSpans)) {
       throw new QueueFullError(
         'full',
-        `ingest queue full (${this.#pendingSpans + this.head.spans} of ${this.#opts.maxQueuedSpans} spans not yet in the store); retry later`,
+        `ingest queue full (${this.head.spans} of ${this.#opts.maxQueuedSpans} spans not yet in the store); retry later`,
       );
     }
     if (table.numSpans === 0) return;
     const n = table.numSpans;
     this.#pendingSpans += n;
     this.#pendingRequests++;
+    // Queryable now, acknowledged once durable: the head takes the spans when they are handed to the WAL, not
+    // after the fsync, so export → queryable does not include waiting for (and doing) the group's fdatasync.
+    const chunk = this.head.add(table);
+    onQueryable();
     try {
       await this.#wal.append(format, body, () => {
-        this.head.add(table);
         this.#pendingSpans -= n;
       });
     } catch (err) {
-      // The record never became durable (its onDurable did not run).
+      // The record never became durable (its onDurable did not run): the request is refused, its spans go.
       this.#pendingSpans -= n;
+      if (chunk) this.head.discard(chunk);
       throw err;
     } finally {
       this.#pendingRequests--;

@@ -45,7 +45,7 @@ export async function startOtlpGrpc(
     'grpc.max_send_message_length': 4 * 1024 * 1024,
   });
   const exportCall: handleUnaryCall<Buffer, Buffer> = (call, callback) => {
-    const receivedAt = Date.now();
+    const receivedAt = performance.now();
     const busy = ingestor.busyNow();
     if (busy && busy.kind !== 'ok' && busy.kind !== 'invalid') {
       const md = new Metadata();

@@ -151,6 +151,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     throw err;
   }
   const stats = new IngestStats();
+  wal.onGroup = (writeMs, syncMs) => {
+    stats.stages.add('walWrite', writeMs);
+    stats.stages.add('fsync', syncMs);
+  };
   const queue = new IngestQueue(store, wal, { ...QUEUE_DEFAULTS, ...options.queue });
   const live = new LiveSource(store, queue.head, queue.recent);
   const limits: IngestLimits = { ...LIMIT_DEFAULTS, ...options.limits };
@@ -213,6 +217,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
             inflightBytes: ingestor.inflightBytes,
             duplicatesSkipped: queue.duplicates,
             batches: queue.batches,
+            walSyncs: wal.syncs,
+            timingsMs: stats.stages.summary(),
           },
         }),
       }),

@@ -114,8 +114,10 @@ export class SpanIngestor {
   }
 
   /**
-   * Decodes `body` and resolves once its spans are durable (in the WAL) and queryable (in the head block) (or refused). `decoded` is called as soon as the
-   * body is no longer needed (the receivers return its bytes to the in-flight budget then).
+   * Decodes `body` and resolves once its spans are durable (fsynced in the WAL; they are queryable in the head block
+   * from the moment they are handed to the WAL), or refused. `onDecoded` is called as soon as the body is no longer
+   * needed (the receivers return its bytes to the in-flight budget then). `receivedAtMs` is `performance.now()` at
+   * receipt.
    */
   async ingest(
     format: WireFormat,
@@ -124,13 +126,17 @@ export class SpanIngestor {
     onDecoded: () => void = () => undefined,
   ): Promise<IngestOutcome> {
     this.stats.requests++;
+    const stages = this.stats.stages;
     let decoded: DecodeResult;
     try {
       if (format === 'otlp-proto' && body.length === 0) {
-        this.stats.acked(0, 0, Date.now() - receivedAtMs);
+        this.stats.acked(0, 0, performance.now() - receivedAtMs);
         return { kind: 'ok', accepted: 0, partial: { rejectedSpans: 0, errorMessage: '' } };
       }
+      const t0 = performance.now();
+      stages.add('read', t0 - receivedAtMs);
       decoded = decodeBody(format, body);
+      stages.add('decode', performance.now() - t0);
     } catch (err) {
       if (isIngestError(err)) {
         this.stats.requestsInvalid++;
@@ -141,7 +147,11 @@ export class SpanIngestor {
     onDecoded();
     const partial = partialOf(decoded);
     try {
-      await this.queue.submit(decoded.spans, format, body);
+      const handed = performance.now();
+      await this.queue.submit(decoded.spans, format, body, () =>
+        stages.add('queryable', performance.now() - receivedAtMs),
+      );
+      stages.add('walWait', performance.now() - handed);
     } catch (err) {
       if (err instanceof QueueFullError) {
         this.stats.requestsThrottled++;
@@ -155,7 +165,9 @@ export class SpanIngestor {
         retryAfterSeconds: 5,
       };
     }
-    this.stats.acked(decoded.spans.numSpans, partial.rejectedSpans, Date.now() - receivedAtMs);
+    const ackMs = performance.now() - receivedAtMs;
+    stages.add('ack', ackMs);
+    this.stats.acked(decoded.spans.numSpans, partial.rejectedSpans, ackMs);
     return { kind: 'ok', accepted: decoded.spans.numSpans, partial };
   }
 }

@@ -90,8 +90,9 @@ async function fsyncDir(dir: string): Promise<void> {
  *
  * **Details** {@link append} resolves once the record is on disk (fdatasync). Requests that arrive while a write is
  * running share the next write and fsync. `onDurable` callbacks run synchronously, in order, right after the fsync
- * and before any later write starts — the server puts the spans into its head block there, so every record of a
- * segment is in the head block when {@link rotate} hands over that segment.
+ * and before any later write starts. The server puts a request's spans into its head block before it appends the
+ * record, so every record of a segment is in the head block when {@link rotate} hands over that segment (a flush may
+ * also take spans whose record lands in the next segment; replaying that one after a crash is idempotent).
  *
  * **Complexity** One `write` + one `fdatasync` per group, on libuv's thread pool; the JS thread only copies bytes.
  *
@@ -109,6 +110,8 @@ export class WriteAheadLog {
   bytes = 0;
   /** Number of fdatasync calls. */
   syncs = 0;
+  /** Called after each group with its write and fdatasync durations (ms) and its number of records. */
+  onGroup: ((writeMs: number, syncMs: number, records: number) => void) | undefined;
 
   private constructor(dir: string, seq: number, fh: fsp.FileHandle) {
     this.dir = dir;
@@ -156,10 +159,13 @@ export class WriteAheadLog {
           for (const p of group) parts.push(p.header, p.body);
           const buf = Buffer.concat(parts);
           let off = 0;
+          const t0 = performance.now();
           while (off < buf.length) off += (await this.#fh.write(buf, off, buf.length - off)).bytesWritten;
+          const t1 = performance.now();
           await this.#fh.datasync();
           this.bytes += buf.length;
           this.syncs++;
+          this.onGroup?.(t1 - t0, performance.now() - t1, group.length);
         } catch (err) {
           // A log that failed a write cannot promise anything about later ones: refuse from now on.
           this.#failed = new Error(`write-ahead log ${this.dir}: ${(err as Error).message}`);
