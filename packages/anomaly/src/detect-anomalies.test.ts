@@ -1,3 +1,4 @@
+import { type SpanInput, spanTableFromRows } from '@aiops/span-model';
 import { describe, expect, it } from 'vitest';
 import { traffic } from '../test/traffic.ts';
 import { detectAnomalies } from './detect-anomalies.ts';
@@ -178,6 +179,44 @@ describe('detectAnomalies', () => {
     expect(r.rootCauseCandidates[0]?.service).toBe('api');
     expect(r.rootCauseCandidates[0]?.evidence[0]).toMatch(/^mean exclusive time/);
     expect(r.rootCauseCandidates.find((c) => c.service === 'frontend')).toBeUndefined();
+  });
+
+  // A database with a fast and a slow statement, 6 of each per bucket; in minutes 8–12 of the target only the fast
+  // one runs, so the service's P50 falls from ≈ 55 to ≈ 10 ms while no statement got faster:
+  //   SELECT  ▪▪▪▪▪▪ 10 ms ......................... 10 ms (12 per bucket in the window)
+  //   UPDATE  ▪▪▪▪▪▪ 100 ms ........ (none) ......... 100 ms
+  it('does not report a change of the request mix as a latency drop of the service', () => {
+    const rows: SpanInput[] = [];
+    let id = 1;
+    const add = (t: number, op: string, ms: number): void => {
+      const n = id++;
+      rows.push({
+        traceId: n.toString(16).padStart(32, '0'),
+        spanId: n.toString(16).padStart(16, '0'),
+        service: 'db',
+        operation: op,
+        startUnixNano: BigInt(Math.round((START + t) * 1e3)) * 1_000_000n,
+        durationNano: BigInt(Math.round(ms * (0.9 + (0.2 * ((n * 7919) % 101)) / 101) * 1e6)),
+      });
+    };
+    for (let t = 0; t < 3600; t += 5) {
+      const onlyFast = t >= 2400 + 480 && t < 2400 + 720;
+      add(t, 'SELECT', 10);
+      add(t + 2.5, onlyFast ? 'SELECT' : 'UPDATE', onlyFast ? 10 : 100);
+    }
+    const all = spanTableFromRows(rows);
+    const split = (from: number, to: number) =>
+      spanTableFromRows(
+        rows.filter(
+          (r) =>
+            r.startUnixNano >= BigInt(START + from) * 1_000_000_000n &&
+            r.startUnixNano < BigInt(START + to) * 1_000_000_000n,
+        ),
+      );
+    expect(all.numSpans).toBe(1440);
+    const r = detectAnomalies(split(2400, 3600), { baseline: split(0, 2400) });
+    expect(r.anomalies.filter((a) => a.kind === 'latency_drop' || a.kind === 'latency_spike')).toEqual([]);
+    expect(r.anomalies.some((a) => a.kind === 'volume_drop' && a.operation === 'UPDATE')).toBe(true);
   });
 
   it('rejects a sensitivity outside [0, 1]', () => {

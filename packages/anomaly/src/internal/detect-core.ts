@@ -536,6 +536,44 @@ function detectCallPaths(target: TraceSeries, model: BaselineModel, settings: De
   return runs;
 }
 
+/**
+ * Whether a service-level latency run is only a change of the request mix: the service has several operations,
+ * and none of them moved in the run's direction by half the service's change (mean ln latency pooled over the
+ * run, against each operation's own baseline). A database whose buckets happen to hold only fast statements has
+ * a lower P50 while no statement got faster.
+ */
+function mixShiftOnly(target: TraceSeries, model: BaselineModel, service: string, r: Run): boolean {
+  const ops: { s: MetricSeries; m: SeriesModel }[] = [];
+  for (const s of target.series) {
+    if (s.level === 'service' || s.service !== service) continue;
+    const m = model.series.get(seriesKey(s));
+    if (m && m.meanLog.n >= 4) ops.push({ s, m });
+  }
+  if (ops.length < 2) return false;
+  const svc = r.series!;
+  const svcModel = model.series.get(seriesKey(svc));
+  if (!svcModel || svcModel.meanLog.n < 4) return false;
+  const pooledShift = (s: MetricSeries, m: SeriesModel): number => {
+    let n = 0;
+    let d = 0;
+    for (let b = r.startBucket; b <= r.endBucket; b++) {
+      const c = s.count[b]!;
+      if (c === 0 || !Number.isFinite(s.meanLogMs[b]!)) continue;
+      n += c;
+      d += c * (s.meanLogMs[b]! - expectedAt(m.meanLog, bucketCentre(target, b)).median);
+    }
+    return n > 0 ? d / n : 0;
+  };
+  const total = pooledShift(svc, svcModel);
+  const up = r.kind === 'latency_spike';
+  if (up ? total <= 0 : total >= 0) return false;
+  for (const { s, m } of ops) {
+    const d = pooledShift(s, m);
+    if (up ? d >= 0.5 * total : d <= 0.5 * total) return false;
+  }
+  return true;
+}
+
 /** All runs of flagged buckets in `target`. */
 export function detectRuns(target: TraceSeries, model: BaselineModel, settings: DetectSettings): Run[] {
   const runs: Run[] = [];
@@ -560,6 +598,7 @@ export function detectRuns(target: TraceSeries, model: BaselineModel, settings: 
             if (h.pooled) pooled = true;
           }
           if (requests < (pooled ? MIN_POOLED_REQUESTS : MIN_LATENCY_RUN_REQUESTS)) continue;
+          if (s.level === 'service' && mixShiftOnly(target, model, s.service, r)) continue;
         }
         runs.push(r);
       }
