@@ -209,8 +209,8 @@ describe('detectAnomalies', () => {
       spanTableFromRows(
         rows.filter(
           (r) =>
-            r.startUnixNano >= BigInt(START + from) * 1_000_000_000n &&
-            r.startUnixNano < BigInt(START + to) * 1_000_000_000n,
+            BigInt(r.startUnixNano) >= BigInt(START + from) * 1_000_000_000n &&
+            BigInt(r.startUnixNano) < BigInt(START + to) * 1_000_000_000n,
         ),
       );
     expect(all.numSpans).toBe(1440);
