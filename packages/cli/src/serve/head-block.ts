@@ -130,10 +130,17 @@ export class HeadBlock {
   #inStore = new Map<string, boolean>();
   #spans = 0;
   #flushingSpans = 0;
+  /** Changes whenever a flush begins or ends (readers that merged the store with the head check it). */
+  epoch = 0;
 
   /** Spans in the head (including those being written). */
   get spans(): number {
     return this.#spans;
+  }
+
+  /** Whether a flush holds some of the head's tables now (the store may or may not have committed them yet). */
+  get flushing(): boolean {
+    return this.#flushingSpans > 0;
   }
 
   /** Spans not yet being written. */
@@ -176,6 +183,7 @@ export class HeadBlock {
 
   /** Marks every table present as being written and returns them. */
   beginFlush(): HeadChunk[] {
+    this.epoch++;
     const out: HeadChunk[] = [];
     for (const c of this.#chunks) {
       if (c.flushing) continue;
@@ -188,6 +196,7 @@ export class HeadBlock {
 
   /** Removes the written tables (`written`), or unmarks them when the write failed. */
   endFlush(chunks: readonly HeadChunk[], written: boolean): void {
+    this.epoch++;
     for (const c of chunks) {
       c.flushing = false;
       this.#flushingSpans -= c.table.numSpans;

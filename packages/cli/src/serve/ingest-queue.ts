@@ -160,6 +160,11 @@ export class IngestQueue {
     if (this.head.unflushedSpans >= this.#opts.maxBatchSpans) void this.flush();
   }
 
+  /** Resolves when no flush is running (at once when none is); never rejects. */
+  async settled(): Promise<void> {
+    while (this.#flushing) await this.#flushing.catch(() => undefined);
+  }
+
   /** Writes every table in the head now to the store (resolves when done; joins a running flush first). */
   async flush(): Promise<void> {
     while (this.#flushing) await this.#flushing;

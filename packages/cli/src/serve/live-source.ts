@@ -35,12 +35,18 @@ export class RecentTraceIds {
     this.#maxIds = maxIds;
   }
 
+  /** Whether ids were ever dropped (then an id not found here may still have been flushed). */
+  evicted = false;
+
   /** Records the ids of one flush. */
   add(ids: Iterable<string>): void {
     const g = new Set(ids);
     this.#generations.push(g);
     this.#size += g.size;
-    while (this.#size > this.#maxIds && this.#generations.length > 1) this.#size -= this.#generations.shift()!.size;
+    while (this.#size > this.#maxIds && this.#generations.length > 1) {
+      this.#size -= this.#generations.shift()!.size;
+      this.evicted = true;
+    }
   }
 
   /** Whether the id was flushed recently. */
@@ -106,15 +112,48 @@ export class LiveSource implements TraceSource {
   readonly #head: HeadBlock;
   readonly #recent: RecentTraceIds;
 
-  constructor(store: StoreBackend, head: HeadBlock, recent: RecentTraceIds) {
+  readonly #storeEmptyAtStart: boolean;
+
+  /**
+   * `storeEmptyAtStart`: the store had no spans when the server started (after the WAL replay). Then, as long as
+   * `recent` has dropped no ids, a trace it does not hold has no spans in the store, and no lookup is needed.
+   */
+  readonly #settled: () => Promise<void>;
+
+  constructor(
+    store: StoreBackend,
+    head: HeadBlock,
+    recent: RecentTraceIds,
+    storeEmptyAtStart = false,
+    settled: () => Promise<void> = async () => undefined,
+  ) {
     this.#store = store;
     this.#head = head;
     this.#recent = recent;
+    this.#storeEmptyAtStart = storeEmptyAtStart;
+    this.#settled = settled;
+  }
+
+  /**
+   * Runs a read that merges the store with the head so that no span is seen on both sides. A flush's tables stay in
+   * the head until the store has replied, but the store can answer another read with them already committed: such
+   * a read, and one that a flush began or ended during, is run again once the flush is over (at most 3 times).
+   */
+  async #consistent<T>(read: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      if (this.#head.flushing) await this.#settled();
+      const epoch = this.#head.epoch;
+      const result = await read();
+      if ((this.#head.epoch === epoch && !this.#head.flushing) || attempt >= 3) return result;
+    }
   }
 
   /** Whether the store may have spans of a head trace (flushed by this run, found there, or not checked yet). */
   #maybeInStore(id: string): boolean {
-    return this.#head.inStore(id) !== false || this.#recent.has(id);
+    if (this.#recent.has(id)) return true;
+    const known = this.#head.inStore(id);
+    if (known !== undefined) return known;
+    return !(this.#storeEmptyAtStart && !this.#recent.evicted);
   }
 
   /**
@@ -143,7 +182,15 @@ export class LiveSource implements TraceSource {
     return out;
   }
 
-  async getTrace(traceId: string): Promise<SpanTable | undefined> {
+  getTrace(traceId: string): Promise<SpanTable | undefined> {
+    // A trace known to be only in the head is answered at once, even while a flush runs (nothing to merge).
+    const hex = normalizeTraceId(traceId);
+    const head = hex && !this.#maybeInStore(hex) ? this.#head.get(hex) : undefined;
+    if (head) return Promise.resolve(head);
+    return this.#consistent(() => this.#getTrace(traceId));
+  }
+
+  async #getTrace(traceId: string): Promise<SpanTable | undefined> {
     const hex = normalizeTraceId(traceId);
     if (!hex) return undefined;
     const head = this.#head.get(hex);
@@ -173,7 +220,11 @@ export class LiveSource implements TraceSource {
     return traces;
   }
 
-  async searchTraces(query: TraceQuery): Promise<TraceSummary[]> {
+  searchTraces(query: TraceQuery): Promise<TraceSummary[]> {
+    return this.#consistent(() => this.#searchTraces(query));
+  }
+
+  async #searchTraces(query: TraceQuery): Promise<TraceSummary[]> {
     if (this.#head.spans === 0) return this.#store.searchTraces(query);
     const head = await this.#headTraces();
     const own: TraceSummary[] = [];
@@ -184,7 +235,11 @@ export class LiveSource implements TraceSource {
     return query.limit === undefined ? all : all.slice(0, query.limit);
   }
 
-  async spans(query: SpanQuery): Promise<SpanTable> {
+  spans(query: SpanQuery): Promise<SpanTable> {
+    return this.#consistent(() => this.#spans(query));
+  }
+
+  async #spans(query: SpanQuery): Promise<SpanTable> {
     if (this.#head.spans === 0) return this.#store.spans(query);
     const head = await this.#headTraces();
     const ids = query.traceIds ? new Set(query.traceIds.map((t) => normalizeTraceId(t) ?? '')) : undefined;
@@ -239,7 +294,11 @@ export class LiveSource implements TraceSource {
     return [...names].sort();
   }
 
-  async operations(service?: string): Promise<OperationInfo[]> {
+  operations(service?: string): Promise<OperationInfo[]> {
+    return this.#consistent(() => this.#operations(service));
+  }
+
+  async #operations(service: string | undefined): Promise<OperationInfo[]> {
     const stored = await this.#store.operations(service);
     const counts = this.#head.operationCounts();
     if (counts.size === 0) return stored;
@@ -267,7 +326,11 @@ export class LiveSource implements TraceSource {
       );
   }
 
-  async bounds(): Promise<DataBounds | undefined> {
+  bounds(): Promise<DataBounds | undefined> {
+    return this.#consistent(() => this.#bounds());
+  }
+
+  async #bounds(): Promise<DataBounds | undefined> {
     const stored = await this.#store.bounds();
     if (this.#head.spans === 0) return stored;
     const total = emptyPart();

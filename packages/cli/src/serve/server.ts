@@ -156,7 +156,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     stats.stages.add('fsync', syncMs);
   };
   const queue = new IngestQueue(store, wal, { ...QUEUE_DEFAULTS, ...options.queue });
-  const live = new LiveSource(store, queue.head, queue.recent);
+  // An empty store at start (after the replay) spares the query API a store lookup per new trace; see LiveSource.
+  const live = new LiveSource(store, queue.head, queue.recent, (await store.bounds()) === undefined, () =>
+    queue.settled(),
+  );
   const limits: IngestLimits = { ...LIMIT_DEFAULTS, ...options.limits };
   const ingestor = new SpanIngestor(queue, stats, limits);
   const listener = ingestRequestListener(ingestor);
