@@ -61,6 +61,8 @@ beforeAll(async () => {
     zipkinPort: null,
     otlpHttpPort: 0,
     queryPort: 0,
+    // The worker-thread store here; the restart below uses the default in-thread store on the same directory.
+    storeThread: true,
     // No flush unless the test asks for one.
     queue: { flushIntervalMs: 3_600_000, maxBatchSpans: 1_000_000 },
   });

@@ -34,7 +34,7 @@ export const serveCommand: Command = {
   description: [
     'Receivers: OTLP/gRPC TraceService/Export; OTLP/HTTP POST /v1/traces (application/x-protobuf or',
     'application/json, gzip or deflate); Zipkin v2 POST /api/v2/spans (JSON). A request is acknowledged once it',
-    'is fsynced in the write-ahead log (<store>/wal, group commit) and its spans are queryable; the store thread',
+    'is fsynced in the write-ahead log (<store>/wal, group commit) and its spans are queryable; the store',
     'writes them to DuckDB in large batches every second. Acknowledged spans survive kill -9 (replayed at start).',
     `Limits: ${LIMIT_DEFAULTS.maxBodyBytes / 1048576} MiB per request before and after decompression (413 above);`,
     `at most ${LIMIT_DEFAULTS.maxInflightBytes / 1048576} MiB of request bodies in flight and ${fmt(QUEUE_DEFAULTS.maxQueuedSpans)} spans not yet in DuckDB`,
@@ -59,6 +59,10 @@ export const serveCommand: Command = {
       type: 'string',
       valueName: '<dur>',
       description: `how often the head block is written to DuckDB (default ${QUEUE_DEFAULTS.flushIntervalMs / 1000}s)`,
+    },
+    'store-thread': {
+      type: 'boolean',
+      description: 'write to DuckDB from a worker thread (default: the main thread, faster on 2 cores)',
     },
     verbose: { type: 'boolean', short: 'v', description: 'print ingest statistics every 10 s' },
     'stats-interval': { type: 'string', valueName: '<dur>', description: 'period of the --verbose line (default 10s)' },
@@ -94,6 +98,7 @@ export const serveCommand: Command = {
         queryPort,
         queue: { maxQueuedSpans: maxQueued, flushIntervalMs },
         version: VERSION_TEXT,
+        storeThread: ctx.flag('store-thread'),
       });
     } catch (err) {
       if (err instanceof ServeError) throw new CliError(err.message, ExitCode.Usage, err.code);

@@ -37,7 +37,11 @@ export interface ServeOptions {
   readonly compactSpans?: number;
   /** The aiops version written to server.json and /api/health. */
   readonly version?: string;
-  /** Run the store (DuckDB appends and reads) in its own worker thread. Default true. */
+  /**
+   * Run the store (DuckDB appends and reads) in its own worker thread. Default false: on the 2-core benchmark
+   * machine the in-thread store sustained 49.6k vs 27.3k spans/s (HTTP) with queryable p99 51 vs 152 ms, because
+   * the worker's DuckDB writes delay the WAL fsyncs on the same disk (benchmarks/serve/RESULTS.md).
+   */
   readonly storeThread?: boolean;
 }
 
@@ -49,7 +53,7 @@ export const SERVE_DEFAULTS = {
   zipkinPort: 9411,
   queryPort: 16686,
   compactSpans: 1_000_000,
-  storeThread: true,
+  storeThread: false,
 } as const;
 
 /** Name of the write-ahead log directory inside the store directory. */
