@@ -113,6 +113,7 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
     (!values['no-color'] && !io.env.NO_COLOR && io.stdout.isTTY === true && io.env.TERM !== 'dumb' && !jsonMode);
   const lang = resolveLang(values.lang as string | undefined, io.env);
   const opened: { close(): Promise<void> }[] = [];
+  let sourceOpening: ReturnType<CommandContext['openSource']> | undefined;
   const ctx: CommandContext = {
     values,
     positionals,
@@ -131,11 +132,15 @@ export async function main(argv: readonly string[], io: Io = defaultIo()): Promi
     status: (text) => {
       if (!jsonMode && io.stderr.isTTY) io.stderr.write(`\r\u001b[2K${text}`);
     },
-    openSource: async () => {
-      const { openSource } = await import('./sources.ts');
-      const s = await openSource(values, io);
-      opened.push(s);
-      return s;
+    // One source per run: a command that loads two windows (a baseline and the window) reads both from it.
+    openSource: () => {
+      sourceOpening ??= (async () => {
+        const { openSource } = await import('./sources.ts');
+        const s = await openSource(values, io);
+        opened.push(s);
+        return s;
+      })();
+      return sourceOpening;
     },
     timeWindow: (defaultRange) =>
       parseTimeWindow(

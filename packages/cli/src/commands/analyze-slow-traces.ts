@@ -1,14 +1,121 @@
 // aiops analyze-slow-traces: which traces are slow, which services make them slow, what they share, what to do.
-import { analyzeSlowTraces, type SlowTraceAnalysis } from '@aiops/critical-path';
+import {
+  analyzeSlowTraces,
+  type SlowTraceAnalysis,
+  type TopDownCriticalPath,
+  type TopDownStats,
+} from '@aiops/critical-path';
 import { buildTraceTree, type SpanTable, type TraceTree, traceIdAt } from '@aiops/span-model';
 import type { Command, CommandContext } from '../command.ts';
 import { ExitCode, usageError } from '../errors.ts';
-import { bar, loadWindow, round, rule, WINDOW_HELP, wholeNumber, windowJson } from '../internal/analysis/common.ts';
+import {
+  bar,
+  instantsWindow,
+  loadWindow,
+  round,
+  rule,
+  WINDOW_HELP,
+  wholeNumber,
+  windowJson,
+} from '../internal/analysis/common.ts';
 import { analysisTranslator } from '../internal/analysis/i18n.ts';
 import { formatCount, formatMs, formatShare, padEnd, table as textTable, truncate } from '../internal/format.ts';
-import { parseDurationMs } from '../internal/time.ts';
+import { parseDurationMs, type TimeWindow } from '../internal/time.ts';
 
-const DEFAULTS = { examples: 10, traits: 8, suggestions: 6, bottlenecks: 8 } as const;
+const DEFAULTS = { examples: 10, traits: 8, suggestions: 6, bottlenecks: 8, topDownDepth: 10 } as const;
+
+/** The baseline window: --baseline-from/--baseline-to, or --baseline <dur> right before the window; none by default. */
+function baselineWindow(ctx: CommandContext, window: TimeWindow): TimeWindow | undefined {
+  const rel = ctx.str('baseline');
+  const bf = ctx.str('baseline-from');
+  const bt = ctx.str('baseline-to');
+  if ((bf && !bt) || (!bf && bt)) throw usageError('give both --baseline-from and --baseline-to, or neither');
+  if (rel && bf) throw usageError('use either --baseline or --baseline-from/--baseline-to, not both');
+  if (bf && bt) return instantsWindow(bf, bt, '--baseline-from/--baseline-to');
+  if (!rel) return undefined;
+  if (window.fromUnixNano === undefined)
+    throw usageError(
+      '--baseline <dur> is the period right before the window, so the window needs a start: add --time-range (e.g. --time-range 15m --baseline 1h) or give --baseline-from/--baseline-to',
+    );
+  const len = BigInt(Math.round(parseDurationMs(rel, '--baseline'))) * 1_000_000n;
+  const from = window.fromUnixNano - len;
+  const to = window.fromUnixNano;
+  return {
+    fromUnixNano: from,
+    toUnixNano: to,
+    label: `${new Date(Number(from / 1_000_000n)).toISOString()} → ${new Date(Number(to / 1_000_000n)).toISOString()}`,
+  };
+}
+
+const ms = (nano: number) => round(nano / 1e6, 6);
+
+function topDownStatsJson(st: TopDownStats) {
+  return {
+    traces: st.traces,
+    onPathTraces: st.onPathTraces,
+    frequency: round(st.frequency, 6),
+    calls: st.calls,
+    meanCalls: round(st.meanCalls, 6),
+    meanExclusiveMs: ms(st.meanExclusiveNano),
+    p50ExclusiveMs: ms(st.p50ExclusiveNano),
+    p90ExclusiveMs: ms(st.p90ExclusiveNano),
+    p99ExclusiveMs: ms(st.p99ExclusiveNano),
+    maxExclusiveMs: ms(st.maxExclusiveNano),
+    meanSubtreeMs: ms(st.meanSubtreeNano),
+    meanSelfMs: ms(st.meanSelfNano),
+  };
+}
+
+function topDownJson(td: TopDownCriticalPath) {
+  return {
+    traces: td.traces,
+    baselineTraces: td.baselineTraces,
+    meanTotalMs: ms(td.meanTotalNano),
+    baselineMeanTotalMs: ms(td.baselineMeanTotalNano),
+    roots: td.roots,
+    nodes: td.nodes.map((n) => ({
+      id: n.id,
+      parent: n.parent,
+      depth: n.depth,
+      service: n.service,
+      operation: n.operation,
+      isDependency: n.isDependency,
+      path: n.path,
+      children: n.children,
+      recursiveCalls: n.recursiveCalls,
+      slow: topDownStatsJson(n.stats),
+      fast: n.baseline ? topDownStatsJson(n.baseline) : null,
+      delta: {
+        meanExclusiveMs: ms(n.delta.meanExclusiveNano),
+        meanSubtreeMs: ms(n.delta.meanSubtreeNano),
+        frequency: round(n.delta.frequency, 6),
+        meanCalls: round(n.delta.meanCalls, 6),
+        p50ExclusiveMs: ms(n.delta.p50ExclusiveNano),
+      },
+    })),
+  };
+}
+
+/**
+ * The top-down rows worth reading: depth-first from each endpoint, nodes whose subtree time grew by ≥ 2% of the
+ * endpoint's or that are on the critical path of at least half the slow traces, to depth 10.
+ */
+function topDownRows(td: TopDownCriticalPath, maxRows: number) {
+  const rows: { node: TopDownCriticalPath['nodes'][number]; indent: number }[] = [];
+  for (const rootId of td.roots.slice(0, 3)) {
+    const root = td.nodes[rootId]!;
+    const floor = 0.02 * Math.max(root.stats.meanSubtreeNano, 1);
+    const walk = (id: number, indent: number) => {
+      if (rows.length >= maxRows) return;
+      const n = td.nodes[id]!;
+      if (id !== rootId && !(n.delta.meanSubtreeNano >= floor || n.stats.frequency >= 0.5)) return;
+      rows.push({ node: n, indent });
+      if (indent < DEFAULTS.topDownDepth) for (const c of n.children) walk(c, indent + 1);
+    };
+    walk(rootId, 0);
+  }
+  return rows;
+}
 
 /**
  * A trace of the endpoint whose analysed span lasted closest to the endpoint's median and that is not slow: the
@@ -61,6 +168,9 @@ function reportJson(report: SlowTraceAnalysis, limit: number | undefined) {
       thresholdMs: round(s.thresholdMs, 6),
       service: s.service,
       operation: s.operation,
+      cause: s.cause
+        ? { service: s.cause.service, operation: s.cause.operation, excessMs: round(s.cause.excessMs, 6) }
+        : null,
       bottleneck: {
         service: s.bottleneck.service,
         operation: s.bottleneck.operation,
@@ -80,6 +190,7 @@ function reportJson(report: SlowTraceAnalysis, limit: number | undefined) {
       meanExclusiveMs: round(b.meanExclusiveMs, 6),
       isDependency: b.isDependency,
     })),
+    topDown: topDownJson(report.topDown),
     traits: report.traits,
     suggestions: report.suggestions,
   };
@@ -144,6 +255,28 @@ function printReport(
       `     ${c.yellow(padEnd(bar(b.meanShare, 20), 20))} ${formatShare(b.meanShare)} ${t('mean share of the critical path')}, ${formatMs(b.meanExclusiveMs)}`,
     );
   });
+  const rows = topDownRows(report.topDown, 24);
+  if (rows.length > 1) {
+    ctx.print(rule(ctx));
+    ctx.print(
+      `${c.bold(t('Critical path, top-down (slow vs fast)'))}  ${c.dim(`${report.topDown.traces} slow / ${report.topDown.baselineTraces} fast traces`)}`,
+    );
+    const pair = (a: string, b: string) => `${a} / ${b}`;
+    for (const line of textTable([
+      ['CALL', 'ON PATH', 'EXCLUSIVE', 'Δ SUBTREE', 'CALLS/TRACE'].map((h) => c.dim(h)),
+      ...rows.map(({ node: n, indent }) => [
+        truncate(`${'  '.repeat(indent)}${n.service}:${n.operation}`, 56),
+        pair(formatShare(n.stats.frequency), n.baseline ? formatShare(n.baseline.frequency) : '-'),
+        pair(
+          formatMs(n.stats.meanExclusiveNano / 1e6),
+          n.baseline ? formatMs(n.baseline.meanExclusiveNano / 1e6) : '-',
+        ),
+        `${n.delta.meanSubtreeNano >= 0 ? '+' : '−'}${formatMs(Math.abs(n.delta.meanSubtreeNano) / 1e6)}`,
+        pair(n.stats.meanCalls.toFixed(1), n.baseline ? n.baseline.meanCalls.toFixed(1) : '-'),
+      ]),
+    ]))
+      ctx.print(line);
+  }
   if (report.traits.length) {
     ctx.print(rule(ctx));
     ctx.print(c.bold(t('Common traits of slow traces')));
@@ -173,14 +306,15 @@ function printReport(
   ctx.print(rule(ctx));
   ctx.print(c.bold(t('Example slow traces')));
   for (const line of textTable([
-    ['TRACE ID', 'DURATION', 'BOTTLENECK', 'SHARE'].map((h) => c.dim(h)),
+    ['TRACE ID', 'DURATION', 'BOTTLENECK', 'SHARE', 'CAUSE'].map((h) => c.dim(h)),
     ...report.slowTraces
       .slice(0, limit)
       .map((s) => [
         s.traceId,
         formatMs(s.durationMs),
-        truncate(`${s.bottleneck.service} ${s.bottleneck.operation}`, 50),
+        truncate(`${s.bottleneck.service} ${s.bottleneck.operation}`, 44),
         formatShare(s.bottleneck.share),
+        s.cause ? truncate(`${s.cause.service} +${formatMs(s.cause.excessMs)}`, 36) : '-',
       ]),
   ]))
     ctx.print(line);
@@ -207,13 +341,18 @@ export const analyzeSlowTracesCommand: Command = {
   name: 'analyze-slow-traces',
   summary: 'find slow traces and explain them: bottleneck services, shared traits, suggestions',
   usage:
-    'aiops analyze-slow-traces [--service S] [--operation O] [--threshold 3s | --percentile 95] [--limit N] [--time-range 1h]',
+    'aiops analyze-slow-traces [--service S] [--operation O] [--threshold 3s | --percentile 95 | --baseline 1h] [--limit N] [--time-range 1h]',
   description: [
     'A trace is judged by its analysed span: the root span, or with --service the topmost span of that service',
     '(with --operation, of that operation). Slow = at least --threshold long; with --percentile, above that',
     'percentile of its endpoint; with neither, a robust per-endpoint outlier rule (about 2.5× the median, endpoints',
     'with ≥ 20 traces). The bottleneck of a slow trace is the service/operation with the most exclusive time on its',
     'critical path; traits compare slow traces with the fast traces of the same endpoints.',
+    'Without --threshold, "normal" is learned from the window itself, so a window where most requests are slowed',
+    '(an incident) flags few of them: give a baseline window (--baseline 1h = the hour before the window, or',
+    '--baseline-from/--baseline-to) to learn it from there instead; endpoints the baseline lacks are judged on',
+    'their own traces (endpoints[].baselineTraces = 0). The top-down view merges the critical paths of the slow',
+    'traces into one call tree per endpoint against the fast ones: which calls sit on the path, how often, how long.',
     WINDOW_HELP,
   ].join('\n'),
   readsTraces: true,
@@ -226,6 +365,13 @@ export const analyzeSlowTracesCommand: Command = {
       valueName: '<p>',
       description: 'slow = above this percentile of the endpoint (0 < p < 100)',
     },
+    baseline: {
+      type: 'string',
+      valueName: '<dur>',
+      description: 'learn normal durations from this period right before the window (e.g. 1h; needs --time-range)',
+    },
+    'baseline-from': { type: 'string', valueName: '<time>', description: 'baseline window start (ISO-8601)' },
+    'baseline-to': { type: 'string', valueName: '<time>', description: 'baseline window end (ISO-8601)' },
     limit: {
       type: 'string',
       valueName: '<n>',
@@ -235,16 +381,24 @@ export const analyzeSlowTracesCommand: Command = {
   examples: [
     'aiops analyze-slow-traces --threshold 3s                         # every trace of 3 s or more, all data',
     'aiops analyze-slow-traces --service checkout --percentile 99 --time-range 1h',
+    'aiops analyze-slow-traces --time-range 15m --baseline 1h                # an incident against the hour before',
     'aiops analyze-slow-traces --json | jq ".bottlenecks[0]"',
   ],
   jsonDoc: [
     '{ window {label, from?, to?}, rule, traces, slowCount, slowShare,',
     '  durations { all, slow } each { count, meanMs, p50Ms, p90Ms, p95Ms, p99Ms, maxMs },',
-    '  endpoints[] { service, operation, traces, slowTraces, thresholdMs, durations },',
+    '  baselineWindow ({label, from?, to?} or null), baselineSpans,',
+    '  endpoints[] { service, operation, traces, slowTraces, thresholdMs, baselineTraces, durations },',
     '  slowTraces[] { traceId, durationMs, thresholdMs, service, operation,',
+    '                cause { service, operation, excessMs } | null (the part furthest beyond its normal range),',
     '                bottleneck { service, operation, exclusiveMs, share, isDependency, spanService, spanId } }',
     '                (slowest first; every slow trace unless --limit),',
     '  bottlenecks[] { service, operation, traces, meanShare, traceShare, meanExclusiveMs, isDependency },',
+    '  topDown { traces, baselineTraces, meanTotalMs, baselineMeanTotalMs, roots[] (node ids),',
+    '            nodes[] { id, parent, depth, service, operation, isDependency, path[], children[], recursiveCalls,',
+    '                      slow, fast (null without fast traces) each { traces, onPathTraces, frequency, calls, meanCalls,',
+    '                      meanExclusiveMs, p50ExclusiveMs, p90ExclusiveMs, p99ExclusiveMs, maxExclusiveMs, meanSubtreeMs,',
+    '                      meanSelfMs }, delta { meanExclusiveMs, meanSubtreeMs, frequency, meanCalls, p50ExclusiveMs } } },',
     '  traits[] { kind, service, key, value, slowTraces, fastTraces, slowSupport, fastSupport, lift,',
     '             slowMeanExclusiveMs, fastMeanExclusiveMs, score },',
     '  suggestions[] { kind, service, operation, statement, text, evidence[], slowTraces, fastTraces, slowSupport,',
@@ -268,11 +422,19 @@ export const analyzeSlowTracesCommand: Command = {
     const limit = wholeNumber(ctx, 'limit', 1, DEFAULTS.examples);
     const service = ctx.str('service');
     const operation = ctx.str('operation');
-    const { table, window, loadMs } = await loadWindow(ctx, service);
+    const window0 = ctx.timeWindow('all');
+    const baseWin = thresholdMs === undefined ? baselineWindow(ctx, window0) : undefined;
+    if (thresholdMs !== undefined && (ctx.str('baseline') || ctx.str('baseline-from')))
+      throw usageError('--threshold fixes what slow means, so a baseline has no effect: drop one of them');
+    const { table, window, loadMs } = await loadWindow(ctx, service, window0);
+    const base = baseWin ? await loadWindow(ctx, service, baseWin) : undefined;
     const t0 = performance.now();
     const tree = buildTraceTree(table);
+    const baseline =
+      base && base.table.numSpans > 0 ? { table: base.table, tree: buildTraceTree(base.table) } : undefined;
     const report = analyzeSlowTraces(table, {
       tree,
+      ...(baseline ? { baseline } : {}),
       ...(thresholdMs !== undefined ? { thresholdNano: Math.round(thresholdMs * 1e6) } : {}),
       ...(percentile !== undefined ? { percentile } : {}),
       ...(service ? { service } : {}),
@@ -285,9 +447,11 @@ export const analyzeSlowTracesCommand: Command = {
     if (ctx.jsonMode) {
       ctx.json({
         window: windowJson(window),
+        baselineWindow: baseWin ? windowJson(baseWin) : null,
+        baselineSpans: base?.table.numSpans ?? 0,
         ...reportJson(report, limitGiven ? limit : undefined),
         typicalTraceId: typical ?? null,
-        timing: { loadMs: round(loadMs, 1), analysisMs: round(analysisMs, 1) },
+        timing: { loadMs: round(loadMs + (base?.loadMs ?? 0), 1), analysisMs: round(analysisMs, 1) },
       });
     } else if (table.numSpans === 0) {
       ctx.print(`${t('No traces in the window.')} (${window.label})`);
