@@ -41,8 +41,9 @@ describe('createAnomalyStream', () => {
     const api = seen.filter((s) => s.service === 'api' && s.kind === 'latency_spike');
     expect(api).toHaveLength(1);
     expect(api[0]!.start).toBe(new Date((START + 2400 + 480) * 1000).toISOString());
-    // Data pushed up to t = 520 s closes the bucket 480..510 (lateness 5 s): 40 s after the onset.
-    expect(api[0]!.at - 480).toBeLessThanOrEqual(60);
+    // Data pushed up to t = 510 s: the open bucket 480..510 is evaluated with the 25 s trusted so far (lateness
+    // 5 s), 25 slow requests: 30 s after the onset (waiting for the bucket to close took until t = 520 s).
+    expect(api[0]!.at - 480).toBe(30);
     expect(seen.every((s) => s.at >= 480)).toBe(true);
     expect(stream.pendingSpans).toBe(0);
   });
@@ -57,8 +58,19 @@ describe('createAnomalyStream', () => {
     expect(stream.lastReport()?.baselineFrom).toBe('');
   });
 
-  it('rejects what is not a span table', () => {
+  it('waits for the bucket to close with openFraction 1', () => {
+    const stream = createAnomalyStream({ baseline: BASE, bucketSeconds: 30, openFraction: 1 });
+    let at = -1;
+    for (let t = 0; t < 700 && at < 0; t += 10) {
+      const out = stream.push(chunk(LIVE, START + 2400 + t, START + 2410 + t));
+      if (out.some((a) => a.service === 'api' && a.kind === 'latency_spike')) at = t + 10;
+    }
+    expect(at - 480).toBe(40);
+  });
+
+  it('rejects what is not a span table, and an openFraction outside [0.5, 1]', () => {
     const stream = createAnomalyStream();
     expect(() => stream.push({} as SpanTable)).toThrow(TypeError);
+    expect(() => createAnomalyStream({ openFraction: 0.2 })).toThrow(/openFraction must be in \[0.5, 1\], got 0.2/);
   });
 });

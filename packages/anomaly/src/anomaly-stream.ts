@@ -31,6 +31,11 @@ export interface AnomalyStreamOptions extends TuningOptions {
   readonly historyBuckets?: number;
   /** Fold pod names. Default true. */
   readonly foldPodNames?: boolean;
+  /**
+   * Evaluate the open bucket once trusted data covers this fraction of it (0.5–1; 1 = only closed buckets).
+   * Default 0.5: half a bucket is also the least coverage the count tests accept for a bucket.
+   */
+  readonly openFraction?: number;
 }
 
 /** A running detector. */
@@ -54,6 +59,7 @@ const DEFAULTS = {
   windowBuckets: 20,
   historyBuckets: 2880,
   foldPodNames: true,
+  openFraction: 0.5,
 } as const;
 
 /**
@@ -65,6 +71,8 @@ const DEFAULTS = {
  *   orphans of a later bucket (reported in the warnings of the series).
  * - Without `baseline`, the closed buckets form the history the baseline is learned from (first detection after
  *   `warmupBuckets`); the model is refreshed every 10 closed buckets.
+ * - The open bucket is evaluated too once `openFraction` of it is covered (data up to the newest span start minus
+ *   `latenessSeconds`), so an onset is reported without waiting for its bucket to close.
  * - An anomaly is returned once, when first detected; while it lasts it is not returned again.
  *
  * **Complexity** Each closed bucket costs the series of its spans plus detection over `windowBuckets` buckets.
@@ -85,6 +93,9 @@ export function createAnomalyStream(options: AnomalyStreamOptions = {}): Anomaly
   const warmup = options.warmupBuckets ?? DEFAULTS.warmupBuckets;
   const windowBuckets = options.windowBuckets ?? DEFAULTS.windowBuckets;
   const historyBuckets = options.historyBuckets ?? DEFAULTS.historyBuckets;
+  const openFraction = options.openFraction ?? DEFAULTS.openFraction;
+  if (!(openFraction >= 0.5 && openFraction <= 1))
+    throw new RangeError(`anomaly: openFraction must be in [0.5, 1], got ${openFraction}`);
   const seriesOptions = { bucketSeconds, foldPodNames: options.foldPodNames ?? DEFAULTS.foldPodNames };
   let fixedModel: BaselineModel | undefined;
   if (options.baseline !== undefined) {
@@ -149,9 +160,14 @@ export function createAnomalyStream(options: AnomalyStreamOptions = {}): Anomaly
     const model = fixedModel ?? learned;
     if (!model) return [];
     last = reportFromSeries(window, model, settings, !fixedModel, []);
+    return newlySeen(last);
+  };
+
+  /** The anomalies of `report` not returned before (an anomaly is new again after a gap of maxGap + 1 buckets). */
+  const newlySeen = (report: AnomalyReport): Anomaly[] => {
     const out: Anomaly[] = [];
     const gapMs = (settings.maxGapBuckets + 1) * bucketSeconds * 1000;
-    for (const a of last.anomalies) {
+    for (const a of report.anomalies) {
       const id = `${a.service}\u0000${a.kind}\u0000${a.kind === 'call_path_change' ? `${a.callPath?.callee}\u0000${a.callPath?.change}` : a.operation}`;
       const startMs = Date.parse(a.start);
       const endMs = Date.parse(a.end);
@@ -160,6 +176,42 @@ export function createAnomalyStream(options: AnomalyStreamOptions = {}): Anomaly
       emitted.set(id, Math.max(seen ?? 0, endMs));
     }
     return out;
+  };
+
+  /**
+   * The open bucket, once the data that can be trusted (up to the newest span start minus the lateness) covers at
+   * least `openFraction` of it: its traces so far are added to the window as a partly covered bucket and the same
+   * detectors run. Counts are compared with the expectation scaled by the covered fraction, and the per-bucket
+   * latency and count tests already weigh the number of requests the bucket holds, so a part-bucket is judged on
+   * the evidence it has. A change that starts late in a bucket is then seen about `openFraction` of a bucket plus
+   * the lateness after the next bucket starts, instead of a whole bucket plus the lateness after it closes.
+   */
+  const peekOpen = (): Anomaly[] => {
+    const model = fixedModel ?? learned;
+    if (!model || !window || pending.length === 0 || Number.isNaN(closedUntil)) return [];
+    const openStart = closedUntil * bucketSeconds;
+    const horizon = Math.min(maxStartSec - lateness, openStart + bucketSeconds);
+    if (horizon - openStart < openFraction * bucketSeconds) return [];
+    const all = pending.length === 1 ? pending[0]! : concatSpanTables(pending);
+    const idx = buildTraceIndex(all);
+    const start = all.times.startNano;
+    const base = Number(all.times.baseUnixNano) / 1e9;
+    const rows: number[] = [];
+    for (let t = 0; t < idx.traceCount; t++) {
+      let min = Number.POSITIVE_INFINITY;
+      for (let k = idx.offsets[t]!; k < idx.offsets[t + 1]!; k++) min = Math.min(min, start[idx.rows[k]!]!);
+      if (base + min / 1e9 >= horizon) continue;
+      for (let k = idx.offsets[t]!; k < idx.offsets[t + 1]!; k++) rows.push(idx.rows[k]!);
+    }
+    if (rows.length === 0) return [];
+    rows.sort((a, b) => a - b);
+    const part = traceSeries(takeSpans(all, rows), seriesOptions);
+    const open = mergeSeries(
+      [window, { ...part, endSeconds: horizon }],
+      Math.max(closedUntil + 1 - windowBuckets, window.firstBucket),
+      closedUntil + 1,
+    );
+    return newlySeen(reportFromSeries(open, model, settings, !fixedModel, []));
   };
 
   return {
@@ -173,8 +225,8 @@ export function createAnomalyStream(options: AnomalyStreamOptions = {}): Anomaly
       for (let i = 0; i < spans.numSpans; i++) if (t.startNano[i]! > max) max = t.startNano[i]!;
       maxStartSec = Math.max(maxStartSec, Number(t.baseUnixNano) / 1e9 + max / 1e9);
       const boundary = Math.floor((maxStartSec - lateness) / bucketSeconds);
-      if (!Number.isNaN(closedUntil) && boundary <= closedUntil) return [];
-      return closeUntil(boundary);
+      const closedNow = !Number.isNaN(closedUntil) && boundary <= closedUntil ? [] : closeUntil(boundary);
+      return openFraction < 1 ? [...closedNow, ...peekOpen()] : closedNow;
     },
     flush(): Anomaly[] {
       if (!Number.isFinite(maxStartSec)) return [];

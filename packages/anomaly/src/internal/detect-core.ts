@@ -15,11 +15,12 @@ import {
   type Residuals,
   residuals,
   residualVector,
+  SCAN_WINDOWS,
   type SeriesModel,
   seriesKey,
 } from './model.ts';
 import { expectedAt } from './seasonal.ts';
-import { poissonLogLowerTail, poissonLogUpperTail, zFromLogP } from './stats.ts';
+import { countDevianceZ, poissonLogLowerTail, poissonLogUpperTail, zFromLogP } from './stats.ts';
 
 const MIN_LATENCY_RUN_REQUESTS = 20;
 /** Fewest requests a pooled (multi-bucket) latency test rests on. */
@@ -180,13 +181,15 @@ function detectSeries(target: TraceSeries, idx: number, m: SeriesModel, settings
       const down = cusumStep(tracks.volume_drop, -r.zVolume, b);
       const spikeGate = n >= mu * (1 + settings.minVolumeChange) && n - mu >= 5;
       const dropGate = n <= mu / (1 + settings.minVolumeChange) && mu >= 10;
-      const spikeZ = n > mu ? Math.min(r.zVolume, zFromLogP(poissonLogUpperTail(n, Math.max(mu, 0.5)))) : 0;
-      const dropZ = n < mu ? Math.max(r.zVolume, -zFromLogP(poissonLogLowerTail(n, mu))) : 0;
+      const c = m.countQuasi[0]! + m.countDispersion[0]! * mu;
+      const spikeZ = n > mu ? countDevianceZ(n, Math.max(mu, 0.5), c) : 0;
+      const dropZ = n < mu ? countDevianceZ(n, mu, c) : 0;
       push(tracks.volume_spike, spikeZ >= thr, up && r.zVolume >= 2, spikeGate, spikeZ, n, mu, Math.round(n - mu));
       push(tracks.volume_drop, dropZ <= -thr, down && r.zVolume <= -2, dropGate, dropZ, n, mu, Math.round(mu - n));
     }
   }
-  pooledTests(target, s, m, res, tracks, settings);
+  pooledTests(target, s, m, tracks, settings);
+  volumeScan(s, m, res, tracks.volume_spike, tracks.volume_drop, settings);
   for (const t of Object.values(tracks)) t.hits.sort((a, b) => a.b - b.b);
   return Object.values(tracks);
 }
@@ -195,15 +198,13 @@ function detectSeries(target: TraceSeries, idx: number, m: SeriesModel, settings
  * Tests pooled over windows of 2, 4 and 8 buckets, for changes that are clear only over several buckets: sparse
  * services (a few requests per bucket) and moderate shifts. Latency: the mean of ln(latency) over all requests of
  * the window against the baseline's per-bucket mean, with variance within²/N + drift² (drift between buckets is
- * not averaged away). Errors / timeouts: Poisson tail of the window's count. Volume: the window's count against
- * the summed expectation and variance.
+ * not averaged away). Errors / timeouts: Poisson tail of the window's count. Volume: {@link volumeScan}.
  * Only the window's buckets that show the change themselves are flagged (as `pooled` hits).
  */
 function pooledTests(
   target: TraceSeries,
   s: MetricSeries,
   m: SeriesModel,
-  res: readonly Residuals[],
   tracks: Record<
     'latency_spike' | 'latency_drop' | 'error_rate_spike' | 'timeout_spike' | 'volume_spike' | 'volume_drop',
     KindTrack
@@ -300,44 +301,80 @@ function pooledTests(
           }
         }
       }
-      // Volume.
-      let x = 0;
-      let mu = 0;
-      let variance = 0;
-      let ok = true;
+    }
+  }
+}
+
+/**
+ * Volume over windows of {@link SCAN_WINDOWS} buckets: the window's count X against its expectation M (seasonal
+ * median × mean/median ratio, scaled by coverage) by the quasi-Poisson likelihood ratio with the dispersion the
+ * baseline showed at that window length (variance cM + φM²: clustered calls and persistent drift). Under that model a window passes the
+ * z bar with one-sided probability 1 − Φ(z) (2.9e-7 at z = 5); windows of one series overlap, so the tests are
+ * strongly correlated and the family-wise rate per series is a few times that, not the number of windows times it.
+ * The window must also move by `minVolumeChange` as a whole; only its buckets that show half that change
+ * themselves are flagged.
+ */
+function volumeScan(
+  s: MetricSeries,
+  m: SeriesModel,
+  res: readonly Residuals[],
+  spike: KindTrack,
+  drop: KindTrack,
+  settings: DetectSettings,
+): void {
+  const B = res.length;
+  // Prefix sums of counts and expectations; a bucket without a volume test (partial, no baseline) breaks windows.
+  const cx = new Float64Array(B + 1);
+  const cm = new Float64Array(B + 1);
+  const bad = new Int32Array(B + 1);
+  for (let b = 0; b < B; b++) {
+    const r = res[b]!;
+    cx[b + 1] = cx[b]! + s.count[b]!;
+    cm[b + 1] = cm[b]! + (r.volumeOk ? r.expectedCount : 0);
+    bad[b + 1] = bad[b]! + (r.volumeOk ? 0 : 1);
+  }
+  const thr = settings.zThreshold;
+  const vol = settings.minVolumeChange;
+  const seen = (t: KindTrack): Set<number> => new Set(t.hits.map((h) => h.b));
+  const spikeSeen = seen(spike);
+  const dropSeen = seen(drop);
+  for (let i = 1; i < SCAN_WINDOWS.length; i++) {
+    const w = SCAN_WINDOWS[i]!;
+    const quasi = m.countQuasi[i]!;
+    const phi = m.countDispersion[i]!;
+    for (let end = w - 1; end < B; end++) {
+      const from = end - w + 1;
+      if (bad[end + 1]! - bad[from]! > 0) continue;
+      const x = cx[end + 1]! - cx[from]!;
+      const mu = cm[end + 1]! - cm[from]!;
+      if (mu <= 0) continue;
+      const up = x >= mu * (1 + vol) && x - mu >= 5;
+      const down = x <= mu / (1 + vol) && mu >= 10;
+      if (!up && !down) continue;
+      const z = countDevianceZ(x, up ? Math.max(mu, 0.5) : mu, quasi + phi * mu);
+      if (up ? z < thr : z > -thr) continue;
+      const t = up ? spike : drop;
+      const set = up ? spikeSeen : dropSeen;
       for (let b = from; b <= end; b++) {
-        const r = res[b]!;
-        if (!r.volumeOk) {
-          ok = false;
-          break;
-        }
-        x += s.count[b]!;
-        mu += r.expectedCount;
-        variance += r.volumeSd ** 2;
-      }
-      if (!ok || mu <= 0) continue;
-      // Residuals of the seasonal expectation taken as independent between buckets; slow drift is kept out by the
-      // relative-change gates below (the window's count must move by minVolumeChange as a whole).
-      const zv = (x - mu) / Math.sqrt(variance + 1);
-      const vol = settings.minVolumeChange;
-      if (x >= mu * (1 + vol) && x - mu >= 5) {
-        const z = Math.min(zv, zFromLogP(poissonLogUpperTail(x, mu)));
-        if (z >= thr) {
-          for (let b = from; b <= end; b++) {
-            const e = res[b]!.expectedCount;
-            if (s.count[b]! >= e * (1 + 0.5 * vol))
-              flag(tracks.volume_spike, b, z, s.count[b]!, e, Math.round(s.count[b]! - e));
-          }
-        }
-      } else if (x <= mu / (1 + vol) && mu >= 10) {
-        const z = Math.max(zv, -zFromLogP(poissonLogLowerTail(x, mu)));
-        if (z <= -thr) {
-          for (let b = from; b <= end; b++) {
-            const e = res[b]!.expectedCount;
-            if (s.count[b]! <= e / (1 + 0.5 * vol))
-              flag(tracks.volume_drop, b, z, s.count[b]!, e, Math.round(e - s.count[b]!));
-          }
-        }
+        const e = res[b]!.expectedCount;
+        const c = s.count[b]!;
+        if (up ? c < e * (1 + 0.5 * vol) : c > e / (1 + 0.5 * vol)) continue;
+        const prev = set.has(b);
+        if (prev) continue;
+        set.add(b);
+        t.hits.push({
+          b,
+          stat: true,
+          changepoint: false,
+          ml: false,
+          z,
+          observed: c,
+          expected: e,
+          count: c,
+          affected: Math.round(Math.abs(c - e)),
+          mlScore: 0,
+          pooled: true,
+        });
       }
     }
   }
@@ -375,8 +412,8 @@ function toRuns(
 
 /**
  * Call-path presence: for each caller → callee pair, the traces containing it per bucket (summed over endpoints and
- * caller operations) against the expectation from the baseline share of each endpoint's traces. Windows of 1, 2,
- * 4 and 8 buckets let a low-traffic call path reach significance; flagged windows become runs.
+ * caller operations) against the expectation from the baseline share of each endpoint's traces. Windows of
+ * {@link SCAN_WINDOWS} buckets let a low-traffic call path reach significance; flagged windows become runs.
  */
 function detectCallPaths(target: TraceSeries, model: BaselineModel, settings: DetectSettings): Run[] {
   const B = target.buckets;
@@ -470,7 +507,7 @@ function detectCallPaths(target: TraceSeries, model: BaselineModel, settings: De
     if (!added && fBase < 0.02) continue;
     const t = track('call_path_change', B);
     const flagged = new Map<number, BucketHit>();
-    for (const w of [1, 2, 4, 8]) {
+    for (const w of SCAN_WINDOWS) {
       for (let b = w - 1; b < B; b++) {
         let x = 0;
         let lambda = 0;

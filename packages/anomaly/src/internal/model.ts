@@ -1,7 +1,14 @@
 // The baseline model: per series robust seasonal profiles and pooled rates, call-path frequencies per endpoint,
 // and Isolation Forests (trace-level features; per-series residual vectors for the `ml` algorithm).
 import type { MetricSeries, TraceSeries } from '../trace-series.ts';
-import { expectedAt, type Seasonality, type SeasonalProfile, seasonalityFor, seasonalProfile } from './seasonal.ts';
+import {
+  expectedAt,
+  type Seasonality,
+  type SeasonalProfile,
+  seasonalityFor,
+  seasonalMean,
+  seasonalProfile,
+} from './seasonal.ts';
 import { median } from './stats.ts';
 
 /** Tunables shared by the detectors (resolved from the public options). */
@@ -44,6 +51,18 @@ export interface SeriesModel {
   readonly activeBuckets: number;
   /** Mean requests per (fully covered) baseline bucket: the floor of the volume expectation for sparse series. */
   readonly countMean: number;
+  /**
+   * Seasonal mean of the counts (winsorized): the expected count of a bucket. Counts are skewed and often mostly
+   * zero: the median of Poisson(3.4) counts is 3, that of Poisson(0.1) counts 0, so the median understates the rate.
+   */
+  readonly countLevel: SeasonalProfile;
+  /**
+   * Dispersion of a window's count X with expectation M at each window length of {@link SCAN_WINDOWS}:
+   * Var(X) = quasi·M + dispersion·M² (quasi-Poisson factor of clustered counts, negative-binomial term of drift);
+   * 1 and 0 are Poisson.
+   */
+  readonly countQuasi: Float64Array;
+  readonly countDispersion: Float64Array;
   /** `ml`: the baseline's per-bucket residual vectors (reference rows of the per-series forest). */
   mlRows?: number[][] | undefined;
 }
@@ -100,6 +119,13 @@ export function bucketCoverage(ts: TraceSeries, b: number): number {
 }
 
 const LOG_FLOOR = 0.05;
+
+/**
+ * Window lengths (buckets) of the volume and call-path tests: a geometric scan (ratio ≈ √2) so that a change of any duration up
+ * to 16 buckets has a window within √2 of its length (a scan with a window half the change's length loses ≈ 30%
+ * of the likelihood ratio).
+ */
+export const SCAN_WINDOWS: readonly number[] = [1, 2, 3, 4, 6, 8, 12, 16];
 const MIN_DRIFT_LOG_SD = 0.03;
 
 function meanFinite(v: Float64Array): number {
@@ -164,7 +190,7 @@ export function residuals(
   }
   const ec = expectedAt(m.count, centreSeconds);
   // Sparse series: the median of mostly-zero counts is 0; the mean keeps the expectation honest.
-  const mu = Math.max(0, ec.median, 0.5 * m.countMean) * coverage;
+  const mu = Math.max(0, expectedAt(m.countLevel, centreSeconds).median) * coverage;
   const volumeOk = coverage >= 0.5 && m.count.n >= 4;
   const sd = Math.sqrt(Math.max((ec.sigma * coverage) ** 2, mu, 1, (0.05 * mu) ** 2));
   const zVolume = volumeOk ? (n - mu) / sd : 0;
@@ -193,6 +219,69 @@ function clampZ(z: number): number {
 /** The residual vector the `ml` forest sees. */
 export function residualVector(r: Residuals): number[] {
   return [clampZ(r.zP50), clampZ(r.zP95), clampZ(r.zErrors), clampZ(r.zTimeouts), clampZ(r.zVolume)];
+}
+
+/**
+ * The dispersion of the counts around their seasonal mean `level` per window length of
+ * {@link SCAN_WINDOWS}: Var(X) = c·M + φ·M² for a window's count X with expectation M, fitted by least squares of
+ * (X − M)²/M on M over the baseline's sliding windows. c is the quasi-Poisson factor of clustered counts (a trace
+ * calls a service several times: variance = mean × E[K²]/E[K]), φ the negative-binomial term of rate drift that
+ * persists over the window (grows with M); c ≥ 1, φ ≥ 0. Windows with a partly covered bucket are skipped.
+ */
+function countModel(
+  counts: Float64Array,
+  level: SeasonalProfile,
+  centre: (b: number) => number,
+): { quasi: Float64Array; dispersion: Float64Array } {
+  const B = counts.length;
+  const med = new Float64Array(B);
+  for (let b = 0; b < B; b++) med[b] = Math.max(0, expectedAt(level, centre(b)).median);
+  const quasi = new Float64Array(SCAN_WINDOWS.length).fill(1);
+  const dispersion = new Float64Array(SCAN_WINDOWS.length);
+  SCAN_WINDOWS.forEach((w, i) => {
+    // Ordinary least squares of y = (X − M)²/M on M: intercept c, slope φ.
+    let n = 0;
+    let sM = 0;
+    let sY = 0;
+    let sMM = 0;
+    let sMY = 0;
+    for (let end = w - 1; end < B; end++) {
+      let x = 0;
+      let mu = 0;
+      let ok = true;
+      for (let b = end - w + 1; b <= end; b++) {
+        if (!Number.isFinite(counts[b]!)) {
+          ok = false;
+          break;
+        }
+        x += counts[b]!;
+        mu += med[b]!;
+      }
+      if (!ok || mu <= 0) continue;
+      const y = (x - mu) ** 2 / mu;
+      n++;
+      sM += mu;
+      sY += y;
+      sMM += mu * mu;
+      sMY += mu * y;
+    }
+    if (n < 4) return;
+    const vM = sMM - (sM * sM) / n;
+    let phi = vM > 1e-9 ? (sMY - (sM * sY) / n) / vM : 0;
+    let c = (sY - phi * sM) / n;
+    if (phi < 0) {
+      phi = 0;
+      c = sY / n;
+    }
+    if (c < 1) {
+      // Through c = 1: φ = Σ M (y − 1) / Σ M².
+      c = 1;
+      phi = sMM > 0 ? Math.max(0, (sMY - sM) / sMM) : 0;
+    }
+    quasi[i] = c;
+    dispersion[i] = phi;
+  });
+  return { quasi, dispersion };
 }
 
 /** Builds the baseline model from the series of the baseline window. */
@@ -272,12 +361,15 @@ export function buildBaselineModel(base: TraceSeries, settings: DetectSettings, 
       driftN++;
     }
     const drift = driftN > 0 ? driftSum / driftN : 0;
+    const countProfile = seasonalProfile(counts, centre, seasonality, !selfBaseline);
+    const countLevel = seasonalMean(counts, centre, countProfile);
+    const { quasi: countQuasi, dispersion: countDispersion } = countModel(counts, countLevel, centre);
     const model: SeriesModel = {
       logP50: seasonalProfile(lp50, centre, seasonality, !selfBaseline),
       logP95: seasonalProfile(lp95, centre, seasonality, !selfBaseline),
       logSelfP50: seasonalProfile(lself, centre, seasonality, !selfBaseline),
       logSelfMean: seasonalProfile(lselfMean, centre, seasonality, !selfBaseline),
-      count: seasonalProfile(counts, centre, seasonality, !selfBaseline),
+      count: countProfile,
       meanLog,
       withinLogSd,
       driftLogSd: Math.max(MIN_DRIFT_LOG_SD, Math.sqrt(Math.max(0, drift))),
@@ -286,6 +378,9 @@ export function buildBaselineModel(base: TraceSeries, settings: DetectSettings, 
       typicalCount,
       activeBuckets: active.length,
       countMean: meanFinite(counts),
+      countLevel,
+      countQuasi,
+      countDispersion,
     };
     series.set(seriesKey(s), model);
   }

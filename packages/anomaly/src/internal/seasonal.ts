@@ -106,3 +106,44 @@ export function expectedAt(p: SeasonalProfile, unixSeconds: number): { median: n
   if (Number.isFinite(mb) && w >= 0.5) return { median: mb, sigma: sb };
   return { median: p.median, sigma: p.sigma };
 }
+
+/**
+ * Seasonal profile of the mean of `values` (counts: their natural level; the median of skewed or mostly-zero counts
+ * understates the rate). Each value is winsorized at the median ± 4 sd of its slot of `robust` (sd at least √median,
+ * the Poisson spread), so an outage or a burst in the baseline does not move the level. Sigma is taken from `robust`.
+ */
+export function seasonalMean(
+  values: ArrayLike<number>,
+  centreSeconds: (b: number) => number,
+  robust: SeasonalProfile,
+): SeasonalProfile {
+  const slots = robust.slotMedian.length;
+  const sum = new Float64Array(slots);
+  const cnt = new Float64Array(slots);
+  let all = 0;
+  let n = 0;
+  for (let b = 0; b < values.length; b++) {
+    const v = values[b]!;
+    if (!Number.isFinite(v)) continue;
+    const e = expectedAt(robust, centreSeconds(b));
+    const sd = Math.max(e.sigma, Math.sqrt(Math.max(e.median, 1)));
+    const w = Math.min(Math.max(v, e.median - 4 * sd), e.median + 4 * sd);
+    const s =
+      robust.seasonality === 'none' ? 0 : Math.floor(slotPosition(robust.seasonality, centreSeconds(b))) % slots;
+    sum[s] = sum[s]! + w;
+    cnt[s] = cnt[s]! + 1;
+    all += w;
+    n++;
+  }
+  const slotMedian = new Float64Array(slots).fill(Number.NaN);
+  for (let s = 0; s < slots; s++)
+    if (Number.isFinite(robust.slotMedian[s]!) && cnt[s]! > 0) slotMedian[s] = sum[s]! / cnt[s]!;
+  return {
+    seasonality: robust.seasonality,
+    slotMedian,
+    slotSigma: robust.slotSigma,
+    median: n > 0 ? all / n : Number.NaN,
+    sigma: robust.sigma,
+    n,
+  };
+}

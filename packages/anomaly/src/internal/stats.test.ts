@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  countDevianceZ,
   medianMad,
   poissonLogLowerTail,
   poissonLogUpperTail,
@@ -9,6 +10,16 @@ import {
 } from './stats.ts';
 
 describe('stats', () => {
+  it('scores counts by the signed root of the quasi-Poisson deviance', () => {
+    // 9 requests where 27 were expected: 2 (9 ln(9/27) + 18) = 16.22 → z = −4.03 (exact Poisson lower tail ≈ −3.9).
+    expect(countDevianceZ(9, 27)).toBeCloseTo(-4.028, 3);
+    // Twice the Poisson variance (negative binomial, φM = 1) shrinks z by √2.
+    expect(countDevianceZ(9, 27, 2)).toBeCloseTo(-2.848, 3);
+    expect(countDevianceZ(0, 10)).toBeCloseTo(-Math.sqrt(20), 6);
+    expect(countDevianceZ(30, 10)).toBeCloseTo(5.091, 3);
+    expect(countDevianceZ(10, 10)).toBe(0);
+  });
+
   it('computes median and MAD', () => {
     expect(medianMad([1, 2, 3, 4, 100])).toEqual({ median: 3, mad: 1, n: 5 });
     expect(medianMad([Number.NaN, 5])).toEqual({ median: 5, mad: 0, n: 1 });

@@ -174,3 +174,16 @@ export function quantilesInPlace(
     from = k;
   }
 }
+
+/**
+ * Signed root of the quasi-Poisson deviance of a count `x` against its expectation `mu`, with variance `c` × mu
+ * (c = 1 is Poisson; a negative binomial with variance M + φM² has c = 1 + φM): the likelihood-ratio statistic
+ * sign(x − μ) · √(2 [x ln(x/μ) − (x − μ)] / c), close to a standard normal deviate even in the far tails of a
+ * count (unlike (x − μ)/√μ, which overstates spikes and understates drops of small counts).
+ */
+export function countDevianceZ(x: number, mu: number, c = 1): number {
+  if (!(mu > 0)) return x > 0 ? Number.POSITIVE_INFINITY : 0;
+  const dev = 2 * ((x > 0 ? x * Math.log(x / mu) : 0) - (x - mu));
+  const z = Math.sqrt(Math.max(0, dev) / Math.max(1, c));
+  return x >= mu ? z : -z;
+}
