@@ -122,6 +122,44 @@ describe('detectAnomalies', () => {
     expect(cp.hypotheses[0]?.cause).toBe('deploy-or-config-change');
   });
 
+  // A sparse service: 0.05 traces/s, 1.5 requests per 30 s bucket. api's own time ×4 for 3 minutes (about 9 slow
+  // requests; the detector before the leave-one-bucket-out check needed 10) is reported; one request of 2 s among
+  // requests 15% slower (below the 30% bar) is not.
+  //
+  //   baseline 0..2400 s   target 2400..3600 s:  api 20 ms ── 80 ms during 480..660 s ── 20 ms
+  //                                   (second target: 23 ms during 480..660 s, its first request 2000 ms)
+  const SPARSE_BASE = traffic({ startUnixSeconds: START, seconds: 2400, rate: 0.05, seed: 5 });
+  it('reports a sustained latency change of a sparse service and not one slow request', () => {
+    const slow = traffic({
+      startUnixSeconds: START + 2400,
+      seconds: 1200,
+      rate: 0.05,
+      seed: 6,
+      apiSelfMs: (t) => (t >= 480 && t < 660 ? 80 : 20),
+    });
+    const r = detectAnomalies(slow, { baseline: SPARSE_BASE });
+    const api = r.anomalies.filter((a) => a.service === 'api' && a.kind === 'latency_spike');
+    expect(api.length).toBeGreaterThan(0);
+    expect(Date.parse(api[0]!.start)).toBeGreaterThanOrEqual(Date.parse(iso(450)));
+    expect(Date.parse(api[0]!.end)).toBeLessThanOrEqual(Date.parse(iso(690)));
+    let first = true;
+    const once = traffic({
+      startUnixSeconds: START + 2400,
+      seconds: 1200,
+      rate: 0.05,
+      seed: 6,
+      apiSelfMs: (t) => {
+        if (t >= 480 && first) {
+          first = false;
+          return 2000;
+        }
+        return t >= 480 && t < 660 ? 23 : 20;
+      },
+    });
+    const q = detectAnomalies(once, { baseline: SPARSE_BASE });
+    expect(q.anomalies.filter((a) => a.service === 'api' && a.kind === 'latency_spike')).toEqual([]);
+  });
+
   it('reports a traffic surge as a volume spike of the entry', () => {
     const r = detectAnomalies(target({ rate: (t) => (inFault(t) ? 4 : 1) }), { baseline: BASE });
     const v = r.anomalies.find((a) => a.service === 'frontend' && a.kind === 'volume_spike')!;

@@ -23,8 +23,13 @@ import { expectedAt } from './seasonal.ts';
 import { countDevianceZ, poissonLogLowerTail, poissonLogUpperTail, zFromLogP } from './stats.ts';
 
 const MIN_LATENCY_RUN_REQUESTS = 20;
-/** Fewest requests a pooled (multi-bucket) latency test rests on. */
-const MIN_POOLED_REQUESTS = 10;
+/**
+ * Fewest requests a pooled (multi-bucket) latency test rests on. Small because the test must also hold with any
+ * one bucket of the window left out ({@link survivesLeaveOneOut}): one slow request cannot decide it.
+ */
+const MIN_POOLED_REQUESTS = 6;
+/** z the rest of a pooled latency window must keep with any one bucket left out (p ≈ 0.0013, one-sided). */
+const LEAVE_ONE_OUT_Z = 3;
 /** Window lengths (buckets) of the pooled tests: a change too small for one bucket can be clear over four. */
 const WINDOWS: readonly number[] = [2, 4, 8];
 
@@ -263,7 +268,7 @@ function pooledTests(
           const d = (sum - exp) / n;
           const z = d / Math.sqrt(m.withinLogSd ** 2 / n + m.driftLogSd ** 2);
           const t = d > 0 ? tracks.latency_spike : tracks.latency_drop;
-          if (Math.abs(z) >= thr && Math.abs(d) >= minLog) {
+          if (Math.abs(z) >= thr && Math.abs(d) >= minLog && survivesLeaveOneOut(s, expLog, from, end, m, thr, d)) {
             for (let b = from; b <= end; b++) {
               const c = s.count[b]!;
               if (c === 0) continue;
@@ -378,6 +383,45 @@ function volumeScan(
       }
     }
   }
+}
+
+/**
+ * Whether the pooled latency shift of buckets [from, end] (mean `d` of ln latency over the expectation) stays
+ * significant, in the same direction, with any one bucket left out: z ≥ {@link LEAVE_ONE_OUT_Z} (one-sided
+ * p ≈ 0.0013). The within-bucket spread is a pooled standard deviation that does not see rare outliers (a pause, a
+ * cold cache): in a window of a few requests one such request could carry the mean on its own; with this check an
+ * aberrant bucket yields a detection only together with an independent p < 0.0013 shift of the rest.
+ */
+function survivesLeaveOneOut(
+  s: MetricSeries,
+  expLog: Float64Array,
+  from: number,
+  end: number,
+  m: SeriesModel,
+  thr: number,
+  d: number,
+): boolean {
+  let n = 0;
+  let dev = 0;
+  let buckets = 0;
+  for (let b = from; b <= end; b++) {
+    const c = s.count[b]!;
+    if (c === 0 || !Number.isFinite(s.meanLogMs[b]!)) continue;
+    n += c;
+    dev += c * (s.meanLogMs[b]! - expLog[b]!);
+    buckets++;
+  }
+  if (buckets < 2) return false;
+  for (let b = from; b <= end; b++) {
+    const c = s.count[b]!;
+    if (c === 0 || !Number.isFinite(s.meanLogMs[b]!)) continue;
+    const n1 = n - c;
+    const d1 = (dev - c * (s.meanLogMs[b]! - expLog[b]!)) / n1;
+    const z1 = d1 / Math.sqrt(m.withinLogSd ** 2 / n1 + m.driftLogSd ** 2);
+    const bar = Math.min(thr, LEAVE_ONE_OUT_Z);
+    if (d > 0 ? z1 < bar : z1 > -bar) return false;
+  }
+  return true;
 }
 
 function toRuns(
