@@ -1,0 +1,17 @@
+// The public API of @aiops/cli: the runtime exports of src/index.ts. A change to this list is a change to
+// the package's surface and needs a changeset (STYLE.md §7).
+import { describe, expect, it } from 'vitest';
+import * as api from '../src/index.ts';
+
+describe('@aiops/cli public API', () => {
+  it('exports exactly these names', () => {
+    expect(Object.keys(api).sort()).toEqual([
+      'COMMON_OPTIONS',
+      'CliError',
+      'ExitCode',
+      'VERSION',
+      'commandHelp',
+      'main',
+    ]);
+  });
+});
