@@ -5,7 +5,6 @@
 //   cd benchmarks && NODE_OPTIONS=--max-old-space-size=16000 npx tsx --conditions=@aiops/source anomaly/speed.ts --spans 18000000
 import { detectAnomalies, traceSeries } from '@aiops/anomaly';
 import { buildTraceTree } from '@aiops/span-model';
-import { leanTree } from '../../packages/anomaly/src/internal/lean-tree.ts';
 import { generateScenario } from '../scenarios/index.ts';
 
 const arg = (name: string, dflt: number): number => {
@@ -45,11 +44,9 @@ function best(label: string, runs: number, f: () => unknown): number {
 }
 
 const runs = table.numSpans > 5_000_000 ? 2 : 5;
-const tree =
-  table.numSpans > 5_000_000
-    ? Number.NaN
-    : best('buildTraceTree (span-model, for comparison)', 2, () => buildTraceTree(table));
-best('leanTree (the series pass uses this)', runs, () => leanTree(table));
+const tree = best('buildTraceTree (span-model; the series pass builds it when not given one)', runs, () =>
+  buildTraceTree(table),
+);
 const series = best('traceSeries (incl. tree)', runs, () => traceSeries(table));
 const pre = traceSeries(table);
 console.log(`${pre.series.length} series × ${pre.buckets} buckets, ${pre.callPaths.length} call paths`);

@@ -11,8 +11,7 @@
 // Algorithm: pointer jumping assigns each span to the request (ingress span) of its logical service; counting
 // sort groups requests by (series, bucket); each group is sorted once for its quantiles.
 // Reference: RED method (rate, errors, duration) per service; exclusive time as in jaeger-ui trace statistics.
-import type { SpanTable, TraceTree } from '@aiops/span-model';
-import { leanTree } from './internal/lean-tree.ts';
+import { buildTraceTree, type SpanTable, type TraceTree } from '@aiops/span-model';
 import { jump, PairSet } from './internal/pointer-jump.ts';
 import { spanSignals } from './internal/span-signals.ts';
 import { quantilesInPlace } from './internal/stats.ts';
@@ -200,16 +199,8 @@ export function traceSeries(table: SpanTable, options: TraceSeriesOptions = {}):
       warnings,
     };
   }
-  const tree = options.tree
-    ? {
-        parent: options.tree.links.parent,
-        childOffsets: options.tree.links.childOffsets,
-        children: options.tree.links.children,
-        selfNano: options.tree.selfNano,
-        orphans: options.tree.issues.orphans.length,
-      }
-    : leanTree(table);
-  const { parent, childOffsets } = tree;
+  const tree = options.tree ?? buildTraceTree(table);
+  const { parent, childOffsets } = tree.links;
   const self = tree.selfNano;
   const sig = spanSignals(table, (i) => childOffsets[i + 1]! - childOffsets[i]!, options.foldPodNames ?? true);
   const svc = sig.service;
@@ -262,7 +253,7 @@ export function traceSeries(table: SpanTable, options: TraceSeriesOptions = {}):
     // A client span (inside a request, not its ingress) with one callee: its self time is the network gap into
     // the callee, so it counts for the callee.
     if (own[i] !== i && childOffsets[i + 1]! - c0 === 1) {
-      const c = tree.children[c0]!;
+      const c = tree.links.children[c0]!;
       if (svc[c] !== svc[i]) target = c;
     }
     excl[target] = excl[target]! + self[i]!;
@@ -552,7 +543,8 @@ export function traceSeries(table: SpanTable, options: TraceSeriesOptions = {}):
       }
     }
   }
-  if (tree.orphans > 0) warnings.push(`${tree.orphans} spans have a parent missing from the data`);
+  if (tree.issues.orphans.length > 0)
+    warnings.push(`${tree.issues.orphans.length} spans have a parent missing from the data`);
   if (sig.foldedPods > 0) warnings.push(`${sig.foldedPods} spans named by pod; folded to workload names`);
   if (requests === 0) warnings.push('no requests found');
   return {
