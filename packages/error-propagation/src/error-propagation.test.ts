@@ -1,4 +1,4 @@
-import { type SpanInput, spanTableFromRows } from '@aiops/span-model';
+import { buildTraceTree, type SpanInput, spanTableFromRows, traceIdAt } from '@aiops/span-model';
 import { describe, expect, it } from 'vitest';
 import { errorPropagation } from './error-propagation.ts';
 
@@ -750,5 +750,104 @@ describe('errorPropagation on exports of real fault-injection experiments (Jaege
     expect(chain.errorType).toBe('unavailable');
     expect(chain.evidence).toContain('gRPC UNAVAILABLE (14)');
     expect(r.rootCauses.map((x) => x.service)).toEqual(['payment']);
+  });
+});
+
+describe('errorPropagation on a selection of the traces (baselineTraces, traceWeights, traces)', () => {
+  const tag = { attributes: { error: true } };
+  const url = (host: string) => ({ attributes: { 'http.url': `http://${host}:8080/x` } });
+  /** Flags per trace of the table's tree, 1 for the traces whose id is in `ids`. */
+  const flags = (table: ReturnType<typeof spanTableFromRows>, ids: Set<string>): Uint8Array => {
+    const { traces } = buildTraceTree(table);
+    const out = new Uint8Array(traces.traceCount);
+    for (let t = 0; t < traces.traceCount; t++) {
+      if (ids.has(traceIdAt(table, traces.rows[traces.offsets[t]!]!))) out[t] = 1;
+    }
+    return out;
+  };
+
+  //   × 5 baseline  a cart GET /cart  |====================|  0..50        b cart → users |====| 5..20 (no tag)
+  //                                                                        c users GET /u   |==| 6..19
+  //   then          a cart GET /cart  |====================|  0..50   error=true
+  //                 b cart → users       |=|                   5..6    (no tag), no server span under it
+  //   of a window of 40 traces: the 5 successful ones are a sample, loaded only to learn that cart's call to
+  //   users usually reaches a users server span; the answer is the one over the whole table
+  it('learns from baseline traces without counting them, and takes the window size from options.traces', () => {
+    const rows: SpanInput[] = [];
+    const baselineIds = new Set<string>();
+    for (let i = 0; i < 5; i++) {
+      const t = nextTrace();
+      baselineIds.add(t.padStart(32, '0'));
+      rows.push(span(t, 'a', undefined, 'cart', 'GET /cart', 0, 50));
+      rows.push(span(t, 'b', 'a', 'cart', 'GET /u', 5, 20, url('users')));
+      rows.push(span(t, 'c', 'b', 'users', 'GET /u', 6, 19));
+    }
+    const t = nextTrace();
+    rows.push(span(t, 'a', undefined, 'cart', 'GET /cart', 0, 50, tag));
+    rows.push(span(t, 'b', 'a', 'cart', 'GET /u', 5, 6, url('users')));
+    const table = spanTableFromRows(rows);
+    const full = errorPropagation(table);
+    const selected = errorPropagation(table, { baselineTraces: flags(table, baselineIds), traces: 40 });
+    expect(full.traces).toBe(6);
+    expect(selected.traces).toBe(40);
+    expect(selected.failedTraces).toBe(1);
+    expect(selected.errorRate).toBe(1 / 40);
+    expect(selected.baselineTracesWithErrors).toBe(0);
+    expect(selected.rootCauses).toEqual(full.rootCauses);
+    expect(selected.propagationPaths).toEqual([{ path: ['users', 'cart'], traces: 1, errorType: 'unavailable' }]);
+    expect(selected.traceErrors).toEqual(full.traceErrors);
+    // Without the baseline the failed trace alone cannot tell that the call usually reaches a server.
+    const alone = errorPropagation(spanTableFromRows(rows.slice(15)));
+    expect(alone.propagationPaths[0]!.path).toEqual(['cart']);
+  });
+
+  it('counts a baseline trace that holds a failed span only in baselineTracesWithErrors', () => {
+    const rows: SpanInput[] = [];
+    const a = nextTrace();
+    rows.push(span(a, 'a', undefined, 'web', 'GET /', 0, 100, { kind: 'server', ...err(500) }));
+    const b = nextTrace();
+    rows.push(span(b, 'a', undefined, 'web', 'GET /', 0, 100, { kind: 'server', ...err(503) }));
+    const table = spanTableFromRows(rows);
+    const r = errorPropagation(table, { baselineTraces: flags(table, new Set([b.padStart(32, '0')])), traces: 10 });
+    expect(r.failedTraces).toBe(1);
+    expect(r.baselineTracesWithErrors).toBe(1);
+    expect(r.byType.http5xx).toBe(1);
+  });
+
+  //   × 3 (weight 2)  a web GET /  |==========|  500      b web → pay   |===|  503, peer.service pay
+  //   × 1 (weight 1)  a web GET /  |==========|  500      b web → stock |===|  504 (timeout)
+  //   a stratified sample: 3 of 6 traces of the first kind and 1 of 1 of the second were loaded
+  it('weighs each trace by the traces it stands for and rounds the counts', () => {
+    const rows: SpanInput[] = [];
+    for (let i = 0; i < 4; i++) {
+      const t = nextTrace();
+      const pay = i < 3;
+      rows.push(span(t, 'a', undefined, 'web', 'GET /', 0, 100, { kind: 'server', ...err(500) }));
+      rows.push(
+        span(t, 'b', 'a', 'web', pay ? 'POST /pay' : 'GET /stock', 5, 40, {
+          kind: 'client',
+          statusCode: 'error',
+          attributes: { 'http.response.status_code': pay ? 503 : 504, 'peer.service': pay ? 'pay' : 'stock' },
+        }),
+      );
+    }
+    const table = spanTableFromRows(rows);
+    const r = errorPropagation(table, { traceWeights: new Float64Array([2, 2, 2, 1]), traces: 50 });
+    expect(r.failedTraces).toBe(7);
+    expect(r.errorRate).toBe(7 / 50);
+    expect(r.failedSpans).toBe(14);
+    expect(r.byType).toEqual({ timeout: 1, http5xx: 6, http4xx: 0, unavailable: 0, business: 0, other: 0 });
+    expect(r.rootCauses.map((x) => [x.service, x.traces, x.share])).toEqual([
+      ['pay', 6, 6 / 7],
+      ['stock', 1, 1 / 7],
+    ]);
+    expect(r.rootCauses[0]!.evidence[0]).toBe('6 of 7 failed traces (86%) originate in pay');
+    expect(r.propagationPaths).toEqual([
+      { path: ['pay', 'web'], traces: 6, errorType: 'http5xx' },
+      { path: ['stock', 'web'], traces: 1, errorType: 'timeout' },
+    ]);
+    expect(() => errorPropagation(table, { traceWeights: new Float64Array(2) })).toThrow(
+      'error-propagation: options.traceWeights has 2 entries, expected 4 (one per trace)',
+    );
   });
 });

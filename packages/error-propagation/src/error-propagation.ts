@@ -175,6 +175,11 @@ export interface ErrorPropagationResult {
   readonly traceErrors: readonly TraceErrors[];
   /** Data problems that limit the analysis. */
   readonly warnings: readonly string[];
+  /**
+   * Baseline traces (option `baselineTraces`) with a failed span or an entry that answered with an error code: 0
+   * when the selection held every trace with an error. Not counted anywhere else.
+   */
+  readonly baselineTracesWithErrors: number;
 }
 
 /** Options of {@link errorPropagation}. */
@@ -205,6 +210,26 @@ export interface ErrorPropagationOptions {
    * datasets) as their service (`cart`) in chains, paths and root causes (default true).
    */
   readonly podNamesToServices?: boolean;
+  /**
+   * For a table that holds a selection of the window's traces rather than all of them (the failed traces plus a
+   * sample of the others, as `aiops analyze-errors` loads them from a store): flags per trace of `tree.traces`
+   * (1 = a baseline trace). Baseline traces only teach what normal looks like — the call-site statistics, which
+   * operations usually have children, the host and version shares of the origin services, whether the data records
+   * status — and are never counted: not in `traces`, `failedTraces`, `tracesWithHandledErrors` nor any chain.
+   * Those that hold failed spans anyway are counted in `baselineTracesWithErrors`.
+   */
+  readonly baselineTraces?: Uint8Array;
+  /**
+   * Per trace of `tree.traces`: how many traces of the window it stands for (default 1 each). With a stratified
+   * sample of failed traces (n of a stratum of N loaded), each sampled trace weighs N / n; every count of the
+   * result (failed traces, types, root causes, paths, evidence counts) is then the weighted sum, rounded.
+   */
+  readonly traceWeights?: Float64Array;
+  /**
+   * The number of traces in scope when the table holds only a selection of them (see `baselineTraces`):
+   * `traces` and `errorRate` use it instead of the traces counted in the table.
+   */
+  readonly traces?: number;
 }
 
 const DEFAULTS = {
@@ -306,6 +331,18 @@ export function errorPropagation(table: SpanTable, options: ErrorPropagationOpti
   const maxPaths = options.maxPaths ?? DEFAULTS.maxPaths;
   const maxEvidence = options.maxEvidence ?? DEFAULTS.maxEvidence;
   const normalize = options.podNamesToServices ?? DEFAULTS.podNamesToServices;
+  const baseline = options.baselineTraces;
+  const weights = options.traceWeights;
+  if (baseline && baseline.length !== tree.traces.traceCount) {
+    throw new RangeError(
+      `error-propagation: options.baselineTraces has ${baseline.length} entries, expected ${tree.traces.traceCount} (one per trace)`,
+    );
+  }
+  if (weights && weights.length !== tree.traces.traceCount) {
+    throw new RangeError(
+      `error-propagation: options.traceWeights has ${weights.length} entries, expected ${tree.traces.traceCount} (one per trace)`,
+    );
+  }
   const ctx = errorContext(table);
   const traces = tree.traces;
   const svcDict = table.dict('service');
@@ -320,6 +357,7 @@ export function errorPropagation(table: SpanTable, options: ErrorPropagationOpti
   const inScope = new Uint8Array(traces.traceCount);
   const hasErr = new Uint8Array(traces.traceCount);
   let scopeCount = 0;
+  let baselineWithErrors = 0;
   const wanted = options.service === undefined ? -2 : svcDict.values.indexOf(options.service);
   for (let t = 0; t < traces.traceCount; t++) {
     let keep = wanted === -2;
@@ -335,10 +373,15 @@ export function errorPropagation(table: SpanTable, options: ErrorPropagationOpti
     }
     if (keep) {
       inScope[t] = 1;
+      if (baseline?.[t]) {
+        if (anyFailed) baselineWithErrors++;
+        continue;
+      }
       scopeCount++;
       if (anyFailed) hasErr[t] = 1;
     }
   }
+  if (options.traces !== undefined) scopeCount = options.traces;
 
   // Tag-only data (no status OK, no HTTP or gRPC code and no span kind on any span in scope): an unmarked span is
   // unknown, not a success. Status ERROR alone does not make success known: Jaeger and Zipkin decoders turn an
@@ -445,11 +488,12 @@ export function errorPropagation(table: SpanTable, options: ErrorPropagationOpti
   const heads: number[] = [];
   for (let t = 0; t < traces.traceCount; t++) {
     if (!hasErr[t]) continue;
+    const w = weights ? weights[t]! : 1;
     heads.length = 0;
     fates.clear();
     for (let k = traces.offsets[t]!; k < traces.offsets[t + 1]!; k++) {
       const r = traces.rows[k]!;
-      if (failed[r]) failedSpanCount++;
+      if (failed[r]) failedSpanCount += w;
       if (!err[r]) continue;
       const p = parent[r]!;
       if (p >= 0 && err[p] && !handled[r] && cause[p] !== r && endNano[r]! > endNano[p]! + LATE_SLACK_NANO) {
@@ -552,22 +596,22 @@ export function errorPropagation(table: SpanTable, options: ErrorPropagationOpti
       if (primaryIdx < 0 || (x.root && !chains[primaryIdx]!.root)) primaryIdx = i;
     }
     const originSet = new Set(unhandled.map((x) => `${x.originService}\u0000${x.originOperation}\u0000${x.origin}`));
-    if (originSet.size > 1) multiOrigin++;
+    if (originSet.size > 1) multiOrigin += w;
     if (primaryIdx > 0) chains.unshift(chains.splice(primaryIdx, 1)[0]!);
     const isFailed = unhandled.length > 0;
     if (isFailed) {
-      failedTraces++;
+      failedTraces += w;
       const primary = chains[0]!;
       const ti = ERROR_TYPE_NAMES.indexOf(primary.chain.errorType);
-      typeCounts[ti]!++;
+      typeCounts[ti]! += w;
       const key = primary.chain.path.join('\u0000');
       let pc = pathCounts.get(key);
       if (!pc) {
         pc = { path: [...primary.chain.path], traces: 0, types: [0, 0, 0, 0, 0, 0] };
         pathCounts.set(key, pc);
       }
-      pc.traces++;
-      pc.types[ti]!++;
+      pc.traces += w;
+      pc.types[ti]! += w;
       const seen = new Set<string>();
       for (const x of [primary, ...unhandled.filter((u) => u !== primary)]) {
         const name = x.originService;
@@ -589,24 +633,24 @@ export function errorPropagation(table: SpanTable, options: ErrorPropagationOpti
           };
           tally.set(name, s);
         }
-        s.traces++;
-        s.types[ERROR_TYPE_NAMES.indexOf(x.chain.errorType)]!++;
-        bump(s.operations, x.originOperation);
-        for (const e of x.chain.evidence) bump(s.evidence, e.replace(/ \([^)]*\)$/, ''));
+        s.traces += w;
+        s.types[ERROR_TYPE_NAMES.indexOf(x.chain.errorType)]! += w;
+        bump(s.operations, x.originOperation, w);
+        for (const e of x.chain.evidence) bump(s.evidence, e.replace(/ \([^)]*\)$/, ''), w);
         const peer = looksLikeClient(table, x.decider) ? calleeOf(table, x.decider) : '';
-        if (peer) bump(s.peers, peer);
+        if (peer) bump(s.peers, peer, w);
         const caller = x.chain.path.find((svc) => svc !== s.service);
-        if (caller) bump(s.callers, caller);
-        if (x.chain.slowCallee) s.slowCallee++;
+        if (caller) bump(s.callers, caller, w);
+        if (x.chain.slowCallee) s.slowCallee += w;
         // A callee that left no span has no host or version of its own.
         if (x.chain.spans[0]!.observed) {
           const host = hostDict.values[hostDict.codes[x.origin]!]!;
-          if (host) bump(s.hosts, host);
+          if (host) bump(s.hosts, host, w);
           const version = versionDict.values[versionDict.codes[x.origin]!]!;
-          if (version) bump(s.versions, version);
+          if (version) bump(s.versions, version, w);
         }
       }
-    } else if (chains.length > 0) handledOnly++;
+    } else if (chains.length > 0) handledOnly += w;
     if (traceDetails && chains.length > 0) {
       traceErrors.push({
         traceId: traceIdAt(table, traces.rows[traces.offsets[t]!]!),
@@ -617,7 +661,29 @@ export function errorPropagation(table: SpanTable, options: ErrorPropagationOpti
     }
   }
 
+  if (weights) {
+    // Weighted sums (a sample standing for its stratum) become whole trace counts before anything is ranked.
+    failedTraces = Math.round(failedTraces);
+    handledOnly = Math.round(handledOnly);
+    multiOrigin = Math.round(multiOrigin);
+    failedSpanCount = Math.round(failedSpanCount);
+    roundAll(typeCounts);
+    for (const pc of pathCounts.values()) {
+      pc.traces = Math.round(pc.traces);
+      roundAll(pc.types);
+    }
+    for (const s of tally.values()) {
+      s.traces = Math.round(s.traces);
+      s.slowCallee = Math.round(s.slowCallee);
+      roundAll(s.types);
+      for (const m of [s.operations, s.evidence, s.peers, s.callers, s.hosts, s.versions]) {
+        for (const [k, v] of m) m.set(k, Math.round(v));
+      }
+    }
+  }
+
   // Hosts and versions of the top services over all their spans, to tell one bad instance from a whole service.
+  // With a baseline sample, over its spans only: the failed traces, all loaded, would over-represent a bad instance.
   const ranked = [...tally.entries()].sort(
     (a, b) => b[1].traces - a[1].traces || (a[1].service < b[1].service ? -1 : 1),
   );
@@ -627,7 +693,8 @@ export function errorPropagation(table: SpanTable, options: ErrorPropagationOpti
     const accOfCode = serviceNames.map((name) => topCodes.get(name));
     for (let r = 0; r < table.numSpans; r++) {
       const acc = accOfCode[svcDict.codes[r]!];
-      if (!acc || !inScope[traces.traceOfRow[r]!]) continue;
+      const t = traces.traceOfRow[r]!;
+      if (!acc || !inScope[t] || (baseline && !baseline[t])) continue;
       acc.spans++;
       const h = hostDict.codes[r]!;
       if (h) bump(acc.hosts, hostDict.values[h]!);
@@ -711,5 +778,10 @@ export function errorPropagation(table: SpanTable, options: ErrorPropagationOpti
     hypotheses,
     traceErrors,
     warnings,
+    baselineTracesWithErrors: baselineWithErrors,
   };
+}
+
+function roundAll(xs: number[]): void {
+  for (let i = 0; i < xs.length; i++) xs[i] = Math.round(xs[i]!);
 }
