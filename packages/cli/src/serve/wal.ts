@@ -76,6 +76,29 @@ export function readSegment(dir: string, seq: number): { records: WalRecord[]; t
   return { records, torn: buf.length - o };
 }
 
+/**
+ * Writes `parts` (`total` bytes) at the end of the file with gathered writes: the bodies go to the kernel as they
+ * are, without first being copied into one buffer (that copy of every group cost ~0.7 s per 10 s of the serve
+ * benchmark's profile). A short write continues with the rest.
+ */
+async function writeAll(fh: fsp.FileHandle, parts: Uint8Array[], total: number): Promise<void> {
+  let written = (await fh.writev(parts)).bytesWritten;
+  while (written < total) {
+    const rest: Uint8Array[] = [];
+    let skip = written;
+    for (const p of parts) {
+      if (skip >= p.length) skip -= p.length;
+      else {
+        rest.push(skip > 0 ? p.subarray(skip) : p);
+        skip = 0;
+      }
+    }
+    const n = (await fh.writev(rest)).bytesWritten;
+    if (n === 0) throw new Error(`short write: ${written} of ${total} bytes`);
+    written += n;
+  }
+}
+
 async function fsyncDir(dir: string): Promise<void> {
   const fh = await fsp.open(dir, 'r');
   try {
@@ -94,7 +117,7 @@ async function fsyncDir(dir: string): Promise<void> {
  * record, so every record of a segment is in the head block when {@link rotate} hands over that segment (a flush may
  * also take spans whose record lands in the next segment; replaying that one after a crash is idempotent).
  *
- * **Complexity** One `write` + one `fdatasync` per group, on libuv's thread pool; the JS thread only copies bytes.
+ * **Complexity** One gathered `writev` + one `fdatasync` per group, on libuv's thread pool; the bodies are not copied.
  *
  * **Gotchas** The bodies are kept until written: the caller bounds how much is pending.
  */
@@ -156,14 +179,16 @@ export class WriteAheadLog {
       if (group.length > 0) {
         try {
           const parts: Uint8Array[] = [];
-          for (const p of group) parts.push(p.header, p.body);
-          const buf = Buffer.concat(parts);
-          let off = 0;
+          let total = 0;
+          for (const p of group) {
+            parts.push(p.header, p.body);
+            total += p.header.length + p.body.length;
+          }
           const t0 = performance.now();
-          while (off < buf.length) off += (await this.#fh.write(buf, off, buf.length - off)).bytesWritten;
+          await writeAll(this.#fh, parts, total);
           const t1 = performance.now();
           await this.#fh.datasync();
-          this.bytes += buf.length;
+          this.bytes += total;
           this.syncs++;
           this.onGroup?.(t1 - t0, performance.now() - t1, group.length);
         } catch (err) {
