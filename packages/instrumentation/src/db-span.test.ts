@@ -72,6 +72,22 @@ describe('withDbSpan', () => {
     expect(inner?.parentSpanContext?.spanId).toBe(outer?.spanContext().spanId);
   });
 
+  it("derives each statement's operation (remembered per statement) and merges extra attributes", async () => {
+    const run = (statement: string) =>
+      withDbSpan(
+        { system: 'duckdb', collection: 'stock', statement, attributes: { 'db.response.returned_rows': 2 } },
+        () => 1,
+      );
+    run('  update stock set qty = qty - 1 where sku = $1');
+    run('SELECT qty FROM stock');
+    run('  update stock set qty = qty - 1 where sku = $1');
+    run('');
+    const all = exporter.getFinishedSpans();
+    expect(all.map((s) => s.name)).toEqual(['UPDATE stock', 'SELECT stock', 'UPDATE stock', 'duckdb stock']);
+    expect(all.map((s) => s.attributes['db.operation.name'])).toEqual(['UPDATE', 'SELECT', 'UPDATE', undefined]);
+    expect(all.map((s) => s.attributes['db.response.returned_rows'])).toEqual([2, 2, 2, 2]);
+  });
+
   //   caller (unsampled, from upstream)  |===========|   traceFlags 00
   //   GET (withDbSpan)                     |=====|       not recorded: no span exported, no attributes built
   it('records nothing under an unsampled parent, yet runs fn with a non-recording span', () => {

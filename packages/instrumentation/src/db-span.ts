@@ -43,18 +43,35 @@ function tracerFor(name: string): Tracer {
   return tracer;
 }
 
+// Statements are constants of the calling code: derive each one's operation once. Bounded (a caller that builds
+// statements with literals in them would otherwise grow it).
+const OPERATION_CACHE_LIMIT = 512;
+const operations = new Map<string, string | undefined>();
+
 function operationOf(options: DbSpanOptions): string | undefined {
   if (options.operation) return options.operation;
-  const first = options.statement?.trim().split(/\s+/, 1)[0];
-  return first ? first.toUpperCase() : undefined;
+  const statement = options.statement;
+  if (!statement) return undefined;
+  if (operations.has(statement)) return operations.get(statement);
+  const first = statement.trim().split(/\s+/, 1)[0];
+  const operation = first ? first.toUpperCase() : undefined;
+  if (operations.size >= OPERATION_CACHE_LIMIT) operations.clear();
+  operations.set(statement, operation);
+  return operation;
+}
+
+// process.env reads go through a native interceptor; the variable is read once per process.
+let envConventions: 'stable' | 'dup' | undefined;
+
+function conventionsFromEnv(): 'stable' | 'dup' {
+  envConventions ??= process.env.OTEL_SEMCONV_STABILITY_OPT_IN?.split(',').some((s) => s.trim() === 'database')
+    ? 'stable'
+    : DEFAULTS.conventions;
+  return envConventions;
 }
 
 function attributesOf(options: DbSpanOptions, operation: string | undefined): Attributes {
-  const conventions =
-    options.conventions ??
-    (process.env.OTEL_SEMCONV_STABILITY_OPT_IN?.split(',').some((s) => s.trim() === 'database')
-      ? 'stable'
-      : DEFAULTS.conventions);
+  const conventions = options.conventions ?? conventionsFromEnv();
   const stable = conventions !== 'old';
   const old = conventions !== 'stable';
   const a: Attributes = {};
@@ -79,7 +96,7 @@ function attributesOf(options: DbSpanOptions, operation: string | undefined): At
   if (options.serverAddress) a['server.address'] = options.serverAddress;
   if (options.serverPort !== undefined) a['server.port'] = options.serverPort;
   if (options.peerService) a['peer.service'] = options.peerService;
-  return { ...a, ...options.attributes };
+  return options.attributes ? Object.assign(a, options.attributes) : a;
 }
 
 function fail(span: Span, err: unknown): void {
@@ -107,7 +124,8 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
  * **Complexity** One span per call.
  *
  * **Gotchas** Without a started SDK the global tracer is a no-op and `fn` just runs. Put parameterised statements
- * in `statement`, not values. Attributes are set after the span starts, and only when it is recorded, so a sampler
+ * in `statement`, not values (each distinct statement's operation is remembered, up to 512). `OTEL_SEMCONV_STABILITY_OPT_IN`
+ * is read at the first call. Attributes are set after the span starts, and only when it is recorded, so a sampler
  * sees none (the parent-based ratio samplers do not need them).
  *
  * @example

@@ -144,6 +144,43 @@ describe('NodeHttpInstrumentation', () => {
     expect(span?.attributes['error.type']).toBe('ECONNREFUSED');
   });
 
+  it('consumes the body when the caller has no response listener, and leaves it to the caller otherwise', async () => {
+    // No listener of our caller: Node would dump the body itself; we must too, or the CLIENT span never ends.
+    const req = http.request(`${base}/items/7`);
+    req.end();
+    // Both spans end within spans()' 0.5 s; an unread body would hold the CLIENT span until the socket times out.
+    expect((await spans(2)).map((s) => s.kind).sort()).toEqual([SpanKind.SERVER, SpanKind.CLIENT].sort());
+    // A caller that reads the body itself gets all of it (nothing was consumed behind its back).
+    const res = await get('/items/8');
+    expect(res.body).toBe('ok');
+    const all = await spans(4);
+    const clients = all.filter((s) => s.kind === SpanKind.CLIENT).map((s) => s.attributes['url.full']);
+    expect(clients.sort()).toEqual([`${base}/items/7`, `${base}/items/8`]);
+    for (const s of all) expect(s.attributes['http.response.status_code']).toBe(200);
+  });
+
+  it('reads server.address and server.port from each Host header (IPv4, IPv6, no port)', async () => {
+    const port = Number(base.slice(base.lastIndexOf(':') + 1));
+    const hosts = ['shop.example:8080', '[::1]:9090', 'shop.example', 'shop.example:8080'];
+    for (const host of hosts)
+      await new Promise<void>((resolve, reject) => {
+        const req = http.request({ port, host: '127.0.0.1', path: '/items/9', headers: { host } }, (r) => {
+          r.resume();
+          r.on('end', () => resolve());
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const all = await spans(8);
+    const servers = all.filter((s) => s.kind === SpanKind.SERVER);
+    const clients = all.filter((s) => s.kind === SpanKind.CLIENT);
+    const pairs = (xs: typeof all) =>
+      xs.map((s) => `${s.attributes['server.address']}|${s.attributes['server.port']}`).sort();
+    const expected = ['shop.example|8080', '::1|9090', 'shop.example|80', 'shop.example|8080'].sort();
+    expect(pairs(servers)).toEqual(expected);
+    expect(pairs(clients)).toEqual(expected);
+  });
+
   it('makes no span for suppressed calls (the exporter) nor for ignored requests', async () => {
     await context.with(suppressTracing(context.active()), () => get('/items/1'));
     await get('/health');

@@ -70,9 +70,13 @@ function applyEmit(emit: EmitFn, target: EventEmitter, args: IArguments): boolea
   return emit.apply(target, args as unknown as Parameters<EmitFn>);
 }
 
+interface HostAndPort {
+  readonly address?: string;
+  readonly port: number;
+}
+
 /** `host[:port]` of a Host header; IPv6 literals in brackets. */
-function hostAndPort(host: string | undefined, defaultPort: number): { address?: string; port: number } {
-  if (!host) return { port: defaultPort };
+function parseHostAndPort(host: string, defaultPort: number): HostAndPort {
   const close = host.lastIndexOf(']');
   const colon = host.lastIndexOf(':');
   if (colon > close) {
@@ -80,6 +84,23 @@ function hostAndPort(host: string | undefined, defaultPort: number): { address?:
     return { address: host.slice(host.startsWith('[') ? 1 : 0, close > 0 ? close : colon), port: port || defaultPort };
   }
   return { address: host.startsWith('[') ? host.slice(1, close) : host, port: defaultPort };
+}
+
+// A service talks to (and is called as) a handful of hosts: parse each Host value once. Bounded, so that a client
+// sending random Host headers cannot grow it.
+const HOST_CACHE_LIMIT = 256;
+const hostCache: [Map<string, HostAndPort>, Map<string, HostAndPort>] = [new Map(), new Map()];
+
+function hostAndPort(host: string | undefined, defaultPort: number): HostAndPort {
+  if (!host) return { port: defaultPort };
+  const cache = hostCache[defaultPort === 443 ? 1 : 0];
+  let hp = cache.get(host);
+  if (hp === undefined) {
+    hp = parseHostAndPort(host, defaultPort);
+    if (cache.size >= HOST_CACHE_LIMIT) cache.clear();
+    cache.set(host, hp);
+  }
+  return hp;
 }
 
 function serverAttributes(req: http.IncomingMessage, scheme: string): Attributes {
@@ -212,13 +233,15 @@ export class NodeHttpInstrumentation extends InstrumentationBase<NodeHttpInstrum
 
   #incoming(scheme: string, original: EmitFn): EmitFn {
     const instrumentation = this;
-    return function incomingEmit(this: http.Server, event: string | symbol, ...args: unknown[]): boolean {
-      if (event !== 'request') return original.call(this, event, ...args);
-      const req = args[0] as http.IncomingMessage;
-      const res = args[1] as http.ServerResponse;
-      if (isTracingSuppressed(context.active())) return original.call(this, event, ...args);
+    return function incomingEmit(this: http.Server, event: string | symbol): boolean {
+      // biome-ignore lint/complexity/noArguments: forwarded as is, no rest-array copy per server event
+      const args = arguments as unknown as Parameters<EmitFn>;
+      if (event !== 'request') return original.apply(this, args);
+      const req = args[1] as http.IncomingMessage;
+      const res = args[2] as http.ServerResponse;
+      if (isTracingSuppressed(context.active())) return original.apply(this, args);
       const ignore = instrumentation.getConfig().ignoreIncomingRequest;
-      if (ignore?.(req)) return original.call(this, event, ...args);
+      if (ignore?.(req)) return original.apply(this, args);
 
       const parent = propagation.extract(ROOT_CONTEXT, req.headers);
       const method = req.method ?? 'GET';
@@ -244,11 +267,12 @@ export class NodeHttpInstrumentation extends InstrumentationBase<NodeHttpInstrum
         if (!res.headersSent) endWithError(span, new Error('connection closed before the response was sent'));
         else endWithStatus(span, res.statusCode, 500);
       };
-      res.once('finish', finish);
-      res.once('close', finish);
+      // `on`, not `once`: finish runs once anyway, and `once` builds a wrapper per listener.
+      res.on('finish', finish);
+      res.on('close', finish);
       return context.with(ctx, () => {
         try {
-          return original.call(this, event, ...args);
+          return original.apply(this, args);
         } catch (err) {
           if (!ended) {
             ended = true;
@@ -284,10 +308,12 @@ export class NodeHttpInstrumentation extends InstrumentationBase<NodeHttpInstrum
         else span.end();
       };
       let response: http.IncomingMessage | undefined;
-      req.prependOnceListener('response', (res: http.IncomingMessage) => {
+      // `on`, not `once` (no wrapper per listener): response/end/close come once, and `end` runs once anyway.
+      // 'error' stays `once`: a second error must reach the app as it would without us.
+      req.prependListener('response', (res: http.IncomingMessage) => {
         response = res;
         // Nobody else listens: consume the body, as Node does when there is no 'response' listener at all.
-        if (req.listenerCount('response') === 0) res.resume();
+        if (req.listenerCount('response') === 1) res.resume();
         bindEmitter(res, parent);
         const done = (): void =>
           end(() =>
@@ -295,12 +321,12 @@ export class NodeHttpInstrumentation extends InstrumentationBase<NodeHttpInstrum
               ? endWithError(span, new Error('response aborted'))
               : endWithStatus(span, res.statusCode, 400),
           );
-        res.once('end', done);
-        res.once('close', done);
+        res.on('end', done);
+        res.on('close', done);
         res.once('error', (err: Error) => end(() => endWithError(span, err)));
       });
       req.once('error', (err: Error) => end(() => endWithError(span, err)));
-      req.once('close', () =>
+      req.on('close', () =>
         end(() =>
           response
             ? endWithStatus(span, response.statusCode, 400)

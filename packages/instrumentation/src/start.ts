@@ -2,7 +2,7 @@
 // resource attributes and an OTLP exporter pointed at `aiops serve`, plus flushing when the process ends.
 import { register as registerLoader } from 'node:module';
 import { workerData } from 'node:worker_threads';
-import { diag } from '@opentelemetry/api';
+import { diag, trace } from '@opentelemetry/api';
 import { getNodeAutoInstrumentations } from '@opentelemetry/auto-instrumentations-node';
 import type { Instrumentation } from '@opentelemetry/instrumentation';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -160,6 +160,10 @@ export function start(options: StartOptions = {}): () => Promise<void> {
     ...(env.OTEL_LOGS_EXPORTER ? {} : { logRecordProcessors: [] }),
   });
   sdk.start();
+  // NodeSDK registers the instrumentations before it sets the tracer provider, so each holds a ProxyTracer that
+  // looks its delegate up on every span. Hand them the provider's own tracers now (public Instrumentation API).
+  const provider = trace.getTracerProvider();
+  for (const i of instrumentations.flat()) i.setTracerProvider(provider);
   // NodeSDK installed the OTEL_LOG_LEVEL logger in its constructor; report our config warnings through it.
   for (const w of cfg.warnings) diag.warn(`instrumentation: ${w}`);
   if (waitForHook) loaderReady = waitForHook();
