@@ -4,13 +4,16 @@
 // instrumented runs alternate in child processes; CPU time is process.cpuUsage (all threads).
 //
 //   cd benchmarks && npx tsx --conditions=@aiops/source overhead/http-hop.ts [--requests 8000] [--rounds 5]
-//        (uses packages/instrumentation/dist: pnpm --filter @aiops/instrumentation build)
+//        [--modes none,instrumented,instrumented-worker] [--compare packages/instrumentation/dist-before]
+//        (uses packages/instrumentation/dist: pnpm --filter @aiops/instrumentation build; `--compare <dir>` adds a
+//        mode `compare` that runs another build of the package, e.g. the previous commit's, in-thread export)
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
@@ -19,6 +22,8 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '5' },
     mode: { type: 'string' },
     env: { type: 'string', multiple: true, default: [] },
+    modes: { type: 'string', default: 'none,instrumented,instrumented-worker' },
+    compare: { type: 'string' },
   },
 });
 
@@ -36,7 +41,15 @@ if (!values.mode) {
     new Promise((resolve, reject) => {
       const child = spawn(
         process.execPath,
-        [...process.execArgv, fileURLToPath(import.meta.url), '--mode', mode, '--requests', values.requests as string],
+        [
+          ...process.execArgv,
+          fileURLToPath(import.meta.url),
+          '--mode',
+          mode,
+          '--requests',
+          values.requests as string,
+          ...(values.compare ? ['--compare', values.compare] : []),
+        ],
         {
           stdio: ['ignore', 'pipe', 'inherit'],
           env: { ...process.env, OTEL_BSP_SCHEDULE_DELAY: '1000', OTEL_EXPORTER_OTLP_ENDPOINT: otlp },
@@ -48,7 +61,7 @@ if (!values.mode) {
       });
       child.once('exit', (code) => (code === 0 ? resolve(Number(out)) : reject(new Error(`${mode} exited ${code}`))));
     });
-  const modes = ['none', 'instrumented', 'instrumented-worker'];
+  const modes = [...(values.modes as string).split(','), ...(values.compare ? ['compare'] : [])];
   const load0 = loadavg();
   const us: Record<string, number[]> = Object.fromEntries(modes.map((m) => [m, []]));
   for (let r = 0; r < Number(values.rounds); r++)
@@ -82,7 +95,15 @@ if (!values.mode) {
   // Patching happens when node:http is required, so tracing starts first (as `--import …/register` does).
   const http = await (async () => {
     if (mode !== 'none') {
-      const { start, NodeHttpInstrumentation } = await import('../../packages/instrumentation/dist/index.js');
+      const dist =
+        mode === 'compare'
+          ? pathToFileURL(
+              path.resolve(fileURLToPath(import.meta.url), '../../..', values.compare as string, 'index.js'),
+            ).href
+          : '../../packages/instrumentation/dist/index.js';
+      const { start, NodeHttpInstrumentation } = (await import(
+        dist
+      )) as typeof import('../../packages/instrumentation/dist/index.js');
       start({
         serviceName: 'http-hop',
         exportThread: mode === 'instrumented-worker' ? 'worker' : 'main',

@@ -7,6 +7,8 @@
 //        [--slice-seconds 5] [--exporter serve|null] [--variant 'name:KEY=V;KEY2=V2' ...]
 //        [--concurrency 16] [--closed-slice-seconds 4] [--cpus-services 0,1] [--cpus-serve 1] [--cpus-load 1]
 //        [--from dist|source]        (build first: pnpm --filter @aiops/instrumentation build)
+//        [--handler-work N]          (every service renders a page N times per request, on every side: a service
+//                                     that does real work; 0 = the shop as is)
 //
 // Per side:
 //   1. open loop at --rate req/s (requests leave on schedule whatever the latency): p50 / p99 latency, and CPU time
@@ -46,6 +48,8 @@ const { values } = parseArgs({
     variant: { type: 'string', multiple: true, default: [] },
     /** Environment for every instrumented side, e.g. OTEL_BSP_SCHEDULE_DELAY=1000 (repeatable). */
     env: { type: 'string', multiple: true, default: [] },
+    /** SHOP_HANDLER_WORK for every side, uninstrumented included (render passes per request and service). */
+    'handler-work': { type: 'string', default: '0' },
     'cpus-services': { type: 'string' },
     'cpus-serve': { type: 'string' },
     'cpus-load': { type: 'string' },
@@ -69,6 +73,8 @@ const envFrom = (list: readonly string[]): Record<string, string> =>
     list.filter((kv) => kv.includes('=')).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
   );
 const commonEnv = envFrom(values.env as string[]);
+const handlerWork = num('handler-work');
+const allSidesEnv: Record<string, string> = handlerWork > 0 ? { SHOP_HANDLER_WORK: String(handlerWork) } : {};
 
 interface Side {
   readonly name: string;
@@ -214,6 +220,41 @@ const median = (xs: readonly number[]): number => {
 const quantile = (sorted: readonly number[], q: number): number =>
   sorted.length === 0 ? Number.NaN : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number);
 const r2 = (x: number): number => Math.round(x * 100) / 100;
+const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+
+/**
+ * 95 % bootstrap interval of the median of per-round ratios (rounds resampled with replacement, 4000 times, fixed
+ * seed): how far the median could move on this machine, not a lucky single figure.
+ */
+function bootstrapMedianCi(xs: readonly number[]): [number, number] {
+  let seed = 0x9e3779b9;
+  const rand = (): number => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const meds: number[] = [];
+  const sample = new Array<number>(xs.length);
+  for (let b = 0; b < 4000; b++) {
+    for (let i = 0; i < xs.length; i++) sample[i] = xs[Math.floor(rand() * xs.length)] as number;
+    meds.push(median(sample));
+  }
+  meds.sort((a, b) => a - b);
+  return [quantile(meds, 0.025), quantile(meds, 0.975)];
+}
+
+/** Median, 95 % bootstrap interval, range and every per-round value of a list of ratios. */
+function spread(rs: readonly number[]) {
+  const [lo, hi] = bootstrapMedianCi(rs);
+  return {
+    median: pct(median(rs)),
+    ci95: `${pct(lo)} … ${pct(hi)}`,
+    min: pct(Math.min(...rs)),
+    max: pct(Math.max(...rs)),
+    perRound: rs.map(pct).join(' '),
+  };
+}
 
 interface SliceResult {
   readonly p50: number;
@@ -235,6 +276,7 @@ const servePids = servePid ? [servePid] : [];
 
 const shops: RunningShop[] = [];
 const open: SliceResult[][] = sides.map(() => []);
+const roundLoad: number[] = [];
 const closed: number[][] = sides.map(() => []);
 try {
   for (const side of sides) {
@@ -245,7 +287,7 @@ try {
         ...(values.from === 'source' ? ['--conditions=@aiops/source'] : []),
         ...(side.register ? ['--import', pathToFileURL(side.register).href] : []),
       ],
-      env: side.env,
+      env: { ...allSidesEnv, ...side.env },
     });
     shops.push(shop);
     for (const pid of Object.values(shop.pids)) pin(pid, values['cpus-services']);
@@ -256,6 +298,7 @@ try {
   await sleep(gapMs);
 
   for (let r = 0; r < rounds; r++) {
+    roundLoad.push(r2(loadavg()[0] as number));
     for (let k = 0; k < sides.length; k++) {
       const i = (r + k) % sides.length;
       const pids = Object.values((shops[i] as RunningShop).pids);
@@ -306,14 +349,7 @@ function summarise(i: number) {
   const slices = open[i] as SliceResult[];
   const all = slices.flatMap((s) => s.latencies).sort((a, b) => a - b);
   const base = open[0] as SliceResult[];
-  const ratio = (f: (s: SliceResult) => number) => {
-    const rs = slices.map((s, k) => f(s) / f(base[k] as SliceResult) - 1);
-    return {
-      median: `${(median(rs) * 100).toFixed(1)}%`,
-      min: `${(Math.min(...rs) * 100).toFixed(1)}%`,
-      max: `${(Math.max(...rs) * 100).toFixed(1)}%`,
-    };
-  };
+  const ratio = (f: (s: SliceResult) => number) => spread(slices.map((s, k) => f(s) / f(base[k] as SliceResult) - 1));
   const rps = closed[i] as number[];
   return {
     side: sides[i]?.name,
@@ -352,14 +388,7 @@ function summarise(i: number) {
             cpuPerRound: ratio((s) => s.cpuMsPerRequest),
             ...(closedMs > 0
               ? {
-                  throughputPerRound: (() => {
-                    const rs = rps.map((x, k) => x / ((closed[0] as number[])[k] as number) - 1);
-                    return {
-                      median: `${(median(rs) * 100).toFixed(1)}%`,
-                      min: `${(Math.min(...rs) * 100).toFixed(1)}%`,
-                      max: `${(Math.max(...rs) * 100).toFixed(1)}%`,
-                    };
-                  })(),
+                  throughputPerRound: spread(rps.map((x, k) => x / ((closed[0] as number[])[k] as number) - 1)),
                 }
               : {}),
           },
@@ -372,6 +401,7 @@ const summary = {
   rounds,
   sliceSeconds: sliceMs / 1000,
   exporter: values.exporter,
+  handlerWork,
   instrumentationFrom: values.from,
   concurrency,
   pinning: {
@@ -379,7 +409,7 @@ const summary = {
     serve: values['cpus-serve'] ?? 'none',
     load: values['cpus-load'] ?? 'none',
   },
-  loadAverage: { start: load0.map(r2), end: loadavg().map(r2) },
+  loadAverage: { start: load0.map(r2), end: loadavg().map(r2), perRound: roundLoad },
   sides: sides.map((_, i) => summarise(i)),
 };
 console.log(JSON.stringify(summary, null, 2));

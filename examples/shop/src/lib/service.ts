@@ -5,6 +5,7 @@ import { Agent, createServer, type IncomingMessage, request, type Server, type S
 import type { AddressInfo, Socket } from 'node:net';
 import { trace } from '@opentelemetry/api';
 import { FaultController, type FaultSpec } from './faults.ts';
+import { doHandlerWork, handlerWorkFromEnv } from './handler-work.ts';
 
 /** A parsed request. */
 export interface ShopRequest {
@@ -105,6 +106,8 @@ export async function startService(options: {
   truthFile?: string | undefined;
 }): Promise<RunningService> {
   const faults = options.faults ?? new FaultController(options.name, options.truthFile);
+  const work = handlerWorkFromEnv();
+  let workSink = 0;
   const sockets = new Set<Socket>();
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -136,6 +139,8 @@ export async function startService(options: {
       const span = trace.getActiveSpan();
       span?.setAttribute('http.route', route.path);
       span?.updateName(`${method} ${route.path}`);
+      // Benchmarks only (SHOP_HANDLER_WORK): CPU work a real service would do per request.
+      if (work > 0) workSink = (workSink + doHandlerWork(work, path.length)) | 0;
       try {
         return send(
           res,
