@@ -1,0 +1,229 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './run-cli.ts';
+
+// `aiops analyze-errors` on a store loads whole only the traces with an error status plus a baseline sample of the
+// others (selection pushdown from the trace summaries); from a file it loads everything. Both must give the same
+// document. The same OTLP file is imported into a store and read with --source file:.
+//
+// 140 traces, one every 2 s from 2026-03-01T00:00:00Z; trace i is of kind:
+//
+//   i < 50       ok        frontend GET /checkout  server |==========|  200
+//   (50 traces)            frontend → cart         client  |======|    200
+//                          cart     POST /cart     server   |====|     200
+//   50 ≤ i < 110 refused   frontend GET /checkout  server |==========|  500, status ERROR
+//   (60 traces)            frontend → payment      client  |==|        status ERROR "connect ECONNREFUSED",
+//                                                                       peer.service payment, no server span
+//   110 ≤ i < 135 timeout  frontend GET /search    server |==========|  504, status ERROR
+//   (25 traces)            frontend → search       client  |========|  504, status ERROR (gave up at 30 ms)
+//                          search   GET /q         server   |=============|  still running (ends at 45 ms)
+//   135 ≤ i < 140 handled  frontend GET /recs      server |==========|  200
+//   (5 traces)             frontend → recs         client  |==|        503, status ERROR: a fallback
+const T0 = 1_772_323_200_000_000_000n;
+const MS = 1_000_000n;
+
+type Attr = { key: string; value: { stringValue: string } | { intValue: string } };
+const str = (key: string, v: string): Attr => ({ key, value: { stringValue: v } });
+const int = (key: string, v: number): Attr => ({ key, value: { intValue: String(v) } });
+
+interface OtlpSpan {
+  service: string;
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  kind: number;
+  startMs: number;
+  endMs: number;
+  attributes: Attr[];
+  status?: { code: number; message?: string };
+}
+
+const SERVER = 2;
+const CLIENT = 3;
+const ERROR = { code: 2 };
+
+function traceSpans(i: number): OtlpSpan[] {
+  const traceId = (i + 1).toString(16).padStart(32, '0');
+  const id = (k: number) => `${(i + 1).toString(16).padStart(8, '0')}0000000${k}`;
+  const start = i * 2000;
+  const at = (
+    service: string,
+    k: number,
+    parent: number | undefined,
+    name: string,
+    kind: number,
+    a: number,
+    b: number,
+  ) => ({
+    service,
+    traceId,
+    spanId: id(k),
+    ...(parent !== undefined ? { parentSpanId: id(parent) } : {}),
+    name,
+    kind,
+    startMs: start + a,
+    endMs: start + b,
+  });
+  const code = (n: number) => int('http.response.status_code', n);
+  if (i < 50) {
+    return [
+      { ...at('frontend', 1, undefined, 'GET /checkout', SERVER, 0, 60), attributes: [code(200)] },
+      { ...at('frontend', 2, 1, 'POST /cart', CLIENT, 5, 50), attributes: [code(200), str('peer.service', 'cart')] },
+      { ...at('cart', 3, 2, 'POST /cart', SERVER, 6, 49), attributes: [code(200)] },
+    ];
+  }
+  if (i < 110) {
+    return [
+      { ...at('frontend', 1, undefined, 'GET /checkout', SERVER, 0, 60), attributes: [code(500)], status: ERROR },
+      {
+        ...at('frontend', 2, 1, 'POST /charge', CLIENT, 5, 8),
+        attributes: [str('peer.service', 'payment')],
+        status: { code: 2, message: 'connect ECONNREFUSED 10.0.0.7:8080' },
+      },
+    ];
+  }
+  if (i < 135) {
+    return [
+      { ...at('frontend', 1, undefined, 'GET /search', SERVER, 0, 40), attributes: [code(504)], status: ERROR },
+      {
+        ...at('frontend', 2, 1, 'GET /q', CLIENT, 5, 35),
+        attributes: [code(504), str('peer.service', 'search')],
+        status: ERROR,
+      },
+      { ...at('search', 3, 2, 'GET /q', SERVER, 6, 50), attributes: [code(200)] },
+    ];
+  }
+  return [
+    { ...at('frontend', 1, undefined, 'GET /recs', SERVER, 0, 60), attributes: [code(200)] },
+    { ...at('frontend', 2, 1, 'GET /recs', CLIENT, 5, 10), attributes: [code(503)], status: ERROR },
+  ];
+}
+
+function otlpJson(spans: readonly OtlpSpan[]): string {
+  const services = [...new Set(spans.map((s) => s.service))];
+  return JSON.stringify({
+    resourceSpans: services.map((service) => ({
+      resource: { attributes: [str('service.name', service)] },
+      scopeSpans: [
+        {
+          scope: { name: 'test' },
+          spans: spans
+            .filter((s) => s.service === service)
+            .map((s) => ({
+              traceId: s.traceId,
+              spanId: s.spanId,
+              ...(s.parentSpanId ? { parentSpanId: s.parentSpanId } : {}),
+              name: s.name,
+              kind: s.kind,
+              startTimeUnixNano: String(T0 + BigInt(s.startMs) * MS),
+              endTimeUnixNano: String(T0 + BigInt(s.endMs) * MS),
+              attributes: s.attributes,
+              ...(s.status ? { status: s.status } : {}),
+            })),
+        },
+      ],
+    })),
+  });
+}
+
+let dir: string;
+let file: string;
+let store: string;
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aiops-pushdown-'));
+  file = path.join(dir, 'traces.otlp.json');
+  store = path.join(dir, 'store');
+  fs.writeFileSync(file, otlpJson(Array.from({ length: 140 }, (_, i) => traceSpans(i)).flat()));
+  const r = await runCli(['import', file, '--store', store]);
+  expect(r.code).toBe(0);
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** The --json document without the parts that say how it was computed. */
+function doc(stdout: string) {
+  const d = JSON.parse(stdout);
+  const { timing, selection, ...rest } = d;
+  return { rest, selection };
+}
+
+async function both(args: string[]) {
+  const fromStore = await runCli(['analyze-errors', ...args, '--store', store, '--json']);
+  const fromFile = await runCli(['analyze-errors', ...args, '--source', `file:${file}`, '--json']);
+  expect(fromStore.code).toBe(fromFile.code);
+  return { store: doc(fromStore.stdout), file: doc(fromFile.stdout) };
+}
+
+describe('aiops analyze-errors on a store (failed traces + baseline) and on whole traces', () => {
+  it('gives the same document from the failed traces and a baseline as from every trace', async () => {
+    const r = await both([]);
+    expect(r.store.rest).toEqual(r.file.rest);
+    expect(r.store.selection).toEqual({
+      mode: 'failed+baseline',
+      tracesInWindow: 140,
+      failedInWindow: 90,
+      failedLoaded: 90,
+      sampled: false,
+      strata: 3,
+      baselineTraces: 50,
+      fallback: '',
+    });
+    expect(r.file.selection.mode).toBe('window');
+    const d = r.store.rest;
+    expect([d.traces, d.failedTraces, d.errorRate, d.tracesWithHandledErrors]).toEqual([140, 85, 0.607143, 5]);
+    expect(d.byType).toEqual({ timeout: 25, http5xx: 0, http4xx: 0, unavailable: 60, business: 0, other: 0 });
+    expect(d.rootCauses.map((x: { service: string; traces: number }) => [x.service, x.traces])).toEqual([
+      ['payment', 60],
+      ['search', 25],
+    ]);
+    expect(d.propagationPaths.map((p: { path: string[]; traces: number }) => [p.path.join(' > '), p.traces])).toEqual([
+      ['payment > frontend', 60],
+      ['search > frontend', 25],
+    ]);
+  });
+
+  it('gives the same document for a service and for a window', async () => {
+    const search = await both(['--service', 'search']);
+    expect(search.store.rest).toEqual(search.file.rest);
+    expect([search.store.rest.traces, search.store.rest.failedTraces]).toEqual([25, 25]);
+    // 00:01:00 to 00:02:00: traces 30..59, 20 ok and 10 refused.
+    const win = await both(['--from', '2026-03-01T00:01:00Z', '--to', '2026-03-01T00:02:00Z']);
+    expect(win.store.rest).toEqual(win.file.rest);
+    expect([win.store.rest.traces, win.store.rest.failedTraces]).toEqual([30, 10]);
+    expect(win.store.selection).toMatchObject({ tracesInWindow: 30, failedInWindow: 10, baselineTraces: 20 });
+  });
+
+  //   --max-failed 40 over 90 traces with an error status in 3 strata (root endpoints):
+  //   GET /checkout 60 → keeps round(40·60/90) = 27, each weighing 60/27
+  //   GET /search   25 → keeps max(20, 11) = 20, each weighing 25/20
+  //   GET /recs      5 → keeps all 5
+  //   every trace of a stratum fails the same way here, so the scaled counts are the exact ones
+  it('samples the failed traces per root endpoint above --max-failed and scales the counts to the window', async () => {
+    const sampled = await runCli(['analyze-errors', '--max-failed', '40', '--store', store, '--json']);
+    expect(sampled.code).toBe(0);
+    const s = doc(sampled.stdout);
+    expect(s.selection).toMatchObject({ failedInWindow: 90, failedLoaded: 52, sampled: true, strata: 3 });
+    const whole = await runCli(['analyze-errors', '--all-traces', '--store', store, '--json']);
+    const w = doc(whole.stdout);
+    expect(w.selection.mode).toBe('window');
+    expect(s.rest.failedTraces).toBe(85);
+    expect(s.rest.byType).toEqual(w.rest.byType);
+    expect(s.rest.rootCauses).toEqual(w.rest.rootCauses);
+    expect(s.rest.propagationPaths.map((p: { traces: number }) => p.traces)).toEqual([60, 25]);
+    const text = await runCli(['analyze-errors', '--max-failed', '40', '--store', store]);
+    expect(text.stdout).toContain(
+      'loaded whole: a sample of 52 of the 90 traces with an error status (stratified by root endpoint, 3 strata; counts scaled to the window) + 50 others as a baseline',
+    );
+  });
+
+  it('rejects a bad --max-failed and --max-failed with --all-traces', async () => {
+    const bad = await runCli(['analyze-errors', '--max-failed', '0', '--store', store]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--max-failed: "0" is not a whole number ≥ 1 or "all"');
+    const both = await runCli(['analyze-errors', '--max-failed', '5', '--all-traces', '--store', store]);
+    expect(both.stderr).toContain('--all-traces loads every trace, so --max-failed has no effect');
+  });
+});
