@@ -2,9 +2,9 @@
 // call tree each call belongs to.
 import type { SpanTable, TraceTree } from '@aiops/span-model';
 import { NodeRegistry } from './nodes.ts';
-import { PairMap } from './pair-map.ts';
+import { PairIndex } from './pair-map.ts';
 import { spanErrorFlags } from './span-errors.ts';
-import { type LatencySummary, SampleBuffer, summarizeGroups } from './stats.ts';
+import { type LatencySummary, summarizeGroups } from './stats.ts';
 
 const INTERNAL = 1;
 const SERVER = 2;
@@ -70,6 +70,7 @@ export function aggregate(table: SpanTable, tree: TraceTree, windowNano: number 
   const svc = table.dict('service').codes;
   const opDict = table.dict('operation');
   const ops = opDict.codes;
+  const opCount = opDict.values.length;
   const { kind, parentRefType } = table.columns;
   const dur = table.times.durationNano;
   const endNano = table.times.endNano;
@@ -78,12 +79,10 @@ export function aggregate(table: SpanTable, tree: TraceTree, windowNano: number 
   const { order, orderOffsets } = tree;
   const traceCount = tree.traces.traceCount;
 
-  const edgeIds = new PairMap();
   const edgeFrom: number[] = [];
   const edgeTo: number[] = [];
   const edgeSource: number[] = [];
 
-  const treeIds = new PairMap(1024);
   const treeParent: number[] = [];
   const treeNode: number[] = [];
   const treeCalls: number[] = [];
@@ -95,18 +94,22 @@ export function aggregate(table: SpanTable, tree: TraceTree, windowNano: number 
   const endpointOperation: string[] = [];
   const endpointRoot: number[] = [];
   const endpointTraces: number[] = [];
-  const endpointNodeIds = new PairMap(1024);
   const endpointNodeKeys: number[] = [];
   const endpointNodeTraces: number[] = [];
   const endpointNodeLast: number[] = [];
   // Nodes are services plus peers named by dictionary values: an upper bound, so the per-node arrays never grow.
   let maxNodes = nodes.names.length;
   for (const c of PEER_COLUMNS) maxNodes += table.dict(c).values.length;
+  // (caller, callee) → edge, (tree node, callee) → tree node, (endpoint, node) → index: node ids stay below maxNodes.
+  const edgeIds = new PairIndex(maxNodes, maxNodes);
+  const treeIds = new PairIndex(maxNodes, 1024);
+  const endpointNodeIds = new PairIndex(maxNodes, 64);
   const nodeTraces = new Int32Array(maxNodes);
   const nodeLast = new Int32Array(maxNodes).fill(-1);
 
-  const ctx = new Int32Array(n).fill(-1);
-  const attrTree = new Int32Array(n).fill(-1);
+  // Every span is written once in pre-order before any child reads it: no fill needed.
+  const ctx = new Int32Array(n);
+  const attrTree = new Int32Array(n);
   const traceEndpoint = new Int32Array(traceCount).fill(-1);
   const traceDurNano = new Float64Array(traceCount);
   const traceErr = new Uint8Array(traceCount);
@@ -174,69 +177,67 @@ export function aggregate(table: SpanTable, tree: TraceTree, windowNano: number 
     touch(tn, trace);
     return tn;
   };
-  const hasCrossServiceChild = (row: number): boolean => {
-    const s = svc[row];
-    for (let k = childOffsets[row]!; k < childOffsets[row + 1]!; k++) if (svc[children[k]!] !== s) return true;
-    return false;
-  };
-  // Without span kinds, a messaging span is a consumer when `messaging.operation` says so, else when it enters
-  // its service (parent in another service, or a true root; an orphan's missing parent proves nothing).
-  const role = new Int8Array(n); // 0 not yet known, 1 consumer, 2 not
-  const isConsumer = (row: number): boolean => {
-    const k = kind[row]!;
-    if (k === CONSUMER) return true;
-    if ((k !== 0 && k !== INTERNAL) || !nodes.isMessaging(row)) return false;
-    if (role[row] === 0) {
-      const r = nodes.messagingRole(row);
-      const p = parent[row]!;
-      const enters = p >= 0 ? svc[p] !== svc[row] : parentRefType[row] === 0;
-      role[row] = r === 1 || (r === 0 && enters) ? 1 : 2;
-    }
-    return role[row] === 1;
-  };
+  const serviceNode = nodes.serviceNode;
   // Per span, computed once in row order: CALL when it is a call span (client, producer, or a non-server span
   // naming a peer that is not a consumer), QUEUE when it publishes to a queue (producer or messaging span that is
-  // not a server or consumer span).
+  // not a server or consumer span). Without span kinds, a messaging span is a consumer when `messaging.operation`
+  // says so, else when it enters its service (parent in another service, or a true root; an orphan's missing parent
+  // proves nothing). The same pass counts what the sample buffers must hold (heads, spans entering another
+  // service, call spans: a span gives at most one call sample as a callee and one as a caller), so they never grow.
+  const peerBits = nodes.peerBits();
   const flags = new Uint8Array(n);
-  for (let r = 0; r < n; r++) {
-    const k = kind[r]!;
-    if (k === SERVER || k === CONSUMER) continue;
-    const messaging = nodes.isMessaging(r);
-    const peer = messaging || nodes.namesPeer(r);
-    if (k !== CLIENT && k !== PRODUCER && !peer) continue;
-    const consumer = isConsumer(r);
-    let f = k === CLIENT || k === PRODUCER || (peer && !consumer) ? CALL : 0;
-    if ((k === PRODUCER || messaging) && !consumer) f |= QUEUE;
-    flags[r] = f;
-  }
-  // The queue a messaging producer span publishes to, or −1 when `row` is not one.
-  const queueOf = (row: number): number => (flags[row]! & QUEUE ? nodes.peerOf(row, true) : -1);
-  // Sample buffers sized to what the pass can push (heads, spans entering another service, call spans), so they
-  // never grow: a span gives at most one call sample as a callee and one as a caller.
   let entering = 0;
   let heads = 0;
   let callSpans = 0;
+  let maxEnd = 0;
   for (let r = 0; r < n; r++) {
+    const k = kind[r]!;
+    if (k !== 0) spansWithKind++;
+    if (endNano[r]! > maxEnd) maxEnd = endNano[r]!;
     const p = parent[r]!;
     if (p < 0) heads++;
     else if (svc[p] !== svc[r]) entering++;
-    if (flags[r]! & CALL) callSpans++;
+    if (k === SERVER || k === CONSUMER) continue;
+    const bits = peerBits[r]!;
+    if (k !== CLIENT && k !== PRODUCER && bits === 0) continue;
+    const messaging = (bits & 1) === 1;
+    let consumer = false;
+    if ((k === 0 || k === INTERNAL) && messaging) {
+      const role = nodes.messagingRole(r);
+      const enters = p >= 0 ? svc[p] !== svc[r] : parentRefType[r] === 0;
+      consumer = role === 1 || (role === 0 && enters);
+    }
+    let f = k === CLIENT || k === PRODUCER || (bits !== 0 && !consumer) ? CALL : 0;
+    if ((k === PRODUCER || messaging) && !consumer) f |= QUEUE;
+    flags[r] = f;
+    if (f & CALL) callSpans++;
   }
-  const calls = new SampleBuffer(entering + callSpans);
-  const nodeSamples = new SampleBuffer(heads + entering + callSpans);
+  const callCap = Math.max(1, entering + callSpans);
+  const callGroup = new Int32Array(callCap);
+  const callDur = new Float64Array(callCap);
+  const callErr = new Uint8Array(callCap);
+  let cn = 0;
+  const nodeCap = Math.max(1, heads + entering + callSpans);
+  const nodeGroup = new Int32Array(nodeCap);
+  const nodeDur = new Float64Array(nodeCap);
+  const nodeErr = new Uint8Array(nodeCap);
+  let nn = 0;
 
   for (let trace = 0; trace < traceCount; trace++) {
     let roots = 0;
-    for (let o = orderOffsets[trace]!; o < orderOffsets[trace + 1]!; o++) {
+    for (let o = orderOffsets[trace]!, end = orderOffsets[trace + 1]!; o < end; o++) {
       const i = order[o]!;
-      if (kind[i] !== 0) spansWithKind++;
       const p = parent[i]!;
       const s = svc[i]!;
-      const node = nodes.serviceNode[s]!;
+      const node = serviceNode[s]!;
+      let c: number;
       if (p < 0) {
-        nodeSamples.push(node, dur[i]!, err[i]!);
+        nodeGroup[nn] = node;
+        nodeDur[nn] = dur[i]!;
+        nodeErr[nn++] = err[i]!;
+        c = -1;
         if (parentRefType[i] === 0) {
-          const epKey = s * opDict.values.length + ops[i]!;
+          const epKey = s * opCount + ops[i]!;
           let ep = endpointIds.get(epKey);
           if (ep === undefined) {
             ep = endpointService.length;
@@ -246,10 +247,9 @@ export function aggregate(table: SpanTable, tree: TraceTree, windowNano: number 
             endpointRoot.push(newTreeNode(-1, node, ep));
             endpointTraces.push(0);
           }
-          const tn = endpointRoot[ep]!;
-          treeCalls[tn]!++;
-          touch(tn, trace);
-          ctx[i] = tn;
+          c = endpointRoot[ep]!;
+          treeCalls[c]!++;
+          touch(c, trace);
           if (roots++ === 0) {
             traceEndpoint[trace] = ep;
             traceDurNano[trace] = dur[i]!;
@@ -260,7 +260,8 @@ export function aggregate(table: SpanTable, tree: TraceTree, windowNano: number 
           orphanHeads++;
         }
       } else if (svc[p] !== s) {
-        const q = queueOf(p);
+        const fp = flags[p]!;
+        const q = fp & QUEUE ? nodes.peerOf(p, true) : -1;
         let from: number;
         let fromTree: number;
         let d: number;
@@ -273,48 +274,63 @@ export function aggregate(table: SpanTable, tree: TraceTree, windowNano: number 
           d = dur[i]!;
           e = err[i]!;
           source = 2;
-        } else if ((flags[p]! & CALL) !== 0) {
-          from = nodes.serviceNode[svc[p]!]!;
+        } else if ((fp & CALL) !== 0) {
+          from = serviceNode[svc[p]!]!;
           fromTree = ctx[p]!;
           d = dur[p]!;
           e = err[p]! | err[i]!;
           source = 1;
         } else {
-          from = nodes.serviceNode[svc[p]!]!;
+          from = serviceNode[svc[p]!]!;
           fromTree = ctx[p]!;
           d = dur[i]!;
           e = err[i]!;
           source = 2;
         }
-        calls.push(edgeOf(from, node, source), d, e);
-        nodeSamples.push(node, dur[i]!, err[i]!);
-        ctx[i] = callInto(fromTree, node, trace);
+        callGroup[cn] = edgeOf(from, node, source);
+        callDur[cn] = d;
+        callErr[cn++] = e;
+        nodeGroup[nn] = node;
+        nodeDur[nn] = dur[i]!;
+        nodeErr[nn++] = err[i]!;
+        c = callInto(fromTree, node, trace);
       } else {
-        ctx[i] = ctx[p]!;
+        c = ctx[p]!;
       }
-      attrTree[i] = ctx[i]!;
-      if ((flags[i]! & CALL) === 0) continue;
-      const q = queueOf(i);
-      if (q >= 0) {
-        calls.push(edgeOf(node, q, 1), dur[i]!, err[i]!);
-        nodeSamples.push(q, dur[i]!, err[i]!);
-        attrTree[i] = callInto(ctx[i]!, q, trace);
-      } else if (!hasCrossServiceChild(i)) {
-        const peer = nodes.peerOf(i, false);
-        if (peer < 0) unresolvedCalls++;
-        else if (peer !== node) {
-          calls.push(edgeOf(node, peer, 1), dur[i]!, err[i]!);
-          nodeSamples.push(peer, dur[i]!, err[i]!);
-          attrTree[i] = callInto(ctx[i]!, peer, trace);
+      ctx[i] = c;
+      attrTree[i] = c;
+      const fi = flags[i]!;
+      if ((fi & CALL) === 0) continue;
+      const q = fi & QUEUE ? nodes.peerOf(i, true) : -1;
+      let peer = q;
+      if (q < 0) {
+        let crossChild = false;
+        for (let k = childOffsets[i]!, kEnd = childOffsets[i + 1]!; k < kEnd; k++) {
+          if (svc[children[k]!] !== s) {
+            crossChild = true;
+            break;
+          }
         }
+        if (crossChild) continue;
+        peer = nodes.peerOf(i, false);
+        if (peer < 0) {
+          unresolvedCalls++;
+          continue;
+        }
+        if (peer === node) continue;
       }
+      callGroup[cn] = edgeOf(node, peer, 1);
+      callDur[cn] = dur[i]!;
+      callErr[cn++] = err[i]!;
+      nodeGroup[nn] = peer;
+      nodeDur[nn] = dur[i]!;
+      nodeErr[nn++] = err[i]!;
+      attrTree[i] = callInto(c, peer, trace);
     }
     if (roots === 0) rootlessTraces++;
     else if (roots > 1) multiRootTraces++;
   }
 
-  let maxEnd = 0;
-  for (let i = 0; i < n; i++) if (endNano[i]! > maxEnd) maxEnd = endNano[i]!;
   const nodeCount = nodes.names.length;
   const traces = new Int32Array(nodeCount);
   traces.set(nodeTraces.subarray(0, Math.min(nodeCount, nodeTraces.length)));
@@ -322,9 +338,9 @@ export function aggregate(table: SpanTable, tree: TraceTree, windowNano: number 
     nodes,
     edgeFrom,
     edgeTo,
-    edgeStats: summarizeGroups(edgeFrom.length, calls.length, calls.group, calls.dur, calls.err),
+    edgeStats: summarizeGroups(edgeFrom.length, cn, callGroup, callDur, callErr),
     edgeSource,
-    nodeStats: summarizeGroups(nodeCount, nodeSamples.length, nodeSamples.group, nodeSamples.dur, nodeSamples.err),
+    nodeStats: summarizeGroups(nodeCount, nn, nodeGroup, nodeDur, nodeErr),
     nodeTraces: traces,
     treeParent,
     treeNode,

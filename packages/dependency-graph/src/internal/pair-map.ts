@@ -77,3 +77,61 @@ export class PairMap {
     }
   }
 }
+
+// Entries a PairIndex keeps in its dense matrix before it moves to hashing (32 MiB).
+const DENSE_LIMIT = 2 ** 23;
+
+/**
+ * (a, b) → value with b below a known bound: a dense matrix of rows of `bBound` entries, grown by rows as `a` grows
+ * (one array read per lookup), moved into a {@link PairMap} once it would exceed 2^23 entries.
+ */
+export class PairIndex {
+  readonly #bBound: number;
+  #dense: Int32Array | undefined;
+  #hash: PairMap | undefined;
+
+  constructor(bBound: number, rows = 16) {
+    this.#bBound = Math.max(1, bBound);
+    if (rows * this.#bBound <= DENSE_LIMIT) this.#dense = new Int32Array(rows * this.#bBound).fill(-1);
+    else this.#hash = new PairMap(rows);
+  }
+
+  /** The value of (a, b), or −1. */
+  get(a: number, b: number): number {
+    const d = this.#dense;
+    if (d) {
+      const s = a * this.#bBound + b;
+      return s < d.length ? d[s]! : -1;
+    }
+    return this.#hash!.get(a, b);
+  }
+
+  /** Sets (a, b) to `value` (≥ 0); b must be below the bound. */
+  set(a: number, b: number, value: number): void {
+    let d = this.#dense;
+    if (d) {
+      const s = a * this.#bBound + b;
+      if (s < d.length) {
+        d[s] = value;
+        return;
+      }
+      let size = d.length * 2;
+      while (size <= s) size *= 2;
+      if (size <= DENSE_LIMIT) {
+        const grown = new Int32Array(size).fill(-1);
+        grown.set(d);
+        this.#dense = grown;
+        grown[s] = value;
+        return;
+      }
+      // Too large for a matrix: move every pair into the hash map.
+      const hash = new PairMap(Math.max(64, d.length >>> 4));
+      for (let k = 0; k < d.length; k++)
+        if (d[k]! >= 0) hash.set(Math.floor(k / this.#bBound), k % this.#bBound, d[k]!);
+      this.#hash = hash;
+      this.#dense = undefined;
+      d = undefined;
+    }
+    this.#hash!.set(a, b, value);
+  }
+}

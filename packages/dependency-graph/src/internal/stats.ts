@@ -122,33 +122,3 @@ function swap(a: Float64Array, i: number, j: number): void {
   a[i] = a[j]!;
   a[j] = t;
 }
-
-/** A growable set of (group, duration, error) samples in typed arrays. */
-export class SampleBuffer {
-  group: Int32Array;
-  dur: Float64Array;
-  err: Uint8Array;
-  length = 0;
-  constructor(capacity: number) {
-    this.group = new Int32Array(Math.max(16, capacity));
-    this.dur = new Float64Array(Math.max(16, capacity));
-    this.err = new Uint8Array(Math.max(16, capacity));
-  }
-  push(group: number, durNano: number, err: number): void {
-    if (this.length === this.group.length) {
-      const cap = this.length * 2;
-      const g = new Int32Array(cap);
-      g.set(this.group);
-      const d = new Float64Array(cap);
-      d.set(this.dur);
-      const e = new Uint8Array(cap);
-      e.set(this.err);
-      this.group = g;
-      this.dur = d;
-      this.err = e;
-    }
-    this.group[this.length] = group;
-    this.dur[this.length] = durNano;
-    this.err[this.length++] = err;
-  }
-}
