@@ -1,4 +1,4 @@
-import { spanTableFromRows } from '@aiops/span-model';
+import { buildTraceTree, spanTableFromRows, traceIdAt } from '@aiops/span-model';
 import { describe, expect, it } from 'vitest';
 import { type Drawn, drawnSpan } from '../test/draw.ts';
 import { analyzeSlowTraces } from './analyze-slow-traces.ts';
@@ -339,5 +339,55 @@ describe('analyzeSlowTraces suggestions', () => {
     expect(r.bottlenecks.map((b) => b.service)).toEqual(['fx-api']);
     expect(r.topDown.nodes.find((n) => n.service === 'recs')!.stats.onPathTraces).toBe(0);
     expect(r.suggestions.every((s) => s.evidence.length >= 2)).toBe(true);
+  });
+});
+
+describe('analyzeSlowTraces on every possibly slow trace plus a sample of the others (traceWeights)', () => {
+  //   the 40 GET /checkout requests above: the 5 slow ones (i % 8 = 0, ≥ 1000 µs) and 7 of the 35 fast ones
+  //   (i = 1, 6, 11, ...), each fast one standing for 5: the slow list is the full table's, the counts are the window's
+  const all = checkoutTraces();
+  const keep = new Set([0, 8, 16, 24, 32, 1, 6, 11, 17, 21, 26, 31].map(tid));
+  const table = spanTableFromRows(all.filter((d) => keep.has(String(d[4]?.trace))).map(drawnSpan));
+  const { traces } = buildTraceTree(table);
+  const weights = new Float64Array(traces.traceCount);
+  for (let t = 0; t < traces.traceCount; t++) {
+    const id = traceIdAt(table, traces.rows[traces.offsets[t]!]!);
+    weights[t] = [0, 8, 16, 24, 32].map(tid).includes(id) ? 1 : 5;
+  }
+
+  it('gives the exact slow traces and window counts, with the fast side from the sample', () => {
+    const full = analyzeSlowTraces(spanTableFromRows(all.map(drawnSpan)), { thresholdNano: 500_000 });
+    const r = analyzeSlowTraces(table, { thresholdNano: 500_000, traceWeights: weights });
+    expect(r.traces).toBe(40);
+    expect(r.slowCount).toBe(5);
+    expect(r.slowShare).toBe(5 / 40);
+    expect(r.slowTraces.map((s) => [s.traceId, s.durationMs, s.bottleneck.service, s.bottleneck.share])).toEqual(
+      full.slowTraces.map((s) => [s.traceId, s.durationMs, s.bottleneck.service, s.bottleneck.share]),
+    );
+    expect(r.bottlenecks).toEqual(full.bottlenecks);
+    expect(r.durations.slow).toEqual(full.durations.slow);
+    expect(r.endpoints.map((e) => [e.service, e.operation, e.traces, e.slowTraces])).toEqual([
+      ['api', 'GET /checkout', 40, 5],
+    ]);
+    // 35 fast traces estimated from 7 (101, 106, 111, 117, 121, 126, 131 µs, 5 each) and the 5 slow ones.
+    expect(r.durations.all).toMatchObject({ count: 40, p50Ms: 0.119, maxMs: 1.032 }); // between 117 and 121 (positions 19, 20)
+    expect(r.durations.all.meanMs).toBeCloseTo((5 * (101 + 106 + 111 + 117 + 121 + 126 + 131) + 5080) / 40 / 1000, 9);
+    expect(r.traitBaseline.fastTraces).toBe(7);
+    expect(r.traits[0]).toMatchObject({
+      kind: 'attribute',
+      key: 'host.name',
+      value: 'db-2',
+      slowSupport: 1,
+      fastSupport: 0,
+    });
+  });
+
+  it('needs a fixed threshold and one weight per trace', () => {
+    expect(() => analyzeSlowTraces(table, { traceWeights: weights })).toThrow(
+      'critical-path: options.traceWeights needs thresholdNano',
+    );
+    expect(() => analyzeSlowTraces(table, { thresholdNano: 1, traceWeights: new Float64Array(3) })).toThrow(
+      'critical-path: options.traceWeights has 3 entries, expected 12 (one per trace)',
+    );
   });
 });

@@ -16,7 +16,13 @@ import { type CriticalPaths, criticalPaths } from './critical-paths.ts';
 import { attributeSpans } from './internal/attribution.ts';
 import { bottleneckOf, bottleneckScratch, type RawBottleneck } from './internal/bottleneck.ts';
 import { type ComponentSpace, componentBounds, traceExcess, translateBounds } from './internal/excess.ts';
-import { type DurationStats, durationStats, quantileSorted, robustThreshold } from './internal/stats.ts';
+import {
+  type DurationStats,
+  durationStats,
+  quantileSorted,
+  robustThreshold,
+  weightedDurationStats,
+} from './internal/stats.ts';
 import { type SlowTraceSuggestion, suggest } from './internal/suggestions.ts';
 import { type SlowTrait, slowTraits, type TraitBaseline } from './internal/traits.ts';
 import { type TopDownCriticalPath, topDownCriticalPath } from './top-down-critical-path.ts';
@@ -72,6 +78,16 @@ export interface SlowTraceOptions {
    * where most requests are slowed flags few of them. Ignored with `thresholdNano`.
    */
   readonly baseline?: SlowTraceBaseline;
+  /**
+   * For a table that holds every trace that may be slow but only a sample of the others (what `aiops
+   * analyze-slow-traces --threshold` loads from a store): per trace of the tree, how many traces of the window it
+   * stands for (1 for every possibly slow trace; N / n for a sampled trace of a stratum of N with n loaded).
+   * `traces`, `slowShare`, the endpoints' trace counts and every duration distribution are then weighted (counts
+   * rounded); the slow traces, their count and bottlenecks are exact; traits, the aggregate, the top-down view and
+   * suggestions compare against the sampled fast traces (`traitBaseline.fastTraces` of them). Needs `thresholdNano`:
+   * the per-endpoint rules learn what normal is from every trace.
+   */
+  readonly traceWeights?: Float64Array;
 }
 
 /** Durations of one endpoint in a baseline window. */
@@ -434,6 +450,20 @@ export function analyzeSlowTraces(table: SpanTable, options: SlowTraceOptions = 
   const tree = o.criticalPaths?.tree ?? o.tree ?? buildTraceTree(table);
   if (tree.table !== table)
     throw new TypeError('critical-path: options.tree/criticalPaths were built on another table');
+  const weights = o.traceWeights;
+  if (weights) {
+    if (o.thresholdNano === undefined) {
+      throw new TypeError(
+        'critical-path: options.traceWeights needs thresholdNano (the per-endpoint rules learn what normal is from every trace)',
+      );
+    }
+    if (weights.length !== tree.traces.traceCount) {
+      throw new RangeError(
+        `critical-path: options.traceWeights has ${weights.length} entries, expected ${tree.traces.traceCount} (one per trace)`,
+      );
+    }
+  }
+  const weightOf = (t: number): number => (weights ? weights[t]! : 1);
   const a = analysedTraces(table, tree, o.criticalPaths, o.service, o.operation, o.groupPods);
   const paths = a.paths;
   const { endpointOf, names: endpointNames, traces: endpointTraces } = a.endpoints;
@@ -507,11 +537,14 @@ export function analyzeSlowTraces(table: SpanTable, options: SlowTraceOptions = 
   for (let t = 0; t < traceCount; t++) {
     const e = endpointOf[t]!;
     if (e < 0) continue;
-    analysed++;
+    analysed += weightOf(t);
     if (isSlow(t)) slow.push(t);
     else if (endpointSlow[e]! > 0) fast.push(t);
   }
   slow.sort((a, b) => durationOf(b) - durationOf(a) || a - b);
+  analysed = Math.round(analysed);
+  const stats = (list: readonly number[]): DurationStats =>
+    weights ? weightedDurationStats(list.map(durationOf), list.map(weightOf)) : durationStats(list.map(durationOf));
 
   const opCount = opDict.values.length;
   const causeOf = (t: number): SlowTrace['cause'] => {
@@ -586,25 +619,25 @@ export function analyzeSlowTraces(table: SpanTable, options: SlowTraceOptions = 
     .map(([service, operation], e) => ({
       service,
       operation,
-      traces: endpointTraces[e]!.length,
+      traces: weights ? Math.round(endpointTraces[e]!.reduce((s, t) => s + weightOf(t), 0)) : endpointTraces[e]!.length,
       slowTraces: endpointSlow[e]!,
       thresholdMs: Number.isNaN(thresholds[e]!) ? undefined : thresholds[e]! / 1e6,
       baselineTraces: baselineTraces[e]!,
-      durations: durationStats(endpointTraces[e]!.map(durationOf)),
+      durations: stats(endpointTraces[e]!),
     }))
     .sort((a, b) => b.traces - a.traces);
   const traitResult = slow.length
     ? slowTraits(table, paths, attribution, slow, fast, meanSlowNano, o.maxTraits, o.maxTraitBaselineTraces)
     : { traits: [], baseline: { fastTraces: fast.length, sampledTraces: 0, maxSupportError: 0 } };
   const fastSample = sampleEvery(fast, o.maxTraitBaselineTraces);
-  const allDurations: number[] = [];
-  for (let t = 0; t < traceCount; t++) if (endpointOf[t]! >= 0) allDurations.push(durationOf(t));
+  const allTraces: number[] = [];
+  for (let t = 0; t < traceCount; t++) if (endpointOf[t]! >= 0) allTraces.push(t);
   return {
     rule,
     traces: analysed,
     slowCount: slow.length,
     slowShare: analysed ? slow.length / analysed : 0,
-    durations: { all: durationStats(allDurations), slow: durationStats(slow.map(durationOf)) },
+    durations: { all: stats(allTraces), slow: durationStats(slow.map(durationOf)) },
     endpoints,
     slowTraces,
     bottlenecks,

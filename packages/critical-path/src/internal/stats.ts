@@ -57,3 +57,50 @@ export function robustThreshold(sorted: Float64Array, z: number): number {
   const mad = Math.max(quantileSorted(dev, 0.5), 0.02);
   return Math.exp(med + z * 1.4826 * mad);
 }
+
+/**
+ * {@link durationStats} of a weighted sample: each duration stands for `weights[i]` traces. Quantiles interpolate
+ * as if each value were repeated its weight times, so integer weights give exactly the unweighted figures of the
+ * expanded list; the count is the rounded sum of the weights.
+ */
+export function weightedDurationStats(nanos: ArrayLike<number>, weights: ArrayLike<number>): DurationStats {
+  const idx = Array.from({ length: nanos.length }, (_, i) => i).sort((a, b) => nanos[a]! - nanos[b]!);
+  const v = Float64Array.from(idx, (i) => nanos[i]!);
+  const cum = new Float64Array(idx.length);
+  let total = 0;
+  let sum = 0;
+  for (let k = 0; k < idx.length; k++) {
+    const w = weights[idx[k]!]!;
+    total += w;
+    sum += w * v[k]!;
+    cum[k] = total;
+  }
+  // The value at expanded position `x` (0-based): the first item whose cumulative weight exceeds x.
+  const at = (x: number): number => {
+    let lo = 0;
+    let hi = cum.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cum[mid]! > x + 1e-9) hi = mid;
+      else lo = mid + 1;
+    }
+    return v[lo]!;
+  };
+  const q = (p: number): number => {
+    if (v.length === 0) return 0;
+    const pos = Math.max(0, total - 1) * p;
+    const lo = Math.floor(pos);
+    const hi = Math.ceil(pos);
+    return at(lo) + (at(hi) - at(lo)) * (pos - lo);
+  };
+  const ms = (x: number): number => x / 1e6;
+  return {
+    count: Math.round(total),
+    meanMs: total > 0 ? ms(sum / total) : 0,
+    p50Ms: ms(q(0.5)),
+    p90Ms: ms(q(0.9)),
+    p95Ms: ms(q(0.95)),
+    p99Ms: ms(q(0.99)),
+    maxMs: v.length ? ms(v[v.length - 1]!) : 0,
+  };
+}
