@@ -1,15 +1,19 @@
-// analyze-errors on a store: the selection pushdown (failed traces + a baseline sample) against every trace of the
-// window (--all-traces). Prints both documents' figures, whether they agree, and CPU/wall/RSS of each run.
-// Usage: npx tsx --conditions=@aiops/source error-propagation/pushdown-check.ts <store-dir> [--no-compare] [cli args...]
+// analyze-errors / analyze-slow-traces --threshold on a store: the selection pushdown (failed traces + a baseline
+// sample; possibly slow traces + a fast sample) against every trace of the window (--all-traces). Prints both
+// documents' figures, whether they agree, and CPU/wall/RSS of each run (in process: add ≈ 0.5 s for process start).
+// Usage: npx tsx --conditions=@aiops/source error-propagation/pushdown-check.ts <store-dir> <command> [--no-compare] [cli args...]
+//   <command>: analyze-errors | analyze-slow-traces (give --threshold <dur> with the latter)
 // --no-compare runs the pushdown only (the whole-window run of the 18M store needs 7 GB and ~100 CPU-s).
 import os from 'node:os';
 import { PassThrough } from 'node:stream';
 import { main } from '../../packages/cli/src/cli.ts';
 
-const [dir, ...rest] = process.argv.slice(2);
+const [dir, command, ...rest] = process.argv.slice(2);
+if (command !== 'analyze-errors' && command !== 'analyze-slow-traces') {
+  throw new Error('usage: pushdown-check.ts <store-dir> analyze-errors|analyze-slow-traces [--no-compare] [args...]');
+}
 const compare = !rest.includes('--no-compare');
 const extra = rest.filter((a) => a !== '--no-compare');
-if (!dir) throw new Error('usage: pushdown-check.ts <store-dir> [args...]');
 
 async function run(args: string[]) {
   const out = new PassThrough();
@@ -17,7 +21,7 @@ async function run(args: string[]) {
   out.on('data', (d) => (stdout += d));
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  const code = await main(['analyze-errors', '--store', dir!, '--json', ...extra, ...args], {
+  const code = await main([command, '--store', dir!, '--json', ...extra, ...args], {
     stdout: out,
     stderr: new PassThrough(),
     env: { LANG: 'en_US.UTF-8' },
@@ -37,7 +41,9 @@ const strip = (d: Record<string, unknown>) => {
 };
 const a = await run([]);
 console.log(
-  `  ${a.traces} traces, ${a.failedTraces} failed, rate ${a.errorRate}, types ${JSON.stringify(a.byType)}, top causes ${JSON.stringify(a.rootCauses.slice(0, 3).map((r: { service: string; traces: number }) => [r.service, r.traces]))}`,
+  command === 'analyze-errors'
+    ? `  ${a.traces} traces, ${a.failedTraces} failed, rate ${a.errorRate}, types ${JSON.stringify(a.byType)}, top causes ${JSON.stringify(a.rootCauses.slice(0, 3).map((r: { service: string; traces: number }) => [r.service, r.traces]))}`
+    : `  ${a.traces} traces, ${a.slowCount} slow, durations ${JSON.stringify(a.durations)}, bottlenecks ${JSON.stringify(a.bottlenecks.slice(0, 3).map((b: { service: string; traces: number }) => [b.service, b.traces]))}, traits ${JSON.stringify(a.traits.slice(0, 3).map((t: { key: string; value: string; slowSupport: number; fastSupport: number }) => [t.key, t.value, t.slowSupport, t.fastSupport]))}`,
 );
 if (!compare) process.exit(0);
 const b = await run(['--all-traces']);

@@ -10,7 +10,7 @@ import { runCli } from './run-cli.ts';
 //
 // 140 traces, one every 2 s from 2026-03-01T00:00:00Z; trace i is of kind:
 //
-//   i < 50       ok        frontend GET /checkout  server |==========|  200
+//   i < 50       ok        frontend GET /checkout  server |==========|  200, 60 + 10·(i mod 10) ms
 //   (50 traces)            frontend → cart         client  |======|    200
 //                          cart     POST /cart     server   |====|     200
 //   50 ≤ i < 110 refused   frontend GET /checkout  server |==========|  500, status ERROR
@@ -70,7 +70,7 @@ function traceSpans(i: number): OtlpSpan[] {
   const code = (n: number) => int('http.response.status_code', n);
   if (i < 50) {
     return [
-      { ...at('frontend', 1, undefined, 'GET /checkout', SERVER, 0, 60), attributes: [code(200)] },
+      { ...at('frontend', 1, undefined, 'GET /checkout', SERVER, 0, 60 + 10 * (i % 10)), attributes: [code(200)] },
       { ...at('frontend', 2, 1, 'POST /cart', CLIENT, 5, 50), attributes: [code(200), str('peer.service', 'cart')] },
       { ...at('cart', 3, 2, 'POST /cart', SERVER, 6, 49), attributes: [code(200)] },
     ];
@@ -168,6 +168,7 @@ describe('aiops analyze-errors on a store (failed traces + baseline) and on whol
       failedLoaded: 90,
       sampled: false,
       strata: 3,
+      shareMargin95: 0,
       baselineTraces: 50,
       fallback: '',
     });
@@ -196,26 +197,34 @@ describe('aiops analyze-errors on a store (failed traces + baseline) and on whol
     expect(win.store.selection).toMatchObject({ tracesInWindow: 30, failedInWindow: 10, baselineTraces: 20 });
   });
 
-  //   --max-failed 40 over 90 traces with an error status in 3 strata (root endpoints):
-  //   GET /checkout 60 → keeps round(40·60/90) = 27, each weighing 60/27
-  //   GET /search   25 → keeps max(20, 11) = 20, each weighing 25/20
-  //   GET /recs      5 → keeps all 5
+  //   --max-failed 40 over 90 traces with an error status in 3 strata (root endpoint × error spans):
+  //   GET /checkout, 2 error spans  60 → keeps round(40·60/90) = 27, each weighing 60/27
+  //   GET /search,   2 error spans  25 → keeps round(40·25/90) = 11, each weighing 25/11
+  //   GET /recs,     1 error span    5 → keeps all 5 (at least 5 per stratum)
   //   every trace of a stratum fails the same way here, so the scaled counts are the exact ones
   it('samples the failed traces per root endpoint above --max-failed and scales the counts to the window', async () => {
     const sampled = await runCli(['analyze-errors', '--max-failed', '40', '--store', store, '--json']);
     expect(sampled.code).toBe(0);
     const s = doc(sampled.stdout);
-    expect(s.selection).toMatchObject({ failedInWindow: 90, failedLoaded: 52, sampled: true, strata: 3 });
+    expect(s.selection).toMatchObject({
+      failedInWindow: 90,
+      failedLoaded: 43,
+      sampled: true,
+      strata: 3,
+      shareMargin95: 0.1086,
+    });
     const whole = await runCli(['analyze-errors', '--all-traces', '--store', store, '--json']);
     const w = doc(whole.stdout);
     expect(w.selection.mode).toBe('window');
     expect(s.rest.failedTraces).toBe(85);
     expect(s.rest.byType).toEqual(w.rest.byType);
-    expect(s.rest.rootCauses).toEqual(w.rest.rootCauses);
+    // The same root causes, evidence and counts; the example trace is the first one of the sample.
+    const noExample = (list: { exampleTraceId: string }[]) => list.map(({ exampleTraceId, ...rc }) => rc);
+    expect(noExample(s.rest.rootCauses)).toEqual(noExample(w.rest.rootCauses));
     expect(s.rest.propagationPaths.map((p: { traces: number }) => p.traces)).toEqual([60, 25]);
     const text = await runCli(['analyze-errors', '--max-failed', '40', '--store', store]);
     expect(text.stdout).toContain(
-      'loaded whole: a sample of 52 of the 90 traces with an error status (stratified by root endpoint, 3 strata; counts scaled to the window) + 50 others as a baseline',
+      'loaded whole: a sample of 43 of the 90 traces with an error status (stratified by root endpoint and error spans, 3 strata; counts scaled to the window, shares ±10.9 points at 95%) + 50 others as a baseline',
     );
   });
 
@@ -225,5 +234,49 @@ describe('aiops analyze-errors on a store (failed traces + baseline) and on whol
     expect(bad.stderr).toContain('--max-failed: "0" is not a whole number ≥ 1 or "all"');
     const both = await runCli(['analyze-errors', '--max-failed', '5', '--all-traces', '--store', store]);
     expect(both.stderr).toContain('--all-traces loads every trace, so --max-failed has no effect');
+  });
+});
+
+// --threshold on a store loads the traces whose extent reaches the threshold (plus a sample of the others, here all
+// of them: fewer than 1,000). The timeout traces' root lasts 40 ms but search runs on to 50 ms: at 45 ms they are
+// loaded as possibly slow and found not slow.
+describe('aiops analyze-slow-traces --threshold on a store (possibly slow traces + sample) and on whole traces', () => {
+  async function slow(args: string[]) {
+    const fromStore = await runCli(['analyze-slow-traces', ...args, '--store', store, '--json']);
+    const fromFile = await runCli(['analyze-slow-traces', ...args, '--source', `file:${file}`, '--json']);
+    expect(fromStore.code).toBe(fromFile.code);
+    return { store: doc(fromStore.stdout), file: doc(fromFile.stdout) };
+  }
+
+  it('gives the same document, with the slow traces of the whole window', async () => {
+    const r = await slow(['--threshold', '100ms']);
+    expect(r.store.rest).toEqual(r.file.rest);
+    expect(r.store.selection).toEqual({
+      mode: 'threshold+sample',
+      tracesInWindow: 140,
+      candidates: 30,
+      fastInWindow: 110,
+      fastLoaded: 110,
+      sampled: false,
+    });
+    expect(r.file.selection).toMatchObject({ mode: 'window', tracesInWindow: 140 });
+    // Requests i mod 10 ≥ 4 of the 50 ok ones: 100..150 ms.
+    expect([r.store.rest.traces, r.store.rest.slowCount]).toEqual([140, 30]);
+    expect(r.store.rest.slowTraces[0]).toMatchObject({
+      durationMs: 150,
+      service: 'frontend',
+      operation: 'GET /checkout',
+    });
+  });
+
+  it('loads a trace whose callee outlived its root as possibly slow and judges it by its root', async () => {
+    const r = await slow(['--threshold', '45ms']);
+    expect(r.store.rest).toEqual(r.file.rest);
+    expect(r.store.selection).toMatchObject({ candidates: 140, fastInWindow: 0 });
+    expect(r.store.rest.slowCount).toBe(115);
+    const search = await slow(['--threshold', '45ms', '--service', 'search']);
+    expect(search.store.rest).toEqual(search.file.rest);
+    // search's own span lasts 44 ms (6..50): none is slow, and the command exits 1.
+    expect([search.store.rest.traces, search.store.rest.slowCount]).toEqual([25, 0]);
   });
 });

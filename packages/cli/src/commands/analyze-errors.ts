@@ -23,8 +23,10 @@ interface Selection {
   readonly failedLoaded: number | null;
   /** Whether failed traces were sampled (counts scaled). */
   readonly sampled: boolean;
-  /** Strata (root service and operation) of the failed traces. */
+  /** Strata (root service and operation, error-span count) of the failed traces. */
   readonly strata: number;
+  /** 95% margin of shares estimated from the sample (0 when not sampled). */
+  readonly shareMargin95: number;
   /** Traces without an error status loaded as a baseline. */
   readonly baselineTraces: number;
   /** Why the whole window was loaded after all, or ''. */
@@ -88,6 +90,7 @@ async function loadSelection(
       failedLoaded: sample.traces.length,
       sampled: sample.sampled,
       strata: sample.strata,
+      shareMargin95: round(sample.shareMargin95, 4),
       baselineTraces: baseline.length,
       fallback: '',
     },
@@ -166,7 +169,7 @@ function printReport(
     ctx.print(
       c.dim(
         selection.sampled
-          ? `  loaded whole: a sample of ${formatCount(selection.failedLoaded ?? 0)} of the ${formatCount(selection.failedInWindow ?? 0)} traces with an error status (stratified by root endpoint, ${selection.strata} strata; counts scaled to the window) + ${formatCount(selection.baselineTraces)} others as a baseline`
+          ? `  loaded whole: a sample of ${formatCount(selection.failedLoaded ?? 0)} of the ${formatCount(selection.failedInWindow ?? 0)} traces with an error status (stratified by root endpoint and error spans, ${selection.strata} strata; counts scaled to the window, shares ±${(selection.shareMargin95 * 100).toFixed(1)} points at 95%) + ${formatCount(selection.baselineTraces)} others as a baseline`
           : `  loaded whole: the ${formatCount(selection.failedInWindow ?? 0)} traces with an error status + ${formatCount(selection.baselineTraces)} others as a baseline`,
       ),
     );
@@ -235,8 +238,9 @@ export const analyzeErrorsCommand: Command = {
     `From a store (embedded or ClickHouse), the trace summaries say which traces have an error status: only those`,
     `are loaded whole, with ${DEFAULTS.baseline} other traces (chosen by trace-id hash) as a baseline for what normal looks`,
     `like; the error rate counts every trace of the window. Above --max-failed failed traces (default ${DEFAULTS.maxFailed}), a`,
-    'sample stratified by root service and operation is analysed (each endpoint keeps its share, at least 20) and',
-    'every count is scaled to the window; the report says so. When a baseline trace shows failures the error',
+    'sample stratified by root service, operation and number of error spans is analysed (each stratum keeps its',
+    'share, at least 5) and every count is scaled to the window; the report says so, with the 95% margin of the',
+    'shares. When a baseline trace shows failures the error',
     'status missed (HTTP codes or exceptions without status ERROR), the whole window is loaded instead.',
     WINDOW_HELP,
   ].join('\n'),
@@ -265,7 +269,7 @@ export const analyzeErrorsCommand: Command = {
     '  propagationPaths[] { path[] (origin first), traces, errorType, exampleTraceId },',
     '  hypotheses[] { text, confidence, evidence[], services[] },',
     '  selection { mode (window | failed+baseline), tracesInWindow, failedInWindow, failedLoaded, sampled, strata,',
-    '              baselineTraces, fallback },',
+    '              shareMargin95, baselineTraces, fallback },',
     '  nextCommands[], warnings[], timing { loadMs, analysisMs } }',
     'Exit code 0 when the analysis ran (with or without failures); 1 when the window holds no traces.',
   ].join('\n'),
@@ -286,6 +290,7 @@ export const analyzeErrorsCommand: Command = {
           failedLoaded: null,
           sampled: false,
           strata: 0,
+          shareMargin95: 0,
           baselineTraces: 0,
           fallback,
         },

@@ -19,10 +19,45 @@ import {
   windowJson,
 } from '../internal/analysis/common.ts';
 import { analysisTranslator } from '../internal/analysis/i18n.ts';
+import { hasSummaries, loadTracesById, stratifiedSample } from '../internal/analysis/trace-selection.ts';
 import { formatCount, formatMs, formatShare, padEnd, table as textTable, truncate } from '../internal/format.ts';
 import { parseDurationMs, type TimeWindow } from '../internal/time.ts';
 
-const DEFAULTS = { examples: 10, traits: 8, suggestions: 6, bottlenecks: 8, topDownDepth: 10 } as const;
+const DEFAULTS = {
+  examples: 10,
+  traits: 8,
+  suggestions: 6,
+  bottlenecks: 8,
+  topDownDepth: 10,
+  fastSample: 1000,
+} as const;
+
+/** How the traces of the window were chosen. */
+interface Selection {
+  /** 'window': every trace loaded; 'threshold+sample': the possibly slow traces plus a sample of the others. */
+  readonly mode: 'window' | 'threshold+sample';
+  /** Traces in the window (from the trace summaries; with 'window', those analysed). */
+  readonly tracesInWindow: number;
+  /** Traces whose extent reaches the threshold, all loaded (null with 'window'). */
+  readonly candidates: number | null;
+  /** Other traces in the window (null with 'window'). */
+  readonly fastInWindow: number | null;
+  /** Of those, loaded as the fast-side sample (null with 'window'). */
+  readonly fastLoaded: number | null;
+  /** Whether the fast side is a sample (distributions, traits and the top-down view are then estimates). */
+  readonly sampled: boolean;
+}
+
+/** Trace-id → weight for the trees of a selection: 1 unless the id is in `weights`. */
+function weightsOf(table: SpanTable, tree: TraceTree, weights: ReadonlyMap<string, number>): Float64Array {
+  const { traces } = tree;
+  const out = new Float64Array(traces.traceCount).fill(1);
+  for (let t = 0; t < traces.traceCount; t++) {
+    const w = weights.get(traceIdAt(table, traces.rows[traces.offsets[t]!]!));
+    if (w !== undefined) out[t] = w;
+  }
+  return out;
+}
 
 /** The baseline window: --baseline-from/--baseline-to, or --baseline <dur> right before the window; none by default. */
 function baselineWindow(ctx: CommandContext, window: TimeWindow): TimeWindow | undefined {
@@ -202,6 +237,7 @@ function printReport(
   windowLabel: string,
   typical: string | undefined,
   limit: number,
+  selection: Selection,
 ): void {
   const { c } = ctx;
   const t = analysisTranslator(ctx);
@@ -210,6 +246,13 @@ function printReport(
   ctx.print(
     `  ${t('Traces analysed')} ${formatCount(report.traces)}   ${t('Slow traces')} ${c.bold(c.yellow(formatCount(report.slowCount)))} (${formatShare(report.slowShare)})`,
   );
+  if (selection.sampled) {
+    ctx.print(
+      c.dim(
+        `  loaded whole: the ${formatCount(selection.candidates ?? 0)} traces as long as the threshold or longer + a sample of ${formatCount(selection.fastLoaded ?? 0)} of the ${formatCount(selection.fastInWindow ?? 0)} others (stratified by root endpoint and error spans): distributions, traits and the top-down view are estimated from the sample`,
+      ),
+    );
+  }
   ctx.print(c.dim(`  ${t('Slowness rule')}: ${report.rule}`));
   ctx.print(rule(ctx));
   ctx.print(c.bold(t('Duration distribution')));
@@ -353,6 +396,10 @@ export const analyzeSlowTracesCommand: Command = {
     '--baseline-from/--baseline-to) to learn it from there instead; endpoints the baseline lacks are judged on',
     'their own traces (endpoints[].baselineTraces = 0). The top-down view merges the critical paths of the slow',
     'traces into one call tree per endpoint against the fast ones: which calls sit on the path, how often, how long.',
+    `With --threshold on a store (embedded or ClickHouse), only the traces whose extent (first start to last end, from`,
+    `the trace summaries) reaches the threshold are loaded whole — no shorter trace can be slow — plus a sample of`,
+    `${DEFAULTS.fastSample} others stratified by root endpoint and error spans: the slow traces and counts are exact, distributions and traits`,
+    'are estimated from the sample (the report says so; --all-traces loads everything).',
     WINDOW_HELP,
   ].join('\n'),
   readsTraces: true,
@@ -372,6 +419,11 @@ export const analyzeSlowTracesCommand: Command = {
     },
     'baseline-from': { type: 'string', valueName: '<time>', description: 'baseline window start (ISO-8601)' },
     'baseline-to': { type: 'string', valueName: '<time>', description: 'baseline window end (ISO-8601)' },
+    'all-traces': {
+      type: 'boolean',
+      description:
+        'with --threshold on a store: load every trace of the window, not only the possibly slow ones and a sample',
+    },
     limit: {
       type: 'string',
       valueName: '<n>',
@@ -404,6 +456,7 @@ export const analyzeSlowTracesCommand: Command = {
     '  suggestions[] { kind, service, operation, statement, text, evidence[], slowTraces, fastTraces, slowSupport,',
     '                  meanMs, fastMeanMs, exampleTraceId, ... },',
     '  typicalTraceId (a non-slow trace of the top endpoint near its median, or null),',
+    '  selection { mode (window | threshold+sample), tracesInWindow, candidates, fastInWindow, fastLoaded, sampled },',
     '  timing { loadMs, analysisMs } }',
     'Exit code 1 when no trace in the window is slow.',
   ].join('\n'),
@@ -426,7 +479,44 @@ export const analyzeSlowTracesCommand: Command = {
     const baseWin = thresholdMs === undefined ? baselineWindow(ctx, window0) : undefined;
     if (thresholdMs !== undefined && (ctx.str('baseline') || ctx.str('baseline-from')))
       throw usageError('--threshold fixes what slow means, so a baseline has no effect: drop one of them');
-    const { table, window, loadMs } = await loadWindow(ctx, service, window0);
+    if (ctx.flag('all-traces') && thresholdMs === undefined)
+      throw usageError('--all-traces applies to --threshold (the other rules always read every trace)');
+    const source = await ctx.openSource();
+    let table: SpanTable;
+    let loadMs: number;
+    let fastWeights: ReadonlyMap<string, number> | undefined;
+    let selection: Selection | undefined;
+    if (thresholdMs !== undefined && hasSummaries(source) && !ctx.flag('all-traces')) {
+      const t1 = performance.now();
+      ctx.status('reading trace summaries…');
+      const summaries = await source.searchTraces({
+        ...(window0.fromUnixNano !== undefined ? { fromUnixNano: window0.fromUnixNano } : {}),
+        ...(window0.toUnixNano !== undefined ? { toUnixNano: window0.toUnixNano } : {}),
+        ...(service ? { service } : {}),
+        ...(operation ? { operation } : {}),
+      });
+      // The analysed span lies inside its trace, so a trace shorter than the threshold cannot be slow.
+      const limitNano = BigInt(Math.round(thresholdMs * 1e6));
+      const candidates = summaries.filter((s) => s.durationNano >= limitNano);
+      const others = summaries.filter((s) => s.durationNano < limitNano);
+      const sample = stratifiedSample(others, DEFAULTS.fastSample);
+      ctx.status('loading traces…');
+      table = await loadTracesById(source, [...candidates, ...sample.traces], window0);
+      ctx.status('');
+      loadMs = performance.now() - t1;
+      if (sample.sampled) fastWeights = sample.weights;
+      selection = {
+        mode: 'threshold+sample',
+        tracesInWindow: summaries.length,
+        candidates: candidates.length,
+        fastInWindow: others.length,
+        fastLoaded: sample.traces.length,
+        sampled: sample.sampled,
+      };
+    } else {
+      ({ table, loadMs } = await loadWindow(ctx, service, window0));
+    }
+    const window = window0;
     const base = baseWin ? await loadWindow(ctx, service, baseWin) : undefined;
     const t0 = performance.now();
     const tree = buildTraceTree(table);
@@ -439,7 +529,16 @@ export const analyzeSlowTracesCommand: Command = {
       ...(percentile !== undefined ? { percentile } : {}),
       ...(service ? { service } : {}),
       ...(operation ? { operation } : {}),
+      ...(fastWeights ? { traceWeights: weightsOf(table, tree, fastWeights) } : {}),
     });
+    selection ??= {
+      mode: 'window',
+      tracesInWindow: report.traces,
+      candidates: null,
+      fastInWindow: null,
+      fastLoaded: null,
+      sampled: false,
+    };
     const top = report.slowTraces[0];
     const typical = top ? typicalTraceId(table, tree, report, top.service, top.operation) : undefined;
     const analysisMs = performance.now() - t0;
@@ -451,6 +550,7 @@ export const analyzeSlowTracesCommand: Command = {
         baselineSpans: base?.table.numSpans ?? 0,
         ...reportJson(report, limitGiven ? limit : undefined),
         typicalTraceId: typical ?? null,
+        selection,
         timing: { loadMs: round(loadMs + (base?.loadMs ?? 0), 1), analysisMs: round(analysisMs, 1) },
       });
     } else if (table.numSpans === 0) {
@@ -459,7 +559,7 @@ export const analyzeSlowTracesCommand: Command = {
       ctx.print(`${t('No slow traces in the window.')} (${window.label})`);
       ctx.print(ctx.c.dim(`  ${t('Traces analysed')} ${formatCount(report.traces)} · ${report.rule}`));
     } else {
-      printReport(ctx, report, window.label, typical, limit);
+      printReport(ctx, report, window.label, typical, limit, selection);
     }
     return report.slowCount > 0 ? ExitCode.Ok : ExitCode.Findings;
   },
