@@ -72,6 +72,25 @@ const HTTP_KEYS = new Set([
 /** Keys that carry a gRPC / OpenCensus canonical code (0 = OK). */
 const RPC_KEYS = new Set(['status.code', 'grpc.status_code', 'rpc.grpc.status_code', 'census.status_code']);
 
+/**
+ * Every attribute key {@link spanFailureSignals} reads from a span's attribute list: the HTTP and gRPC status
+ * spellings, `error` and `otel.status_code`.
+ *
+ * **Details** A reader that trims the attribute list for analysis (`SpanQuery.detail = 'analysis'`) keeps these so
+ * that the failure signals stay exact.
+ *
+ * @example
+ * ```ts
+ * FAILURE_SIGNAL_ATTRIBUTE_KEYS.includes('error'); // true
+ * ```
+ */
+export const FAILURE_SIGNAL_ATTRIBUTE_KEYS: readonly string[] = [
+  ...HTTP_KEYS,
+  ...RPC_KEYS,
+  'error',
+  'otel.status_code',
+];
+
 /** UNKNOWN, DEADLINE_EXCEEDED, UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS. */
 const GRPC_SERVER_ERRORS = new Set([2, 4, 12, 13, 14, 15]);
 

@@ -1,6 +1,11 @@
 // @aiops/span-model: the Apache Arrow columnar span model shared by every aiops package.
 export { isCacheSystem } from './cache-system.ts';
-export { FailureSignal, type SpanFailureSignals, spanFailureSignals } from './failure-signals.ts';
+export {
+  FAILURE_SIGNAL_ATTRIBUTE_KEYS,
+  FailureSignal,
+  type SpanFailureSignals,
+  spanFailureSignals,
+} from './failure-signals.ts';
 export { bytesToHex, normalizeId, normalizeTraceId, parseIdInto, writeHexId } from './ids.ts';
 export {
   type AttributeMap,
@@ -51,6 +56,14 @@ export {
   SpanTableBuilder,
   type SpanTableBuilderOptions,
 } from './span-table-builder.ts';
+export {
+  ANALYSIS_ATTRIBUTE_KEYS,
+  type AttributeColumnsInput,
+  DERIVED_ATTRIBUTE_KEYS,
+  HOST_RESOURCE_KEYS,
+  type SpanColumnsInput,
+  spanTableFromColumns,
+} from './span-table-from-columns.ts';
 export { StringDictionary } from './string-dictionary.ts';
 export { buildTraceIndex, findTrace, type TraceIndex, traceRows } from './trace-index.ts';
 export type {

@@ -54,6 +54,21 @@ export interface SpanQuery {
   readonly traceIds?: readonly string[];
   /** At most this many traces (the newest). */
   readonly limitTraces?: number;
+  /**
+   * How much of each span the caller needs. Default `'full'`: every column exactly as stored.
+   *
+   * **Details** `'analysis'`: only what the analyzers read must be exact, so a source may return a lighter table.
+   * Exact: ids, parent ids and reference type, service, operation, kind, start, duration, status code and message,
+   * trace state, resource, scope, every derived column (`httpStatusCode`, `httpRoute`, `dbSystem`, `errorType`,
+   * `exceptionMessage`, `host`, ...), and the failure signals. Reduced: the generic attribute list may keep only
+   * {@link ANALYSIS_ATTRIBUTE_KEYS}, `links` may be '', and `events` may keep only the spans whose events may name an
+   * `exception` or `error` event (what {@link spanFailureSignals} and the derived `errorType` / `exceptionMessage`
+   * read).
+   *
+   * **Gotchas** Sources that have no lighter read ignore it and return the full table, so callers must not rely on
+   * the reduction either. Analyses that count arbitrary attributes (slow-trace traits, `diff`) need `'full'`.
+   */
+  readonly detail?: 'full' | 'analysis';
 }
 
 /** An operation seen in the data. */

@@ -6,10 +6,14 @@ import * as api from '../src/index.ts';
 describe('@aiops/span-model public API', () => {
   it('exports exactly these names', () => {
     expect(Object.keys(api).sort()).toEqual([
+      'ANALYSIS_ATTRIBUTE_KEYS',
       'AttributeType',
+      'DERIVED_ATTRIBUTE_KEYS',
       'DERIVED_DICTIONARY_COLUMNS',
       'DICTIONARY_COLUMNS',
+      'FAILURE_SIGNAL_ATTRIBUTE_KEYS',
       'FailureSignal',
+      'HOST_RESOURCE_KEYS',
       'ParentRefType',
       'SPAN_KIND_NAMES',
       'STATUS_CODE_NAMES',
@@ -44,6 +48,7 @@ describe('@aiops/span-model public API', () => {
       'spanResource',
       'spanSchema',
       'spanTableFromArrow',
+      'spanTableFromColumns',
       'spanTableFromRows',
       'takeSpans',
       'traceIdAt',

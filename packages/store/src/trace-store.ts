@@ -23,6 +23,7 @@ import { type DuckDBConnection, DuckDBInstance, type DuckDBPreparedStatement } f
 import { COMPACT, CREATE_SCHEMA, SCHEMA_VERSION, SPAN_READ_COLUMNS } from './internal/ddl.ts';
 import { Dictionaries } from './internal/dictionaries.ts';
 import { Mutex } from './internal/mutex.ts';
+import { analysisColumns, readAnalysisSpans } from './internal/read-analysis.ts';
 import { CorruptRowError, readSpans } from './internal/read-spans.ts';
 import { enteringClassesSql, requestSpansSql } from './internal/request-spans.ts';
 import { createWriterTempTables, type WriterState, writeBatch } from './internal/write-batch.ts';
@@ -431,6 +432,17 @@ export class TraceStore implements TraceSource, TraceSink {
     return this.#read(async (conn) => {
       // The span count of the selected traces (a scan of the trace table) sizes the table being built up front.
       const expected = (await conn.runAndReadAll(`SELECT sum(span_count) FROM (${sel})`)).getRows()[0]?.[0];
+      if (query.detail === 'analysis') {
+        return readAnalysisSpans(
+          await conn.stream(
+            `WITH sel AS MATERIALIZED (${sel})
+           SELECT sel.trace_hi, sel.trace_lo, sel.base, ${analysisColumns(this.#dicts).select}
+             FROM all_spans s JOIN sel ON s.trace_no = sel.trace_no ORDER BY s.trace_no, s.seq`,
+          ),
+          this.#dicts,
+          Math.min(Number(expected ?? 0), 1 << 28),
+        );
+      }
       return readSpans(
         await conn.stream(
           `WITH sel AS MATERIALIZED (${sel})

@@ -1,0 +1,784 @@
+// The lean read behind `spans({ detail: 'analysis' })`: fills the span table's typed-array columns straight from
+// DuckDB's result vectors and assembles the Arrow table once (spanTableFromColumns), without SpanTableBuilder's
+// per-span bookkeeping.
+//
+// Per span class (operation, resource, scope, attribute shape, flags) everything but the row's own values is resolved
+// once: output dictionary codes, kind/status/reference, which value columns hold which attribute and which derived
+// column each feeds. Per row only numbers and attribute bytes move. Values the store keeps once per trace
+// (LOC_REPEAT) are copied from the bytes already written for the earlier span, and their derived codes reused.
+// Events are reduced in SQL to the spans whose events may name an exception or error; links are not read.
+//
+//   row (seq order)   class → service/op/kind/status/resource   v0..v15 → attribute bytes + derived codes
+//   parent_seq ≥ 0    → span id of the row with that seq (resolved when the trace is complete)
+
+import {
+  ANALYSIS_ATTRIBUTE_KEYS,
+  DERIVED_ATTRIBUTE_KEYS,
+  DICTIONARY_COLUMNS,
+  type DictionaryColumnName,
+  HOST_RESOURCE_KEYS,
+  type SpanTable,
+  StringDictionary,
+  spanTableFromColumns,
+} from '@aiops/span-model';
+import type { DuckDBResult } from '@duckdb/node-api';
+import bindings from '@duckdb/node-bindings';
+import { VALUE_SLOTS } from './ddl.ts';
+import { type Dictionaries, LOC_MORE, LOC_REPEAT } from './dictionaries.ts';
+import { CorruptRowError } from './read-spans.ts';
+
+// Column positions of the query built by analysisSql.
+const HI = 0;
+const LO = 1;
+const BASE = 2;
+const NO = 3;
+const SEQ = 4;
+const SPAN_ID = 5;
+const PARENT_SEQ = 6;
+const PARENT_ID = 7;
+const CLASS = 8;
+const START_OFF = 9;
+const DURATION = 10;
+const STATUS_MSG = 11;
+const TRACE_STATE = 12;
+const V0 = 13;
+const MORE = V0 + VALUE_SLOTS;
+const EVENTS = MORE + 1;
+const NUM_COLUMNS = EVENTS + 1;
+
+const WIDTH: readonly number[] = Array.from({ length: NUM_COLUMNS }, (_, c) =>
+  c === NO || c === SEQ || c === PARENT_SEQ || c === CLASS || c === STATUS_MSG || c === TRACE_STATE
+    ? 4
+    : c >= V0
+      ? 16
+      : 8,
+);
+
+const DICT_INDEX: Readonly<Record<string, number>> = Object.fromEntries(DICTIONARY_COLUMNS.map((n, i) => [n, i]));
+const NUM_DICTS = DICTIONARY_COLUMNS.length;
+const D_SERVICE = DICT_INDEX.service!;
+const D_OPERATION = DICT_INDEX.operation!;
+const D_STATUS_MESSAGE = DICT_INDEX.statusMessage!;
+const D_TRACE_STATE = DICT_INDEX.traceState!;
+const D_RESOURCE = DICT_INDEX.resource!;
+const D_SCOPE = DICT_INDEX.scope!;
+const D_ERROR_TYPE = DICT_INDEX.errorType!;
+const D_EXCEPTION_MESSAGE = DICT_INDEX.exceptionMessage!;
+const D_HOST = DICT_INDEX.host!;
+const D_SERVICE_VERSION = DICT_INDEX.serviceVersion!;
+const SLOT_HTTP = NUM_DICTS;
+const SLOT_RPC = NUM_DICTS + 1;
+const NUM_SLOTS = NUM_DICTS + 2;
+/** A tracked value whose derived code is not computed yet. */
+const NOT_DERIVED = -2;
+
+const KEPT = new Set(ANALYSIS_ATTRIBUTE_KEYS);
+
+/** What the analysis read does with each attribute of a shape. */
+interface ShapePlan {
+  /** 1 when the attribute stays in the span's attribute list. */
+  readonly keep: Uint8Array;
+  /** Derived slot (dictionary index, SLOT_HTTP, SLOT_RPC) or -1. */
+  readonly slot: Int8Array;
+  /** Priority + 1 of the derived slot. */
+  readonly priority: Int8Array;
+  /**
+   * 1 when the value may fill its derived column: SpanTableBuilder derives an attribute only when no earlier
+   * attribute of the span set that column with an equal or higher priority (numbers: a valid number).
+   */
+  readonly wins: Uint8Array;
+  /** 1 when the value must be read: kept, possibly derived, or repeated later in the trace by a span that may. */
+  readonly need: Uint8Array;
+}
+
+const planCache = new WeakMap<Dictionaries, { generation: number; plans: ShapePlan[]; repeated: Set<string> }>();
+
+/** The plan of every stored shape (cached per dictionary generation). */
+function shapePlans(dicts: Dictionaries): ShapePlan[] {
+  let entry = planCache.get(dicts);
+  if (!entry || entry.generation !== dicts.generation) {
+    entry = { generation: dicts.generation, plans: [], repeated: new Set() };
+    planCache.set(dicts, entry);
+  }
+  const n = dicts.shapes.values.length;
+  if (entry.plans.length === n) return entry.plans;
+  for (let id = 0; id < n; id++) {
+    const shape = dicts.shape(id);
+    shape.locs.forEach((loc, a) => {
+      if (loc === LOC_REPEAT) entry.repeated.add(`${shape.types[a]}:${shape.keys[a]}`);
+    });
+  }
+  entry.plans = [];
+  for (let id = 0; id < n; id++) {
+    const shape = dicts.shape(id);
+    const m = shape.keys.length;
+    const plan: ShapePlan = {
+      keep: new Uint8Array(m),
+      slot: new Int8Array(m).fill(-1),
+      priority: new Int8Array(m),
+      wins: new Uint8Array(m),
+      need: new Uint8Array(m),
+    };
+    const best = new Int8Array(NUM_SLOTS);
+    for (let a = 0; a < m; a++) {
+      const key = shape.keys[a]!;
+      plan.keep[a] = KEPT.has(key) ? 1 : 0;
+      const derived = DERIVED_ATTRIBUTE_KEYS[key];
+      if (derived) {
+        const slot =
+          derived.column === 'httpStatusCode'
+            ? SLOT_HTTP
+            : derived.column === 'rpcStatusCode'
+              ? SLOT_RPC
+              : DICT_INDEX[derived.column as DictionaryColumnName]!;
+        const priority = derived.priority + 1;
+        plan.slot[a] = slot;
+        plan.priority[a] = priority;
+        if (priority > best[slot]!) {
+          plan.wins[a] = 1;
+          // A text value always takes the slot; a number only when valid, so a later one may still win.
+          if (slot < NUM_DICTS) best[slot] = priority;
+        }
+      }
+      const repeated = entry.repeated.has(`${shape.types[a]}:${key}`);
+      plan.need[a] = plan.keep[a] || plan.wins[a] || (plan.slot[a]! >= 0 && repeated) ? 1 : 0;
+    }
+    entry.plans.push(plan);
+  }
+  return entry.plans;
+}
+
+/** Which columns of `spans` the analysis read selects, and the span-table attribute keys it keeps. */
+export interface AnalysisColumns {
+  /** The select list after `sel.trace_hi, sel.trace_lo, sel.base` (value columns no class uses are NULL constants). */
+  readonly select: string;
+}
+
+/**
+ * The span columns the analysis read selects: every value column some stored shape uses (the others as NULL
+ * constants, which the engine does not scan), and the events only where they may name an exception or error event.
+ */
+export function analysisColumns(dicts: Dictionaries): AnalysisColumns {
+  const used = new Uint8Array(VALUE_SLOTS);
+  let more = false;
+  const plans = shapePlans(dicts);
+  for (let id = 0; id < dicts.shapes.committed; id++) {
+    const { need } = plans[id]!;
+    dicts.shape(id).locs.forEach((loc, a) => {
+      if (need[a] === 0) return;
+      if (loc >= 0) used[loc] = 1;
+      else if (loc === LOC_MORE) more = true;
+    });
+  }
+  const values = Array.from(used, (u, i) => (u ? `s.v${i}` : 'NULL::VARCHAR')).join(', ');
+  return {
+    select:
+      's.trace_no, s.seq, s.span_id, s.parent_seq, s.parent_span_id, s.class_id, s.start_off, s.duration_ns, ' +
+      `s.status_msg, s.trace_state, ${values}, ${more ? 's.attr_more' : 'NULL::VARCHAR'}, ` +
+      // A superset of the spans whose events hold an event named "exception" or "error" (the failure signals).
+      `CASE WHEN contains(s.events, 'exception') OR contains(s.events, 'error') THEN s.events END`,
+  };
+}
+
+interface Chunk {
+  readonly rows: number;
+  readonly data: Uint8Array[];
+  readonly i32: (Int32Array | undefined)[];
+  readonly valid: (Uint8Array | undefined)[];
+  readonly owner: unknown;
+}
+
+function chunkOf(raw: unknown, rows: number): Chunk {
+  const data: Uint8Array[] = [];
+  const i32: (Int32Array | undefined)[] = [];
+  const valid: (Uint8Array | undefined)[] = [];
+  for (let c = 0; c < NUM_COLUMNS; c++) {
+    const vector = bindings.data_chunk_get_vector(raw as never, c);
+    const bytes = bindings.vector_get_data(vector, rows * WIDTH[c]!);
+    data.push(bytes);
+    i32.push(
+      WIDTH[c] === 4
+        ? bytes.byteOffset % 4 === 0
+          ? new Int32Array(bytes.buffer, bytes.byteOffset, rows)
+          : new Int32Array(bytes.slice().buffer)
+        : undefined,
+    );
+    valid.push(bindings.vector_get_validity(vector, Math.ceil(rows / 64) * 8) ?? undefined);
+  }
+  return { rows, data, i32, valid, owner: raw };
+}
+
+function isValid(valid: Uint8Array | undefined, i: number): boolean {
+  return valid === undefined || ((valid[i >> 3]! >> (i & 7)) & 1) === 1;
+}
+
+/** What every span of one class shares, resolved to output codes once. */
+interface ClassInfo {
+  readonly service: number;
+  readonly operation: number;
+  readonly resource: number;
+  readonly scope: number;
+  readonly host: number;
+  readonly version: number;
+  readonly kind: number;
+  readonly status: number;
+  readonly ref: number;
+  /** Per attribute of the shape: output key code, -1 when the attribute is not kept in the list. */
+  readonly key: Int32Array;
+  readonly type: Uint8Array;
+  readonly loc: Int8Array;
+  /** Per attribute: id of its (key, type) for values repeated within a trace. */
+  readonly track: Int32Array;
+  /** Per attribute: {@link ShapePlan.slot} and {@link ShapePlan.priority}. */
+  readonly slot: Int8Array;
+  readonly priority: Int8Array;
+  /** Per attribute: {@link ShapePlan.wins}. */
+  readonly wins: Uint8Array;
+  /** Per attribute: {@link ShapePlan.need}. */
+  readonly need: Uint8Array;
+}
+
+interface StoredEvent {
+  timeUnixNano: string;
+  name: string;
+  attributes?: [string, number, string][];
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function growBytes(a: Uint8Array, need: number): Uint8Array {
+  let size = a.length * 2;
+  while (size < need) size *= 2;
+  const g = new Uint8Array(size);
+  g.set(a);
+  return g;
+}
+
+function growI32(a: Int32Array, need: number, fill = 0): Int32Array {
+  let size = a.length * 2;
+  while (size < need) size *= 2;
+  const g = new Int32Array(size);
+  if (fill !== 0) g.fill(fill, a.length);
+  g.set(a);
+  return g;
+}
+
+/**
+ * Reads a query result whose columns are `trace_hi, trace_lo, base` then {@link analysisColumns}' select list,
+ * ordered by trace number then `seq`, into a span table with every column the analyzers read exactly as
+ * `readSpans` builds it; `events` only on the rows whose events name an exception or error, `links` empty.
+ *
+ * **Complexity** O(rows + attribute bytes); one native call per text value longer than 12 bytes, no object per span.
+ */
+export async function readAnalysisSpans(
+  result: DuckDBResult,
+  dicts: Dictionaries,
+  expectedRows = 1024,
+): Promise<SpanTable> {
+  let cap = Math.max(16, expectedRows);
+  let traceId: Uint8Array = new Uint8Array(cap * 16);
+  let spanId: Uint8Array = new Uint8Array(cap * 8);
+  let parentId: Uint8Array = new Uint8Array(cap * 8);
+  let parentRef: Uint8Array = new Uint8Array(cap);
+  let kind: Uint8Array = new Uint8Array(cap);
+  let status: Uint8Array = new Uint8Array(cap);
+  let startW: Int32Array = new Int32Array(cap * 2);
+  let durW: Int32Array = new Int32Array(cap * 2);
+  let http: Int16Array = new Int16Array(cap);
+  let rpc: Int16Array = new Int16Array(cap).fill(-1);
+  let codes: Int32Array[] = DICTIONARY_COLUMNS.map(() => new Int32Array(cap));
+  let attrOffsets: Int32Array = new Int32Array(cap + 1);
+  let eventsOffsets: Int32Array = new Int32Array(cap + 1);
+  let attrCap = cap * 4;
+  let attrKey: Int32Array = new Int32Array(attrCap);
+  let attrType: Uint8Array = new Uint8Array(attrCap);
+  let attrVal: Int32Array = new Int32Array(attrCap + 1);
+  let attrBytes: Uint8Array = new Uint8Array(Math.max(1 << 16, cap * 32));
+  let nBytes = 0;
+  let nAttr = 0;
+  let eventsBytes: Uint8Array = new Uint8Array(1 << 12);
+  let nEvents = 0;
+  let n = 0;
+
+  const ensure = (): void => {
+    if (n < cap) return;
+    const c2 = cap * 2;
+    const g8 = (a: Uint8Array, w: number) => {
+      const b = new Uint8Array(c2 * w);
+      b.set(a);
+      return b;
+    };
+    const g32 = (a: Int32Array, w: number) => {
+      const b = new Int32Array(c2 * w);
+      b.set(a);
+      return b;
+    };
+    traceId = g8(traceId, 16);
+    spanId = g8(spanId, 8);
+    parentId = g8(parentId, 8);
+    parentRef = g8(parentRef, 1);
+    kind = g8(kind, 1);
+    status = g8(status, 1);
+    startW = g32(startW, 2);
+    durW = g32(durW, 2);
+    const h = new Int16Array(c2);
+    h.set(http);
+    http = h;
+    const r = new Int16Array(c2).fill(-1);
+    r.set(rpc);
+    rpc = r;
+    codes = codes.map((c) => g32(c, 1));
+    const ao = new Int32Array(c2 + 1);
+    ao.set(attrOffsets);
+    attrOffsets = ao;
+    const eo = new Int32Array(c2 + 1);
+    eo.set(eventsOffsets);
+    eventsOffsets = eo;
+    cap = c2;
+  };
+
+  const out: StringDictionary[] = DICTIONARY_COLUMNS.map(() => {
+    const d = new StringDictionary();
+    d.intern('');
+    return d;
+  });
+  const keys = new StringDictionary();
+  const trackIds = new Map<string, number>();
+  const classes: (ClassInfo | undefined)[] = [];
+  const stringCode = new Map<number, Int32Array>();
+  const storeStringCode = (dict: number, id: number): number => {
+    let m = stringCode.get(dict);
+    if (!m) {
+      m = new Int32Array(dicts.strings.values.length).fill(-1);
+      stringCode.set(dict, m);
+    }
+    if (id >= m.length) {
+      const g = new Int32Array(Math.max(id + 1, m.length * 2)).fill(-1);
+      g.set(m);
+      m = g;
+      stringCode.set(dict, m);
+    }
+    let c = m[id]!;
+    if (c < 0) c = m[id] = out[dict]!.intern(dicts.strings.values[id] ?? '');
+    return c;
+  };
+
+  const classInfo = (id: number): ClassInfo => {
+    let k = classes[id];
+    if (k) return k;
+    const cls = dicts.classOf(id);
+    // Resource columns exactly as SpanTableBuilder.setResource derives them.
+    const attrs = dicts.resource(cls.resourceId);
+    let service = 'unknown_service';
+    let host = '';
+    let hostRank = HOST_RESOURCE_KEYS.length;
+    let version = '';
+    for (const [key, , v] of attrs) {
+      if (key === 'service.name' && v !== '') service = v;
+      else if (key === 'service.version') version = v;
+      else {
+        const rank = HOST_RESOURCE_KEYS.indexOf(key);
+        if (rank >= 0 && rank < hostRank && v !== '') {
+          host = v;
+          hostRank = rank;
+        }
+      }
+    }
+    const opService = dicts.services.values[dicts.opService[cls.opId]!]!;
+    if (opService !== '') service = opService;
+    const scope = dicts.scope(cls.scopeId);
+    const scopeJson =
+      scope.name === '' && scope.version === '' && scope.attributes.length === 0
+        ? ''
+        : JSON.stringify(
+            scope.attributes.length
+              ? { name: scope.name, version: scope.version, attributes: scope.attributes }
+              : { name: scope.name, version: scope.version },
+          );
+    const shape = dicts.shape(cls.shapeId);
+    const plan = shapePlans(dicts)[cls.shapeId]!;
+    const m = shape.keys.length;
+    const key = new Int32Array(m);
+    const track = new Int32Array(m);
+    for (let a = 0; a < m; a++) {
+      const name = shape.keys[a]!;
+      key[a] = plan.keep[a] === 1 ? keys.intern(name) : -1;
+      const tk = `${shape.types[a]}:${name}`;
+      let t = trackIds.get(tk);
+      if (t === undefined) trackIds.set(tk, (t = trackIds.size));
+      track[a] = t;
+    }
+    k = {
+      service: out[D_SERVICE]!.intern(service),
+      operation: out[D_OPERATION]!.intern(dicts.opName[cls.opId]!),
+      resource: out[D_RESOURCE]!.intern(attrs.length === 0 ? '' : JSON.stringify(attrs)),
+      scope: out[D_SCOPE]!.intern(scopeJson),
+      host: out[D_HOST]!.intern(host),
+      version: out[D_SERVICE_VERSION]!.intern(version),
+      kind: cls.flags & 7,
+      status: (cls.flags >> 3) & 3,
+      ref: cls.flags >> 5,
+      key,
+      type: shape.types,
+      loc: shape.locs,
+      track,
+      slot: plan.slot,
+      priority: plan.priority,
+      wins: plan.wins,
+      need: plan.need,
+    };
+    classes[id] = k;
+    return k;
+  };
+
+  // Per (key, type) in the current trace: where the last value's bytes are in attrBytes, and its derived value.
+  let trStamp: Int32Array = new Int32Array(64);
+  let trOff: Int32Array = new Int32Array(64);
+  let trLen: Int32Array = new Int32Array(64);
+  let trDerived: Int32Array = new Int32Array(64);
+  // Per derived slot in the current span: priority of the value set (stamped with the span's row).
+  const slotStamp = new Int32Array(NUM_SLOTS).fill(-1);
+  const slotPri = new Int8Array(NUM_SLOTS);
+  // seq → output row in the current trace, stamped with the trace serial.
+  let seqRow: Int32Array = new Int32Array(1024);
+  let seqStamp: Int32Array = new Int32Array(1024);
+  // Rows of the current trace whose parent is a seq: (row, parent seq) pairs.
+  let pending: Int32Array = new Int32Array(256);
+  let nPending = 0;
+  let serial = 0;
+  let traceNo = -1;
+
+  const finishTrace = (): void => {
+    for (let p = 0; p < nPending; p += 2) {
+      const row = pending[p]!;
+      const ps = pending[p + 1]!;
+      if (ps >= seqStamp.length || seqStamp[ps] !== serial) throw new CorruptRowError(`parent of span row ${row}`);
+      const from = seqRow[ps]! * 8;
+      let nz = 0;
+      for (let b = 0; b < 8; b++) nz |= parentId[row * 8 + b] = spanId[from + b]!;
+      if (nz === 0) parentRef[row] = 0;
+    }
+    nPending = 0;
+  };
+
+  let textBuf: Uint8Array = attrBytes;
+  let textStart = 0;
+  let textEnd = 0;
+  const text = (ch: Chunk, row: number, col: number): boolean => {
+    if (!isValid(ch.valid[col], row)) return false;
+    const data = ch.data[col]!;
+    const off = row * 16;
+    const len = (data[off]! | (data[off + 1]! << 8) | (data[off + 2]! << 16) | (data[off + 3]! << 24)) >>> 0;
+    if (len <= 12) {
+      textBuf = data;
+      textStart = off + 4;
+    } else {
+      textBuf = bindings.get_data_from_pointer(data.buffer as ArrayBuffer, data.byteOffset + off + 8, len);
+      textStart = 0;
+    }
+    textEnd = textStart + len;
+    return true;
+  };
+
+  /** The derived value of text bytes for a slot: a dictionary code, or the status number (-1 when not one). */
+  const deriveValue = (slot: number, buf: Uint8Array, a: number, b: number): number => {
+    if (slot < NUM_DICTS) return out[slot]!.internUtf8(buf, a, b);
+    let v = 0;
+    let digits = b > a && b - a <= 5;
+    for (let i = a; digits && i < b; i++) {
+      const d = buf[i]! - 0x30;
+      if (d < 0 || d > 9) digits = false;
+      else v = v * 10 + d;
+    }
+    // Anything but plain digits goes through Number(), as SpanTableBuilder does (" 200", "2e2", "0x1f", "").
+    if (!digits) v = Number(decoder.decode(buf.subarray(a, b)));
+    return Number.isInteger(v) && v >= 0 && v <= 32767 ? v : -1;
+  };
+
+  const applyDerived = (row: number, slot: number, priority: number, value: number): void => {
+    const current = slotStamp[slot] === row ? slotPri[slot]! : 0;
+    if (priority <= current) return;
+    if (slot < NUM_DICTS) codes[slot]![row] = value;
+    else if (value < 0) return;
+    else if (slot === SLOT_HTTP) http[row] = value;
+    else rpc[row] = value;
+    slotStamp[slot] = row;
+    slotPri[slot] = priority;
+  };
+
+  const pushAttr = (keyCode: number, type: number, buf: Uint8Array, a: number, b: number): void => {
+    if (nAttr + 1 >= attrCap) {
+      attrCap *= 2;
+      attrKey = growI32(attrKey, attrCap);
+      const t = new Uint8Array(attrCap);
+      t.set(attrType);
+      attrType = t;
+      attrVal = growI32(attrVal, attrCap + 1);
+    }
+    const len = b - a;
+    if (nBytes + len > attrBytes.length) attrBytes = growBytes(attrBytes, nBytes + len);
+    if (len <= 16) for (let i = 0; i < len; i++) attrBytes[nBytes + i] = buf[a + i]!;
+    else attrBytes.set(buf.subarray(a, b), nBytes);
+    attrKey[nAttr] = keyCode;
+    attrType[nAttr] = type;
+    nBytes += len;
+    nAttr++;
+    attrVal[nAttr] = nBytes;
+  };
+
+  // Values read only to derive them later (a repeat in a later span may fill the column): bytes kept per trace.
+  let side: Uint8Array = new Uint8Array(1 << 12);
+  let sideUsed = 0;
+  let trSide: Uint8Array = new Uint8Array(64);
+  const track = (t: number, off: number, len: number, derived: number, inSide: number): void => {
+    if (t >= trStamp.length) {
+      trStamp = growI32(trStamp, t + 1);
+      trOff = growI32(trOff, t + 1);
+      trLen = growI32(trLen, t + 1);
+      trDerived = growI32(trDerived, t + 1);
+      const g = new Uint8Array(trStamp.length);
+      g.set(trSide);
+      trSide = g;
+    }
+    trStamp[t] = serial;
+    trOff[t] = off;
+    trLen[t] = len;
+    trDerived[t] = derived;
+    trSide[t] = inSide;
+  };
+  /** The derived value of tracked (key, type) `t`, computed from its bytes the first time it is asked for. */
+  const trackedDerived = (t: number, slot: number): number => {
+    let d = trDerived[t]!;
+    if (d === NOT_DERIVED) {
+      const off = trOff[t]!;
+      d = trDerived[t] = deriveValue(slot, trSide[t] === 1 ? side : attrBytes, off, off + trLen[t]!);
+    }
+    return d;
+  };
+
+  const appendEvents = (row: number, json: string): void => {
+    const items: string[] = [];
+    let typeSet = slotStamp[D_ERROR_TYPE] === row ? slotPri[D_ERROR_TYPE]! : 0;
+    let messageSet = slotStamp[D_EXCEPTION_MESSAGE] === row ? slotPri[D_EXCEPTION_MESSAGE]! : 0;
+    for (const e of JSON.parse(json) as StoredEvent[]) {
+      const attributes = e.attributes ?? [];
+      items.push(JSON.stringify({ timeUnixNano: BigInt(e.timeUnixNano).toString(), name: e.name, attributes }));
+      if (e.name !== 'exception') continue;
+      for (const [k, , v] of attributes) {
+        if (k === 'exception.type' && typeSet < 3) {
+          codes[D_ERROR_TYPE]![row] = out[D_ERROR_TYPE]!.intern(v);
+          typeSet = 3;
+        } else if (k === 'exception.message' && messageSet < 1) {
+          codes[D_EXCEPTION_MESSAGE]![row] = out[D_EXCEPTION_MESSAGE]!.intern(v);
+          messageSet = 1;
+        }
+      }
+    }
+    if (items.length === 0) return;
+    const textOut = `[${items.join(',')}]`;
+    if (nEvents + textOut.length * 3 > eventsBytes.length)
+      eventsBytes = growBytes(eventsBytes, nEvents + textOut.length * 3);
+    nEvents += encoder.encodeInto(textOut, eventsBytes.subarray(nEvents)).written;
+  };
+
+  const services0 = out[D_SERVICE]!;
+  services0.intern('unknown_service');
+
+  for (;;) {
+    const raw = await bindings.fetch_chunk((result as unknown as { result: never }).result);
+    if (!raw) break;
+    const rows = bindings.data_chunk_get_size(raw);
+    if (rows === 0) break;
+    const ch = chunkOf(raw, rows);
+    const nos = ch.i32[NO]!;
+    const seqs = ch.i32[SEQ]!;
+    const classCol = ch.i32[CLASS]!;
+    const parentSeqs = ch.i32[PARENT_SEQ]!;
+    const msgs = ch.i32[STATUS_MSG]!;
+    const states = ch.i32[TRACE_STATE]!;
+    const hiD = ch.data[HI]!;
+    const loD = ch.data[LO]!;
+    const baseD = ch.data[BASE]!;
+    const idD = ch.data[SPAN_ID]!;
+    const pidD = ch.data[PARENT_ID]!;
+    const offD = ch.data[START_OFF]!;
+    const durD = ch.data[DURATION]!;
+    const baseV = new Int32Array(baseD.buffer, baseD.byteOffset, rows * 2);
+    const offV = new Int32Array(offD.buffer, offD.byteOffset, rows * 2);
+    const durV = new Int32Array(durD.buffer, durD.byteOffset, rows * 2);
+    const eventsValid = ch.valid[EVENTS];
+    for (let r = 0; r < rows; r++) {
+      const no = nos[r]!;
+      if (no !== traceNo) {
+        finishTrace();
+        serial++;
+        sideUsed = 0;
+        traceNo = no;
+      }
+      ensure();
+      const row = n;
+      // Ids: the store's BIGINTs are the big-endian id bytes read as little-endian int64s.
+      const t16 = row * 16;
+      const r8 = r * 8;
+      for (let b = 0; b < 8; b++) {
+        traceId[t16 + b] = hiD[r8 + 7 - b]!;
+        traceId[t16 + 8 + b] = loD[r8 + 7 - b]!;
+      }
+      let nz = 0;
+      for (let b = 0; b < 8; b++) nz |= spanId[row * 8 + b] = idD[r8 + 7 - b]!;
+      if (nz === 0) throw new CorruptRowError(`span id of row ${row}`);
+      const seq = seqs[r]!;
+      if (seq >= 0) {
+        if (seq >= seqRow.length) {
+          seqRow = growI32(seqRow, seq + 1);
+          seqStamp = growI32(seqStamp, seq + 1);
+        }
+        seqRow[seq] = row;
+        seqStamp[seq] = serial;
+      }
+      const k = classInfo(classCol[r]!);
+      kind[row] = k.kind;
+      status[row] = k.status;
+      // Rows are written once, in order, into zero-filled arrays: only non-default values are stored.
+      if (k.ref !== 0) {
+        parentRef[row] = k.ref;
+        const ps = parentSeqs[r]!;
+        if (ps >= 0) {
+          if (nPending + 2 > pending.length) pending = growI32(pending, nPending + 2);
+          pending[nPending++] = row;
+          pending[nPending++] = ps;
+        } else {
+          if (!isValid(ch.valid[PARENT_ID], r)) throw new CorruptRowError(`parent of span row ${row}`);
+          let pz = 0;
+          for (let b = 0; b < 8; b++) pz |= parentId[row * 8 + b] = pidD[r8 + 7 - b]!;
+          if (pz === 0) parentRef[row] = 0;
+        }
+      }
+      // start = base + start_off, on 32-bit words (no BigInt).
+      const bLo = baseV[2 * r]! >>> 0;
+      const oLo = offV[2 * r]! >>> 0;
+      let sLo = bLo + oLo;
+      let sHi = baseV[2 * r + 1]! + offV[2 * r + 1]!;
+      if (sLo > 0xffffffff) {
+        sLo -= 0x100000000;
+        sHi += 1;
+      }
+      const dHi = durV[2 * r + 1]!;
+      if ((sLo | sHi) === 0 || dHi < 0) throw new CorruptRowError(`times of span row ${row}`);
+      startW[2 * row] = sLo | 0;
+      startW[2 * row + 1] = sHi | 0;
+      durW[2 * row] = durV[2 * r]!;
+      durW[2 * row + 1] = dHi;
+      codes[D_SERVICE]![row] = k.service;
+      codes[D_OPERATION]![row] = k.operation;
+      codes[D_RESOURCE]![row] = k.resource;
+      codes[D_SCOPE]![row] = k.scope;
+      codes[D_HOST]![row] = k.host;
+      codes[D_SERVICE_VERSION]![row] = k.version;
+      const msg = msgs[r]!;
+      if (msg !== 0) codes[D_STATUS_MESSAGE]![row] = storeStringCode(D_STATUS_MESSAGE, msg);
+      const state = states[r]!;
+      if (state !== 0) codes[D_TRACE_STATE]![row] = storeStringCode(D_TRACE_STATE, state);
+
+      attrOffsets[row] = nAttr;
+      const m = k.key.length;
+      let more: string[] | undefined;
+      let nextMore = 0;
+      for (let a = 0; a < m; a++) {
+        const loc = k.loc[a]!;
+        if (k.need[a] === 0) {
+          if (loc === LOC_MORE) nextMore++;
+          continue;
+        }
+        const keyCode = k.key[a]!;
+        const slot = k.slot[a]!;
+        const wins = k.wins[a] === 1;
+        const t = k.track[a]!;
+        if (loc === LOC_REPEAT) {
+          if (t >= trStamp.length || trStamp[t] !== serial)
+            throw new CorruptRowError(`attribute ${a} of span row ${row}`);
+          if (keyCode >= 0) {
+            const off = trOff[t]!;
+            pushAttr(keyCode, k.type[a]!, attrBytes, off, off + trLen[t]!);
+          }
+          if (wins) applyDerived(row, slot, k.priority[a]!, trackedDerived(t, slot));
+          continue;
+        }
+        let buf: Uint8Array;
+        let s0: number;
+        let s1: number;
+        if (loc >= 0) {
+          if (!text(ch, r, V0 + loc)) throw new CorruptRowError(`attribute ${a} of span row ${row}`);
+          buf = textBuf;
+          s0 = textStart;
+          s1 = textEnd;
+        } else {
+          if (more === undefined) {
+            more = text(ch, r, MORE)
+              ? (JSON.parse(decoder.decode(textBuf.subarray(textStart, textEnd))) as string[])
+              : [];
+          }
+          const value = more[nextMore++];
+          if (value === undefined || value === null) throw new CorruptRowError(`attribute ${a} of span row ${row}`);
+          buf = encoder.encode(value);
+          s0 = 0;
+          s1 = buf.length;
+        }
+        let at = -1;
+        let inSide = 0;
+        if (keyCode >= 0) {
+          at = nBytes;
+          pushAttr(keyCode, k.type[a]!, buf, s0, s1);
+        }
+        let derived = NOT_DERIVED;
+        if (wins) {
+          derived = deriveValue(slot, buf, s0, s1);
+          applyDerived(row, slot, k.priority[a]!, derived);
+        } else if (keyCode < 0) {
+          if (sideUsed + s1 - s0 > side.length) side = growBytes(side, sideUsed + s1 - s0);
+          side.set(buf.subarray(s0, s1), sideUsed);
+          at = sideUsed;
+          sideUsed += s1 - s0;
+          inSide = 1;
+        }
+        track(t, at, s1 - s0, derived, inSide);
+      }
+      attrOffsets[row + 1] = nAttr;
+      if (isValid(eventsValid, r)) {
+        text(ch, r, EVENTS);
+        appendEvents(row, decoder.decode(textBuf.subarray(textStart, textEnd)));
+      }
+      eventsOffsets[row + 1] = nEvents;
+      n++;
+    }
+  }
+  finishTrace();
+
+  const dictCols: Partial<Record<DictionaryColumnName, { codes: Int32Array; values: readonly string[] }>> = {};
+  DICTIONARY_COLUMNS.forEach((name, d) => {
+    dictCols[name] = { codes: codes[d]!, values: out[d]!.values };
+  });
+  return spanTableFromColumns({
+    length: n,
+    traceId,
+    spanId,
+    parentSpanId: parentId,
+    parentRefType: parentRef,
+    kind,
+    statusCode: status,
+    startUnixNano: new BigInt64Array(startW.buffer, 0, n),
+    durationNano: new BigInt64Array(durW.buffer, 0, n),
+    httpStatusCode: http,
+    rpcStatusCode: rpc,
+    dicts: dictCols,
+    attributes: {
+      offsets: attrOffsets,
+      key: attrKey,
+      keys: keys.values,
+      type: attrType,
+      values: { offsets: attrVal, bytes: attrBytes },
+    },
+    events: { offsets: eventsOffsets, bytes: eventsBytes },
+  });
+}
