@@ -801,6 +801,29 @@ describe('errorPropagation on a selection of the traces (baselineTraces, traceWe
     expect(alone.propagationPaths[0]!.path).toEqual(['cart']);
   });
 
+  //   the call-site case above ('does not blame a call its callers survive ...'), with 2 of the 6 traces where
+  //   recs failed alone loaded, each weighing 3: the call site still has 6 sole failures (≥ 5), so recs is still a
+  //   fallback beside cart; unweighted, 2 cases are too few to learn from and recs, the first call, is blamed
+  it('learns call-site statistics from weighted traces as from the traces they stand for', () => {
+    const rows: SpanInput[] = [];
+    const client = (http: number) => ({ kind: 'client' as const, ...(http >= 500 ? err(http) : ok(http)) });
+    for (let i = 0; i < 2; i++) {
+      const t = nextTrace();
+      rows.push(span(t, 'a', undefined, 'web', 'GET /', 0, 100, { kind: 'server', ...ok() }));
+      rows.push(span(t, 'b', 'a', 'web', 'GET /recs', 5, 20, client(503)));
+      rows.push(span(t, 'd', 'a', 'web', 'GET /cart', 6, 30, client(200)));
+    }
+    const t = nextTrace();
+    rows.push(span(t, 'a', undefined, 'web', 'GET /', 0, 100, { kind: 'server', ...err(503) }));
+    rows.push(span(t, 'b', 'a', 'web', 'GET /recs', 5, 20, client(503)));
+    rows.push(span(t, 'd', 'a', 'web', 'GET /cart', 6, 30, client(503)));
+    const table = spanTableFromRows(rows);
+    const origin = (r: ReturnType<typeof errorPropagation>) =>
+      r.traceErrors.find((x) => x.failed)!.chains[0]!.spans[0]!.spanId.slice(-1);
+    expect(origin(errorPropagation(table, { traceWeights: new Float64Array([3, 3, 1]) }))).toBe('d');
+    expect(origin(errorPropagation(table))).toBe('b');
+  });
+
   it('counts a baseline trace that holds a failed span only in baselineTracesWithErrors', () => {
     const rows: SpanInput[] = [];
     const a = nextTrace();

@@ -222,7 +222,10 @@ export interface ErrorPropagationOptions {
   /**
    * Per trace of `tree.traces`: how many traces of the window it stands for (default 1 each). With a stratified
    * sample of failed traces (n of a stratum of N loaded), each sampled trace weighs N / n; every count of the
-   * result (failed traces, types, root causes, paths, evidence counts) is then the weighted sum, rounded.
+   * result (failed traces, types, root causes, paths, evidence counts) is then the weighted sum, rounded. The
+   * statistics learnt over the traces (call sites, calls that usually reach a server, host and version shares)
+   * count each trace, baseline traces included, by its weight too, so that their minimum counts mean the same as
+   * over the whole window.
    */
   readonly traceWeights?: Float64Array;
   /**
@@ -400,7 +403,7 @@ export function errorPropagation(table: SpanTable, options: ErrorPropagationOpti
     }
   }
   const tagOnly = options.statusKnown === undefined ? !statusKnown : !options.statusKnown;
-  const st = chainPass(ctx, tree, failed, hasErr, tagOnly, inScope);
+  const st = chainPass(ctx, tree, failed, hasErr, tagOnly, inScope, weights);
   const { err, type, cause, origin, handled, retriedBy } = st;
 
   const serviceNames = normalize ? svcDict.values.map((v) => workloadName(v)) : svcDict.values;

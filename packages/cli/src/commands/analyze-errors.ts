@@ -71,10 +71,13 @@ async function loadSelection(
   });
   const failed = summaries.filter((s) => s.errorCount > 0);
   const sample = stratifiedSample(failed, maxFailed);
-  const baseline = hashSample(
-    summaries.filter((s) => s.errorCount === 0),
-    DEFAULTS.baseline,
-  );
+  const others = summaries.filter((s) => s.errorCount === 0);
+  const baseline = hashSample(others, DEFAULTS.baseline);
+  // The baseline stands for every trace without an error in what the analysis learns from it (minimum counts).
+  const weights = new Map(sample.weights);
+  if (baseline.length < others.length) {
+    for (const s of baseline) weights.set(s.traceId, others.length / baseline.length);
+  }
   ctx.status('loading failed traces…');
   const table = await loadTracesById(source, [...sample.traces, ...baseline], window);
   ctx.status('');
@@ -82,7 +85,7 @@ async function loadSelection(
     table,
     loadMs: performance.now() - t0,
     baselineIds: new Set(baseline.map((s) => s.traceId)),
-    weights: sample.weights,
+    weights,
     selection: {
       mode: 'failed+baseline',
       tracesInWindow: summaries.length,

@@ -7,7 +7,10 @@ const MIN_FAILED_CALLS = 8;
 /** A call site absorbs when its callers carry the mark this much less often than callers do overall. */
 const ABSORB_RATIO = 0.25;
 
-/** Per call site (caller service and operation → callee service and operation): failed calls, failed callers. */
+/**
+ * Per call site (caller service and operation → callee service and operation): failed calls, failed callers. With
+ * per-trace weights (a sample standing for the window), the counts are weighted sums: estimates of the window's.
+ */
 export interface CallSites {
   /** Whether the caller `p` of the failed span `ch` sits at a call site whose callers almost never fail with it. */
   absorbs(p: number, ch: number): boolean;
@@ -28,7 +31,12 @@ export interface CallSites {
  * optional call shows a rate near 0. Pod names are folded into services so that the pods of one Deployment share
  * their call sites.
  */
-export function callSites(tree: TraceTree, failed: Uint8Array, traceMask: Uint8Array): CallSites {
+export function callSites(
+  tree: TraceTree,
+  failed: Uint8Array,
+  traceMask: Uint8Array,
+  weights?: Float64Array,
+): CallSites {
   const table = tree.table;
   const svcDict = table.dict('service');
   const svcOf = workloadCodes(svcDict.values);
@@ -49,12 +57,13 @@ export function callSites(tree: TraceTree, failed: Uint8Array, traceMask: Uint8A
     if (!failed[r] || !traceMask[traceOfRow[r]!]) continue;
     const p = parent[r]!;
     if (p < 0 || parentRef[r] === 2) continue;
+    const w = weights ? weights[traceOfRow[r]!]! : 1;
     const k = key(p, r);
-    calls.set(k, (calls.get(k) ?? 0) + 1);
-    allCalls++;
+    calls.set(k, (calls.get(k) ?? 0) + w);
+    allCalls += w;
     if (failed[p]) {
-      marked.set(k, (marked.get(k) ?? 0) + 1);
-      allMarked++;
+      marked.set(k, (marked.get(k) ?? 0) + w);
+      allMarked += w;
     }
   }
   // Spans with children, per service and operation.
@@ -63,9 +72,10 @@ export function callSites(tree: TraceTree, failed: Uint8Array, traceMask: Uint8A
   const withKids = new Map<number, number>();
   for (let r = 0; r < failed.length; r++) {
     if (!traceMask[traceOfRow[r]!]) continue;
+    const w = weights ? weights[traceOfRow[r]!]! : 1;
     const k = svcOf[svc[r]!]! * nOp + op[r]!;
-    seen.set(k, (seen.get(k) ?? 0) + 1);
-    if (childOffsets[r + 1]! > childOffsets[r]!) withKids.set(k, (withKids.get(k) ?? 0) + 1);
+    seen.set(k, (seen.get(k) ?? 0) + w);
+    if (childOffsets[r + 1]! > childOffsets[r]!) withKids.set(k, (withKids.get(k) ?? 0) + w);
   }
   const rate = allCalls > 0 ? allMarked / allCalls : 0;
   return {
@@ -116,6 +126,7 @@ export function soleFailures(
   failed: Uint8Array,
   traceMask: Uint8Array,
   callerFailed: (p: number) => boolean,
+  weights?: Float64Array,
 ): SoleFailures {
   const table = tree.table;
   const svcOf = workloadCodes(table.dict('service').values);
@@ -141,9 +152,10 @@ export function soleFailures(
       if (failed[ch]) continue outer;
       if (svcRaw[ch] === svcRaw[r] && op[ch] === op[r] && startNano[ch]! >= endNano[r]! - 1e6) continue outer;
     }
+    const w = weights ? weights[traceOfRow[r]!]! : 1;
     const k = key(p, r);
-    calls.set(k, (calls.get(k) ?? 0) + 1);
-    if (!callerFailed(p)) survived.set(k, (survived.get(k) ?? 0) + 1);
+    calls.set(k, (calls.get(k) ?? 0) + w);
+    if (!callerFailed(p)) survived.set(k, (survived.get(k) ?? 0) + w);
   }
   return {
     absorbed: (p, ch) => {

@@ -80,7 +80,7 @@ function hasCode(table: SpanTable, row: number): boolean {
 
 /**
  * Runs the chain pass over the traces whose ordinals are flagged in `traceMask`; call-site statistics (tag-only
- * data) are learnt over the traces flagged in `scope`.
+ * data) are learnt over the traces flagged in `scope`, each counted `weights[t]` times when given.
  */
 export function chainPass(
   ctx: ErrorContext,
@@ -89,6 +89,7 @@ export function chainPass(
   traceMask: Uint8Array,
   tagOnly: boolean,
   scope: Uint8Array = traceMask,
+  weights?: Float64Array,
 ): ChainState {
   const table = tree.table;
   const n = table.numSpans;
@@ -111,7 +112,7 @@ export function chainPass(
   let sitesMemo: CallSites | null = null;
   // Learnt once, when a rule first needs them (never on clean data, where every call carries its own status).
   const sites = (): CallSites => {
-    sitesMemo ??= callSites(tree, failed, scope);
+    sitesMemo ??= callSites(tree, failed, scope, weights);
     return sitesMemo;
   };
   let soleMemo: SoleFailures | null = null;
@@ -123,6 +124,7 @@ export function chainPass(
       failed,
       scope,
       (p) => failed[p] !== 0 || ((httpCode[p]! >= 400 || rpcCode[p]! > 0) && c.statusCode[p] !== StatusCode.Ok),
+      weights,
     );
     return soleMemo.absorbed(s, ch);
   };
