@@ -518,7 +518,9 @@ function resourceSpans(ctx: DecodeContext, end: number): void {
 
 /** Appends the spans of one ExportTraceServiceRequest; throws IngestError on broken wire data. */
 export function appendOtlpProtobuf(input: Uint8Array, ctx: DecodeContext): void {
-  buf = input;
+  // A plain Uint8Array view, not the caller's Buffer: Buffer#subarray builds a Buffer (FastBuffer) for every string
+  // value the builder copies, which cost more than the copy itself (≈ 0.3 s per 400k spans in `aiops serve`).
+  buf = input.constructor === Uint8Array ? input : new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   view = new DataView(input.buffer, input.byteOffset, input.byteLength);
   pos = 0;
   droppedSpans = 0;

@@ -95,6 +95,19 @@ describe('decodeOtlpProtobuf', () => {
     expect(r.spans.stringAt('errorType', 0)).toBe('E');
   });
 
+  it('reads a Buffer at an offset inside a larger pooled allocation exactly as a plain Uint8Array', () => {
+    // Node's receivers hand over Buffers that are views into bigger ArrayBuffers; the decoder reads them through a
+    // plain Uint8Array view, which must start at the Buffer's offset.
+    const pool = Buffer.alloc(bytes.length + 100, 0xff);
+    pool.set(bytes, 37);
+    const body = pool.subarray(37, 37 + bytes.length);
+    expect(body.byteOffset).toBeGreaterThan(0);
+    const fromBuffer = decodeOtlpProtobuf(body);
+    expect(spanRecord(fromBuffer.spans, 0)).toEqual(spanRecord(decodeOtlpProtobuf(bytes).spans, 0));
+    expect(fromBuffer.spans.stringAt('traceState', 0)).toBe('vendor=x');
+    expect(spanRecord(fromBuffer.spans, 0).attributes).toMatchObject({ s: 'héllo', bytes: 'AAEC' });
+  });
+
   it('skips unknown fields of every wire type', () => {
     // Append to the request: field 99 varint, field 98 fixed64, field 97 length-delimited, field 96 fixed32.
     const extra = new Uint8Array([
