@@ -118,6 +118,73 @@ function sortedUnion(a: readonly number[], b: Iterable<number>): number[] {
   return [...s].sort((x, y) => x - y);
 }
 
+interface ShapeHit {
+  /** (attribute key code · 8 + type) · 2 + repeat, per attribute of the span, in the table's codes. */
+  readonly codes: Int32Array;
+  readonly id: number;
+  readonly locs: Int8Array;
+}
+
+/** The shape whose codes equal `codes[0..len)` among those hashed to `h`. */
+function findShape(shapes: Map<number, ShapeHit[]>, h: number, codes: Int32Array, len: number): ShapeHit | undefined {
+  const hits = shapes.get(h);
+  if (!hits) return undefined;
+  next: for (const s of hits) {
+    if (s.codes.length !== len) continue;
+    for (let i = 0; i < len; i++) if (s.codes[i] !== codes[i]) continue next;
+    return s;
+  }
+  return undefined;
+}
+
+/** A BigInt64Array's elements as little-endian 32-bit words (low word first). */
+function int32Words(a: BigInt64Array, n: number): Int32Array {
+  return new Int32Array(a.buffer, a.byteOffset, 2 * n);
+}
+
+/**
+ * Span ids of one batch keyed by (trace ordinal, id as two 32-bit words) → seq: open addressing, at most half full.
+ * Ids of stored spans of the batch's traces are inserted first, so late spans find their stored parents.
+ */
+class SpanIdTable {
+  readonly #trace: Int32Array;
+  readonly #hi: Int32Array;
+  readonly #lo: Int32Array;
+  readonly #seq: Int32Array;
+  readonly #mask: number;
+  constructor(capacity: number) {
+    let size = 16;
+    while (size < capacity * 2) size *= 2;
+    this.#trace = new Int32Array(size).fill(-1);
+    this.#hi = new Int32Array(size);
+    this.#lo = new Int32Array(size);
+    this.#seq = new Int32Array(size);
+    this.#mask = size - 1;
+  }
+  #slot(t: number, hi: number, lo: number): number {
+    let h = Math.imul(lo ^ Math.imul(hi, 0x9e3779b1) ^ Math.imul(t, 0x85ebca6b), 0xc2b2ae35);
+    h ^= h >>> 15;
+    let s = h & this.#mask;
+    while (this.#trace[s] !== -1 && (this.#trace[s] !== t || this.#hi[s] !== hi || this.#lo[s] !== lo)) {
+      s = (s + 1) & this.#mask;
+    }
+    return s;
+  }
+  /** The seq of span id (hi, lo) in trace `t`, or -1. */
+  lookup(t: number, hi: number, lo: number): number {
+    const s = this.#slot(t, hi, lo);
+    return this.#trace[s] === -1 ? -1 : this.#seq[s]!;
+  }
+  /** Adds (or overwrites) span id (hi, lo) of trace `t`. */
+  insert(t: number, hi: number, lo: number, seq: number): void {
+    const s = this.#slot(t, hi, lo);
+    this.#trace[s] = t;
+    this.#hi[s] = hi;
+    this.#lo[s] = lo;
+    this.#seq[s] = seq;
+  }
+}
+
 /**
  * Writes `table` into the store. Must run inside a transaction on the writer connection; the caller commits.
  *
@@ -131,8 +198,7 @@ export async function writeBatch(
   table: SpanTable,
 ): Promise<AppendResult & { opCounts: Map<number, number> }> {
   const n = table.numSpans;
-  const opCounts = new Map<number, number>();
-  if (n === 0) return { inserted: 0, duplicates: 0, opCounts };
+  if (n === 0) return { inserted: 0, duplicates: 0, opCounts: new Map() };
   const c = table.columns;
   const index = buildTraceIndex(table);
   const T = index.traceCount;
@@ -141,9 +207,9 @@ export async function writeBatch(
   const pdv = dataView(c.parentSpanId);
 
   // 1. Which of the batch's traces are already stored.
-  const his: bigint[] = new Array(T);
-  const los: bigint[] = new Array(T);
-  const ords: number[] = new Array(T);
+  const his = new BigInt64Array(T);
+  const los = new BigInt64Array(T);
+  const ords = new Int32Array(T);
   for (let t = 0; t < T; t++) {
     const r = index.rows[index.offsets[t]!]!;
     his[t] = tdv.getBigInt64(r * 16, false);
@@ -151,7 +217,11 @@ export async function writeBatch(
     ords[t] = t;
   }
   await conn.run('DELETE FROM _batch_ids');
-  await appendColumns(conn, '_batch_ids', [INTEGER, BIGINT, BIGINT], [ords, his, los]);
+  await appendTypedColumns(conn, '_batch_ids', T, [
+    { kind: 'fixed', type: INTEGER, values: ords },
+    { kind: 'fixed', type: BIGINT, values: his },
+    { kind: 'fixed', type: BIGINT, values: los },
+  ]);
   const found = await conn.runAndReadAll(
     `SELECT b.ord, t.trace_no, t.start_ns, t.base_delta, t.duration_ns, t.span_count, t.error_count, t.root_op,
             t.root_start_ns, t.services, t.ops
@@ -181,7 +251,7 @@ export async function writeBatch(
   for (const e of existing.values()) existingNos.add(e.traceNo);
 
   // 2. The span ids those traces already hold (for dedup and parent references).
-  const storedSpans = new Map<number, Map<bigint, number>>();
+  const stored: { traceNo: number; spanId: bigint; seq: number }[] = [];
   if (existing.size > 0) {
     const nos = [...existing.values()].map((e) => e.traceNo);
     await conn.run('DELETE FROM _batch_found');
@@ -192,12 +262,7 @@ export async function writeBatch(
       `SELECT s.trace_no, s.span_id, s.seq FROM all_spans s JOIN _batch_found f ON s.trace_no = f.trace_no
         WHERE s.trace_no BETWEEN ${lo} AND ${hi}`,
     );
-    for (const r of rows.getRows()) {
-      const no = Number(r[0]);
-      let m = storedSpans.get(no);
-      if (!m) storedSpans.set(no, (m = new Map()));
-      m.set(r[1] as bigint, Number(r[2]));
-    }
+    for (const r of rows.getRows()) stored.push({ traceNo: Number(r[0]), spanId: r[1] as bigint, seq: Number(r[2]) });
   }
 
   // 3. Dictionary remaps from the table's codes to store ids.
@@ -213,7 +278,6 @@ export async function writeBatch(
     };
   };
   const svcId = lazy(svc.values, dicts.services);
-  const opIdOf = new Map<number, number>();
   const resId = lazy(table.dict('resource').values, dicts.resources);
   const scopeId = lazy(table.dict('scope').values, dicts.scopes);
   const msgId = lazy(table.dict('statusMessage').values, dicts.strings);
@@ -222,70 +286,122 @@ export async function writeBatch(
   const scopeCodes = table.dict('scope').codes;
   const msgCodes = table.dict('statusMessage').codes;
   const stateCodes = table.dict('traceState').codes;
-  const shapeOf = new Map<string, { id: number; locs: Int8Array }>();
-
-  // 4. Accept or skip each span; per-trace ordinals, parents, summaries.
+  // 4. Accept or skip each span; per-trace ordinals, parents, summaries. Span ids are looked up in one open-addressing
+  // table keyed by (trace, span id) as 32-bit words, and times compared as words: no BigInt or Map per span.
+  const ids = new SpanIdTable(n + stored.length);
+  const ordOfNo = new Map<number, number>();
+  for (const [ord, e] of existing) ordOfNo.set(e.traceNo, ord);
+  for (const x of stored) {
+    ids.insert(
+      ordOfNo.get(x.traceNo)!,
+      Number(BigInt.asIntN(32, x.spanId >> 32n)),
+      Number(BigInt.asIntN(32, x.spanId)),
+      x.seq,
+    );
+  }
+  const sw = int32Words(c.startUnixNano, n);
+  const dw = int32Words(c.durationNano, n);
+  const opByPair = new Map<number, number>();
   let duplicates = 0;
-  const accepted: number[] = [];
+  const accepted = new Int32Array(n);
+  let m = 0;
+  const groupStart: number[] = [];
   const seqOf = new Int32Array(n);
   const traceNoOf = new Int32Array(n);
   const parentSeq = new Int32Array(n);
   const opIdRow = new Int32Array(n);
-  const baseOfRow: bigint[] = new Array(n);
+  /** The trace's base time per row, as little-endian 32-bit words. */
+  const baseW = new Int32Array(2 * n);
+  let opMark = new Int32Array(Math.max(64, dicts.ops.values.length * 2));
+  const svcMark = new Map<number, number>();
   const newTraces: ExistingTrace[] = [];
   const updatedTraces: ExistingTrace[] = [];
+  let sorted = true;
+  let lastNo = -1;
+  const svcCodes = svc.codes;
+  const opCodes = op.codes;
+  const nOps = op.values.length;
   for (let t = 0; t < T; t++) {
     const ex = existing.get(t);
     const traceNo = ex ? ex.traceNo : state.nextTraceNo++;
-    const ids = (ex && storedSpans.get(ex.traceNo)) || new Map<bigint, number>();
     let nextSeq = ex ? ex.spanCount : 0;
-    const first = accepted.length;
-    let minStart = 0n;
-    let maxEnd = 0n;
+    const first = m;
+    let minRow = -1;
+    let maxRow = -1;
+    let maxHi = 0;
+    let maxLo = 0;
     let errors = 0;
     let rootOp = -1;
-    let rootStart = 0n;
-    const services = new Set<number>();
-    const ops = new Set<number>();
+    let rootRow = -1;
+    const traceOps: number[] = [];
     for (let k = index.offsets[t]!; k < index.offsets[t + 1]!; k++) {
       const r = index.rows[k]!;
-      const sid = sdv.getBigInt64(r * 8, false);
-      if (ids.has(sid)) {
+      if (ids.lookup(t, sdv.getInt32(r * 8, false), sdv.getInt32(r * 8 + 4, false)) >= 0) {
         duplicates++;
         continue;
       }
-      ids.set(sid, nextSeq);
+      ids.insert(t, sdv.getInt32(r * 8, false), sdv.getInt32(r * 8 + 4, false), nextSeq);
       seqOf[r] = nextSeq++;
       traceNoOf[r] = traceNo;
-      accepted.push(r);
-      const start = c.startUnixNano[r]!;
-      const end = start + c.durationNano[r]!;
-      if (accepted.length - 1 === first || start < minStart) minStart = start;
-      if (accepted.length - 1 === first || end > maxEnd) maxEnd = end;
+      accepted[m++] = r;
+      const sHi = sw[2 * r + 1]!;
+      const sLo = sw[2 * r]! >>> 0;
+      if (minRow < 0 || sHi < sw[2 * minRow + 1]! || (sHi === sw[2 * minRow + 1]! && sLo < sw[2 * minRow]! >>> 0))
+        minRow = r;
+      // end = start + duration as (hi, lo) numbers: lo < 2^32 after the carry, hi exact in a double.
+      let eLo = sLo + (dw[2 * r]! >>> 0);
+      let eHi = sHi + dw[2 * r + 1]!;
+      if (eLo >= 4294967296) {
+        eLo -= 4294967296;
+        eHi++;
+      }
+      if (maxRow < 0 || eHi > maxHi || (eHi === maxHi && eLo > maxLo)) {
+        maxRow = r;
+        maxHi = eHi;
+        maxLo = eLo;
+      }
       if (c.statusCode[r] === StatusCode.Error) errors++;
-      const sc = svc.codes[r]!;
-      const pairKey = sc * 4194304 + op.codes[r]!;
-      let opId = opIdOf.get(pairKey);
+      const pairKey = svcCodes[r]! * nOps + opCodes[r]!;
+      let opId = opByPair.get(pairKey);
       if (opId === undefined) {
-        opId = dicts.op(svcId(sc), op.values[op.codes[r]!]!);
-        opIdOf.set(pairKey, opId);
+        opId = dicts.op(svcId(svcCodes[r]!), op.values[opCodes[r]!]!);
+        opByPair.set(pairKey, opId);
+        if (opId >= opMark.length) {
+          const grown = new Int32Array(opId * 2 + 64);
+          grown.set(opMark);
+          opMark = grown;
+        }
       }
       opIdRow[r] = opId;
-      opCounts.set(opId, (opCounts.get(opId) ?? 0) + 1);
-      services.add(svcId(sc));
-      ops.add(opId);
-      if (c.parentRefType[r] === 0 && (rootOp < 0 || start < rootStart)) {
+      if (opMark[opId] !== t + 1) {
+        opMark[opId] = t + 1;
+        traceOps.push(opId);
+      }
+      if (
+        c.parentRefType[r] === 0 &&
+        (rootOp < 0 || sHi < sw[2 * rootRow + 1]! || (sHi === sw[2 * rootRow + 1]! && sLo < sw[2 * rootRow]! >>> 0))
+      ) {
         rootOp = opId;
-        rootStart = start;
+        rootRow = r;
       }
     }
-    if (accepted.length === first) continue;
-    for (let k = first; k < accepted.length; k++) {
+    if (m === first) continue;
+    groupStart.push(first);
+    if (traceNo < lastNo) sorted = false;
+    lastNo = traceNo;
+    for (let k = first; k < m; k++) {
       const r = accepted[k]!;
-      if (c.parentRefType[r] === 0) parentSeq[r] = -1;
-      else parentSeq[r] = ids.get(pdv.getBigInt64(r * 8, false)) ?? -1;
+      parentSeq[r] =
+        c.parentRefType[r] === 0 ? -1 : ids.lookup(t, pdv.getInt32(r * 8, false), pdv.getInt32(r * 8 + 4, false));
     }
-    const count = accepted.length - first;
+    const count = m - first;
+    const minStart = c.startUnixNano[minRow]!;
+    const maxEnd = c.startUnixNano[maxRow]! + c.durationNano[maxRow]!;
+    const rootStart = rootRow >= 0 ? c.startUnixNano[rootRow]! : 0n;
+    svcMark.clear();
+    for (const o of traceOps) svcMark.set(dicts.opService[o]!, 1);
+    const services = [...svcMark.keys()];
+    let base: bigint;
     if (ex) {
       const merged: ExistingTrace = {
         traceNo,
@@ -299,10 +415,10 @@ export async function writeBatch(
         rootOp: rootOp >= 0 && (ex.rootOp < 0 || rootStart < ex.rootStartNs) ? rootOp : ex.rootOp,
         rootStartNs: rootOp >= 0 && (ex.rootOp < 0 || rootStart < ex.rootStartNs) ? rootStart : ex.rootStartNs,
         services: sortedUnion(ex.services, services),
-        ops: sortedUnion(ex.ops, ops),
+        ops: sortedUnion(ex.ops, traceOps),
       };
       updatedTraces.push(merged);
-      for (let k = first; k < accepted.length; k++) baseOfRow[accepted[k]!] = ex.baseNs;
+      base = ex.baseNs;
     } else {
       newTraces.push({
         traceNo,
@@ -314,95 +430,136 @@ export async function writeBatch(
         spanCount: count,
         errorCount: errors,
         rootOp,
-        rootStartNs: rootOp >= 0 ? rootStart : 0n,
-        services: [...services].sort((a, b) => a - b),
-        ops: [...ops].sort((a, b) => a - b),
+        rootStartNs: rootStart,
+        services: services.sort((a, b) => a - b),
+        ops: traceOps.sort((a, b) => a - b),
       });
-      for (let k = first; k < accepted.length; k++) baseOfRow[accepted[k]!] = minStart;
+      base = minStart;
     }
+    const bLo = Number(BigInt.asIntN(32, base));
+    const bHi = Number(BigInt.asIntN(32, base >> 32n));
+    for (let k = first; k < m; k++) {
+      const r = accepted[k]!;
+      baseW[2 * r] = bLo;
+      baseW[2 * r + 1] = bHi;
+    }
+  }
+  const opCounts = new Map<number, number>();
+  for (let k = 0; k < m; k++) {
+    const id = opIdRow[accepted[k]!]!;
+    opCounts.set(id, (opCounts.get(id) ?? 0) + 1);
   }
 
   // 5. Rows in trace order; attribute shapes with per-trace repeats (a value equal to the previous occurrence of the
   // same key and type in the trace is not stored again) and a column per value chosen by key.
-  accepted.sort((x, y) => traceNoOf[x]! - traceNoOf[y]! || seqOf[x]! - seqOf[y]!);
-  const m = accepted.length;
+  // 5. Rows in trace order (each trace's accepted spans are already consecutive, in seq order; only late spans of
+  // stored traces can put a group out of order); attribute shapes with per-trace repeats (a value equal to the
+  // previous occurrence of the same key and type in the trace is not stored again) and a column per value chosen by
+  // key. A span's shape is found by a hash of its (key, type, repeat) codes, checked code by code.
+  const groups = groupStart.length;
+  const groupEnd = (g: number) => (g + 1 < groups ? groupStart[g + 1]! : m);
+  let order = Array.from({ length: groups }, (_, g) => g);
+  if (!sorted)
+    order = order.sort((x, y) => traceNoOf[accepted[groupStart[x]!]!]! - traceNoOf[accepted[groupStart[y]!]!]!);
+  const rowOf = new Int32Array(m);
   const av = c.attrValues;
   const slotRef = Array.from({ length: VALUE_SLOTS }, () => new Int32Array(m).fill(-1));
   const moreRef = new Int32Array(m).fill(-1);
   const moreText: string[] = [];
   const shapeCol = new Int32Array(m);
-  const lastSeen = new Map<number, number>();
+  const ktCount = c.attrKeys.length * 8;
+  const lastGroup = new Int32Array(ktCount).fill(-1);
+  const lastAttr = new Int32Array(ktCount);
+  const shapeOf = new Map<number, ShapeHit[]>();
+  let codes = new Int32Array(64);
   const repeat: boolean[] = [];
-  let lastTrace = -1;
-  for (let k = 0; k < m; k++) {
-    const r = accepted[k]!;
-    const traceNo = traceNoOf[r]!;
-    if (traceNo !== lastTrace) {
-      lastSeen.clear();
-      lastTrace = traceNo;
-    }
+  const attrKey = c.attrKey;
+  const attrType = c.attrType;
+  const attrOffsets = c.attrOffsets;
+  let k = 0;
+  for (const g of order) {
     // Late spans of a stored trace keep every value: the earlier spans' values are not in memory.
-    const canRepeat = !existingNos.has(traceNo);
-    const a0 = c.attrOffsets[r]!;
-    const a1 = c.attrOffsets[r + 1]!;
-    let key = '';
-    let repeats = 0;
-    for (let a = a0; a < a1; a++) {
-      const kt = c.attrKey[a]! * 8 + c.attrType[a]!;
-      let rep = false;
-      if (canRepeat) {
-        const prev = lastSeen.get(kt);
-        rep = prev !== undefined && sameBytes(av, prev, a);
-        lastSeen.set(kt, a);
-      }
-      repeat[a - a0] = rep;
-      if (rep) repeats++;
-      key += rep ? `${kt}r,` : `${kt},`;
-    }
-    let shape = shapeOf.get(key);
-    if (!shape && repeats > 0 && dicts.shapes.values.length >= MAX_SHAPES_FOR_REPEATS) {
-      // Repeat patterns multiply shapes; past the cap, new patterns store every value (the reader still follows).
-      key = key.replaceAll('r,', ',');
-      repeat.fill(false, 0, a1 - a0);
-      shape = shapeOf.get(key);
-    }
-    if (!shape) {
-      const entries: [string, number, number][] = [];
-      const used = new Uint8Array(VALUE_SLOTS);
+    const canRepeat = !existingNos.has(traceNoOf[accepted[groupStart[g]!]!]!);
+    for (let j = groupStart[g]!, jEnd = groupEnd(g); j < jEnd; j++, k++) {
+      const r = accepted[j]!;
+      rowOf[k] = r;
+      const a0 = attrOffsets[r]!;
+      const a1 = attrOffsets[r + 1]!;
+      const len = a1 - a0;
+      if (len > codes.length) codes = new Int32Array(len * 2);
+      let repeats = 0;
+      let h = len;
       for (let a = a0; a < a1; a++) {
-        const name = c.attrKeys[c.attrKey[a]!]!;
-        let loc = LOC_REPEAT;
-        if (!repeat[a - a0]) {
-          loc = LOC_MORE;
-          const home = preferredSlot(name);
-          for (let probe = 0; probe < VALUE_SLOTS; probe++) {
-            const slot = (home + probe) % VALUE_SLOTS;
-            if (!used[slot]) {
-              used[slot] = 1;
-              loc = slot;
-              break;
+        const kt = attrKey[a]! * 8 + attrType[a]!;
+        let rep = false;
+        if (canRepeat) {
+          rep = lastGroup[kt] === g && sameBytes(av, lastAttr[kt]!, a);
+          lastGroup[kt] = g;
+          lastAttr[kt] = a;
+        }
+        repeat[a - a0] = rep;
+        if (rep) repeats++;
+        const code = kt * 2 + (rep ? 1 : 0);
+        codes[a - a0] = code;
+        h = Math.imul(h ^ code, 0x01000193);
+      }
+      let shape = findShape(shapeOf, h, codes, len);
+      if (!shape && repeats > 0 && dicts.shapes.values.length >= MAX_SHAPES_FOR_REPEATS) {
+        // Repeat patterns multiply shapes; past the cap, new patterns store every value (the reader still follows).
+        h = len;
+        for (let i = 0; i < len; i++) {
+          codes[i] = codes[i]! & ~1;
+          h = Math.imul(h ^ codes[i]!, 0x01000193);
+        }
+        repeat.fill(false, 0, len);
+        shape = findShape(shapeOf, h, codes, len);
+      }
+      if (!shape) {
+        const entries: [string, number, number][] = [];
+        const used = new Uint8Array(VALUE_SLOTS);
+        for (let a = a0; a < a1; a++) {
+          const name = c.attrKeys[attrKey[a]!]!;
+          let loc = LOC_REPEAT;
+          if (!repeat[a - a0]) {
+            loc = LOC_MORE;
+            const home = preferredSlot(name);
+            for (let probe = 0; probe < VALUE_SLOTS; probe++) {
+              const slot = (home + probe) % VALUE_SLOTS;
+              if (!used[slot]) {
+                used[slot] = 1;
+                loc = slot;
+                break;
+              }
             }
           }
+          entries.push([name, attrType[a]!, loc]);
         }
-        entries.push([name, c.attrType[a]!, loc]);
+        shape = {
+          codes: codes.slice(0, len),
+          id: dicts.shapes.intern(JSON.stringify(entries)),
+          locs: Int8Array.from(entries, (e) => e[2]),
+        };
+        const hits = shapeOf.get(h);
+        if (hits) hits.push(shape);
+        else shapeOf.set(h, [shape]);
       }
-      shape = { id: dicts.shapes.intern(JSON.stringify(entries)), locs: Int8Array.from(entries, (e) => e[2]) };
-      shapeOf.set(key, shape);
-    }
-    shapeCol[k] = shape.id;
-    let more: string[] | undefined;
-    for (let a = a0; a < a1; a++) {
-      const loc = shape.locs[a - a0]!;
-      if (loc >= 0) slotRef[loc]![k] = a;
-      else if (loc === LOC_MORE) (more ??= []).push(utf8At(av, a));
-    }
-    if (more) {
-      moreRef[k] = moreText.length;
-      moreText.push(JSON.stringify(more));
+      shapeCol[k] = shape.id;
+      let more: string[] | undefined;
+      const locs = shape.locs;
+      for (let a = a0; a < a1; a++) {
+        const loc = locs[a - a0]!;
+        if (loc >= 0) slotRef[loc]![k] = a;
+        else if (loc === LOC_MORE) (more ??= []).push(utf8At(av, a));
+      }
+      if (more) {
+        moreRef[k] = moreText.length;
+        moreText.push(JSON.stringify(more));
+      }
     }
   }
 
-  // 6. Fixed-width columns.
+  // 6. Fixed-width columns, copied as 32-bit words or bytes (ids are big-endian bytes stored as int64). A span class
+  // is looked up by one number made of its parts' batch codes; the dictionary's string key only for new ones.
   const traceNoCol = new Int32Array(m);
   const seqCol = new Int32Array(m);
   const spanIdCol = new BigInt64Array(m);
@@ -414,28 +571,51 @@ export async function writeBatch(
   const durCol = new BigInt64Array(m);
   const msgCol = new Int32Array(m);
   const stateCol = new Int32Array(m);
-  const rowRef = new Int32Array(m);
+  const spanIdOut = new Uint8Array(spanIdCol.buffer);
+  const parentIdOut = new Uint8Array(parentIdCol.buffer);
+  const startOut = new Int32Array(startCol.buffer);
+  const durOut = new Int32Array(durCol.buffer);
+  const spanIdIn = c.spanId;
+  const parentIdIn = c.parentSpanId;
+  const resCount = table.dict('resource').values.length;
+  const scopeCount = table.dict('scope').values.length;
+  const shapeCount = dicts.shapes.values.length;
+  // opId · resource · scope · shape · flags (< 256) as one exact number, when it fits in 2^53.
+  const numericClassKey = dicts.ops.values.length * resCount * scopeCount * shapeCount * 256 < 2 ** 53;
+  const classOf = new Map<number | string, number>();
   for (let k = 0; k < m; k++) {
-    const r = accepted[k]!;
-    rowRef[k] = r;
+    const r = rowOf[k]!;
     traceNoCol[k] = traceNoOf[r]!;
     seqCol[k] = seqOf[r]!;
-    spanIdCol[k] = sdv.getBigInt64(r * 8, false);
+    for (let i = 0; i < 8; i++) spanIdOut[k * 8 + i] = spanIdIn[r * 8 + 7 - i]!;
     const ref = c.parentRefType[r]!;
     parentSeqCol[k] = parentSeq[r]!;
     if (ref !== 0 && parentSeq[r]! < 0) {
-      parentIdCol[k] = pdv.getBigInt64(r * 8, false);
+      for (let i = 0; i < 8; i++) parentIdOut[k * 8 + i] = parentIdIn[r * 8 + 7 - i]!;
       parentIdValid[k] = 1;
     }
-    classCol[k] = dicts.spanClass(
-      opIdRow[r]!,
-      resId(resCodes[r]!),
-      scopeId(scopeCodes[r]!),
-      shapeCol[k]!,
-      c.kind[r]! | (c.statusCode[r]! << 3) | (ref << 5),
-    );
-    startCol[k] = c.startUnixNano[r]! - baseOfRow[r]!;
-    durCol[k] = c.durationNano[r]!;
+    const flags = c.kind[r]! | (c.statusCode[r]! << 3) | (ref << 5);
+    const key = numericClassKey
+      ? (((opIdRow[r]! * resCount + resCodes[r]!) * scopeCount + scopeCodes[r]!) * shapeCount + shapeCol[k]!) * 256 +
+        flags
+      : `${opIdRow[r]},${resCodes[r]},${scopeCodes[r]},${shapeCol[k]},${flags}`;
+    let cls = classOf.get(key);
+    if (cls === undefined) {
+      cls = dicts.spanClass(opIdRow[r]!, resId(resCodes[r]!), scopeId(scopeCodes[r]!), shapeCol[k]!, flags);
+      classOf.set(key, cls);
+    }
+    classCol[k] = cls;
+    // start_off = start - the trace's base, in 32-bit words with a borrow.
+    let lo = (sw[2 * r]! >>> 0) - (baseW[2 * r]! >>> 0);
+    let borrow = 0;
+    if (lo < 0) {
+      lo += 4294967296;
+      borrow = 1;
+    }
+    startOut[2 * k] = lo | 0;
+    startOut[2 * k + 1] = (sw[2 * r + 1]! - baseW[2 * r + 1]! - borrow) | 0;
+    durOut[2 * k] = dw[2 * r]!;
+    durOut[2 * k + 1] = dw[2 * r + 1]!;
     msgCol[k] = msgId(msgCodes[r]!);
     stateCol[k] = stateId(stateCodes[r]!);
   }
@@ -457,8 +637,8 @@ export async function writeBatch(
     { kind: 'fixed', type: INTEGER, values: stateCol },
     ...slotRef.map((ref): AppendColumn => ({ kind: 'text', type: VARCHAR, ref, offsets: av.offsets, bytes: av.bytes })),
     { kind: 'text', type: VARCHAR, ref: moreRef, offsets: moreOffsets, bytes: moreBytes },
-    { kind: 'text', type: VARCHAR, ref: rowRef, ...c.events, emptyIsNull: true },
-    { kind: 'text', type: VARCHAR, ref: rowRef, ...c.links, emptyIsNull: true },
+    { kind: 'text', type: VARCHAR, ref: rowOf, ...c.events, emptyIsNull: true },
+    { kind: 'text', type: VARCHAR, ref: rowOf, ...c.links, emptyIsNull: true },
   ];
 
   // 7. Write: dictionaries, spans, trace summaries.
