@@ -79,7 +79,8 @@ async function loadSelection(
     for (const s of baseline) weights.set(s.traceId, others.length / baseline.length);
   }
   ctx.status('loading failed traces…');
-  const table = await loadTracesById(source, [...sample.traces, ...baseline], window);
+  // The error analysis reads no generic attribute, link or non-error event: the lighter read is exact for it.
+  const table = await loadTracesById(source, [...sample.traces, ...baseline], window, 'analysis');
   ctx.status('');
   return {
     table,

@@ -1,6 +1,12 @@
 // Selection pushdown for the analysis commands: from a store's trace summaries (trace-level columns, no spans),
 // decide which traces an analysis needs whole, then load only those, in windows of nearby traces.
-import { concatSpanTables, type SpanTable, type TraceSource, type TraceSummary } from '@aiops/span-model';
+import {
+  concatSpanTables,
+  type SpanQuery,
+  type SpanTable,
+  type TraceSource,
+  type TraceSummary,
+} from '@aiops/span-model';
 import type { TimeWindow } from '../time.ts';
 
 /**
@@ -100,12 +106,13 @@ export function stratifiedSample(summaries: readonly TraceSummary[], max: number
 /**
  * Whole traces by id from `source`, in one table. Ids are sorted by start time and loaded `IDS_PER_QUERY` at a time,
  * each query narrowed to the time range of its ids (within `window`), so that the store tests each id against few
- * traces.
+ * traces. `detail` is passed on (`SpanQuery.detail`: 'analysis' is a lighter read where the source has one).
  */
 export async function loadTracesById(
   source: TraceSource,
   summaries: readonly TraceSummary[],
   window: TimeWindow,
+  detail: SpanQuery['detail'] = 'full',
 ): Promise<SpanTable> {
   const sorted = [...summaries].sort((a, b) => (a.startUnixNano < b.startUnixNano ? -1 : 1));
   const tables: SpanTable[] = [];
@@ -115,7 +122,12 @@ export async function loadTracesById(
     let to = chunk[chunk.length - 1]!.startUnixNano + 1n;
     if (window.fromUnixNano !== undefined && window.fromUnixNano > from) from = window.fromUnixNano;
     if (window.toUnixNano !== undefined && window.toUnixNano < to) to = window.toUnixNano;
-    const t = await source.spans({ traceIds: chunk.map((s) => s.traceId), fromUnixNano: from, toUnixNano: to });
+    const t = await source.spans({
+      traceIds: chunk.map((s) => s.traceId),
+      fromUnixNano: from,
+      toUnixNano: to,
+      ...(detail === 'analysis' ? { detail } : {}),
+    });
     if (t.numSpans > 0) tables.push(t);
   }
   return concatSpanTables(tables);
