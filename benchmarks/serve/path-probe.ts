@@ -4,7 +4,7 @@
 // CPU µs per span (process.cpuUsage: DuckDB's own threads included) and wall µs per span.
 //
 // Run: cd benchmarks && npx tsx --conditions=@aiops/source serve/path-probe.ts [spans per round, default 100000]
-//      [rounds, default 5]
+//      [rounds, default 5] [DuckDB threads, default DuckDB's own: one per core]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +17,7 @@ import { spanTableToOtlpProtobuf } from '../scenarios/otlp-encode.ts';
 
 const SPANS = Number(process.argv[2] ?? 100_000);
 const ROUNDS = Number(process.argv[3] ?? 5);
+const THREADS = process.argv[4] ? Number(process.argv[4]) : undefined;
 
 function requests(table: SpanTable, perRequest: number): Uint8Array[] {
   const index = buildTraceIndex(table);
@@ -67,14 +68,14 @@ for (let round = 0; round < ROUNDS; round++) {
   await wal.closeAndRemove();
   const cat = await timed(() => concatSpanTables(dec.value));
   record('concat', cat, n);
-  const store = await openStore({ dir: path.join(dir, 'store') });
+  const store = await openStore({ dir: path.join(dir, 'store'), ...(THREADS ? { threads: THREADS } : {}) });
   const app = await timed(() => store.append(cat.value));
   record('store append', app, n);
   await store.close();
   fs.rmSync(dir, { recursive: true, force: true });
 }
 console.log(
-  `${bodies.length} requests, ${SPANS} spans per round, ${(bytes / SPANS).toFixed(0)} B/span, ${ROUNDS} rounds, load ${os
+  `${bodies.length} requests, ${SPANS} spans per round, ${(bytes / SPANS).toFixed(0)} B/span, ${ROUNDS} rounds, DuckDB threads ${THREADS ?? 'default'}, load ${os
     .loadavg()
     .map((x) => x.toFixed(1))
     .join(' ')}`,

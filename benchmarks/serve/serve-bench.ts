@@ -6,7 +6,7 @@
 //      [requests outstanding, default 64] [overload seconds, default 3× phase] [overload queue bound, default 50000]
 // SERVE_PHASES=http,grpc,latency,overload picks phases. SERVE_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' passes node flags to the server (profiles per phase).
 // SERVE_CPUS=0,1 lets the server use both CPUs (its store thread then runs beside the receivers); SERVE_STORE_THREAD=0
-// keeps the store on the main thread. SERVE_NICE=-20 runs the server under `nice -n -20` (root) on a loaded machine.
+// keeps the store on the main thread; SERVE_STORE_THREADS=n gives its DuckDB n threads (serve's --store-threads). SERVE_NICE=-20 runs the server under `nice -n -20` (root) on a loaded machine.
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -202,7 +202,7 @@ async function main(): Promise<void> {
     const usage = await s.done;
     results[`throughput-${proto}`] = { ...r, server: usage };
     console.log(
-      `OTLP/${proto} protobuf: ${Math.round(r.spansPerSec).toLocaleString('en-US')} spans/s sustained, server CPU ${usage.cpuSeconds?.toFixed(1)} s (${Math.round((usage.spansAccepted ?? 0) / (usage.cpuSeconds ?? 1)).toLocaleString('en-US')} spans per CPU-second), ${usage.batches} batches, peak RSS ${usage.maxRssMiB?.toFixed(0)} MiB`,
+      `OTLP/${proto} protobuf: ${Math.round(r.spansPerSec).toLocaleString('en-US')} spans/s sustained, server CPU ${usage.cpuSeconds?.toFixed(1)} s (${Math.round((usage.spansAccepted ?? 0) / (usage.cpuSeconds ?? 1)).toLocaleString('en-US')} spans per CPU-second; ${Math.round((usage.spansAccepted ?? 0) / (usage.cpuSecondsAfterStart ?? 1)).toLocaleString('en-US')} after start-up), ${usage.batches} batches, peak RSS ${usage.maxRssMiB?.toFixed(0)} MiB, load ${os.loadavg()[0]!.toFixed(1)}`,
     );
   }
 

@@ -167,7 +167,8 @@ describe('aiops serve after SIGKILL with spans only in the write-ahead log', () 
     const segments = fs.readdirSync(path.join(store, 'wal')).sort();
     expect(segments.length).toBeGreaterThanOrEqual(1);
     fs.appendFileSync(path.join(store, 'wal', segments.at(-1)!), Buffer.from([0x40, 0x1f, 0x00, 0x00, 0xde, 0xad]));
-    const second = await startChild(first.info.pid, store);
+    // The restart also runs DuckDB on one thread (--store-threads), as the throughput benchmark does.
+    const second = await startChild(first.info.pid, store, ['--store-threads', '1']);
     expect(second.output()).toContain('recovered 1,000 spans of 10 requests from the write-ahead log (1,000 were');
     const q2 = `http://127.0.0.1:${second.info.queryPort}`;
     for (let k = 200; k < 210; k++) {
@@ -184,5 +185,14 @@ describe('aiops serve after SIGKILL with spans only in the write-ahead log', () 
     safeKill(second.info.pid, 'SIGTERM');
     await new Promise<void>((r) => (exited(second.child) ? r() : second.child.once('exit', () => r())));
     expect(fs.readdirSync(path.join(store, 'wal'))).toEqual([]);
+  });
+});
+
+describe('aiops serve --store-threads', () => {
+  it('refuses a thread count that is not a whole number ≥ 1, naming the option', async () => {
+    const r = await runCli(['serve', '--store', path.join(dir, 'never'), '--store-threads', '0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--store-threads: "0" is not a whole number ≥ 1');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });

@@ -64,6 +64,11 @@ export const serveCommand: Command = {
       type: 'boolean',
       description: 'write to DuckDB from a worker thread (default: the main thread, faster on 2 cores)',
     },
+    'store-threads': {
+      type: 'string',
+      valueName: '<n>',
+      description: "DuckDB threads of the store (default: DuckDB's, one per core; 1 spends the least CPU per span)",
+    },
     verbose: { type: 'boolean', short: 'v', description: 'print ingest statistics every 10 s' },
     'stats-interval': { type: 'string', valueName: '<dur>', description: 'period of the --verbose line (default 10s)' },
   },
@@ -81,6 +86,8 @@ export const serveCommand: Command = {
     const queryPort = port(ctx.str('query'), SERVE_DEFAULTS.queryPort, 'query');
     if (queryPort === null) throw usageError('--query: the query API cannot be disabled');
     const maxQueued = positive(ctx.str('max-queue-spans'), QUEUE_DEFAULTS.maxQueuedSpans, 'max-queue-spans');
+    const threadsText = ctx.str('store-threads');
+    const storeThreads = threadsText === undefined ? undefined : positive(threadsText, 1, 'store-threads');
     const flushText = ctx.str('flush-interval');
     const flushIntervalMs = flushText ? parseDurationMs(flushText, '--flush-interval') : QUEUE_DEFAULTS.flushIntervalMs;
     if (!(flushIntervalMs >= 1)) throw usageError(`--flush-interval: "${flushText}" is shorter than 1 ms`);
@@ -99,6 +106,7 @@ export const serveCommand: Command = {
         queue: { maxQueuedSpans: maxQueued, flushIntervalMs },
         version: VERSION_TEXT,
         storeThread: ctx.flag('store-thread'),
+        ...(storeThreads !== undefined ? { storeThreads } : {}),
       });
     } catch (err) {
       if (err instanceof ServeError) throw new CliError(err.message, ExitCode.Usage, err.code);

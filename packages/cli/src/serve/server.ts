@@ -43,6 +43,12 @@ export interface ServeOptions {
    * the worker's DuckDB writes delay the WAL fsyncs on the same disk (benchmarks/serve/RESULTS.md).
    */
   readonly storeThread?: boolean;
+  /**
+   * DuckDB threads of the store. Default: DuckDB's own (one per core). One thread costs less CPU per ingested span
+   * (DuckDB's parallel appends and checkpoints spend more CPU than they save on a busy 2-core machine) but makes large
+   * reads (dependencies over millions of spans) slower.
+   */
+  readonly storeThreads?: number;
 }
 
 /** Defaults of {@link ServeOptions}. */
@@ -141,7 +147,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     );
   }
   const store: StoreBackend = await openServerStore(
-    { dir: storeDir, compactSpans: options.compactSpans ?? SERVE_DEFAULTS.compactSpans },
+    {
+      dir: storeDir,
+      compactSpans: options.compactSpans ?? SERVE_DEFAULTS.compactSpans,
+      ...(options.storeThreads !== undefined ? { threads: options.storeThreads } : {}),
+    },
     options.storeThread ?? SERVE_DEFAULTS.storeThread,
   );
   const walDir = path.join(storeDir, WAL_DIR);
