@@ -177,9 +177,11 @@ export const detectTraceAnomalyCommand: Command = {
     const bounds = await source.bounds();
     if (!bounds) throw notFoundError(`no spans in the ${source.kind} source`);
     const w = await windows(ctx, bounds.toUnixNano, bounds.fromUnixNano);
-    const target = await source.spans({ fromUnixNano: w.from, toUnixNano: w.to });
+    // The series pass reads ids, names, kinds, timings, status, derived columns and failure signals only: the lean
+    // read gives all of these exactly and skips the generic attribute list, links and most events.
+    const target = await source.spans({ fromUnixNano: w.from, toUnixNano: w.to, detail: 'analysis' });
     if (target.numSpans === 0) throw notFoundError('no spans in the window; widen it with --time-range or --from/--to');
-    const baseline = await source.spans({ fromUnixNano: w.baselineFrom, toUnixNano: w.baselineTo });
+    const baseline = await source.spans({ fromUnixNano: w.baselineFrom, toUnixNano: w.baselineTo, detail: 'analysis' });
     const service = ctx.str('service');
     const report = detectAnomalies(target, {
       algorithm,
