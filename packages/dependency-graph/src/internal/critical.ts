@@ -2,7 +2,7 @@
 import type { CriticalPathSegment } from '@aiops/span-model';
 import type { ColumnarCriticalPaths } from '../dependency-graph.ts';
 import type { Aggregate } from './aggregate.ts';
-import { nearestRank } from './stats.ts';
+import { nearestRankOf } from './stats.ts';
 
 /** The critical-path summary of one endpoint, in internal node ids. */
 export interface RawCriticalPath {
@@ -38,49 +38,52 @@ export function summarizeCriticalPaths(
   for (let t = 0; t < traceCount; t++) if (agg.traceEndpoint[t]! >= 0) byEndpoint[fill[agg.traceEndpoint[t]!]!++] = t;
   const n = agg.attrTree.length;
   const nodeCount = agg.nodes.names.length;
+  const attrTree = agg.attrTree;
+  const treeNode = Int32Array.from(agg.treeNode);
+  const traceDur = agg.traceDurNano;
   const tailByNode = new Float64Array(nodeCount);
   const allByNode = new Float64Array(nodeCount);
+  // Tail critical-path time per call-tree node; `touched` lists the nodes set for the current endpoint.
+  const tailByTree = new Float64Array(treeNode.length);
+  const inTail = new Uint8Array(treeNode.length);
+  const touched: number[] = [];
+  const columnar = isColumnar(paths) ? paths : undefined;
+  const arrays = columnar ? undefined : (paths as readonly (readonly CriticalPathSegment[] | undefined)[]);
+  const cOffsets = columnar?.segmentOffsets ?? new Int32Array(0);
+  const cRow = columnar?.segmentRow ?? new Int32Array(0);
+  const cStart = columnar?.segmentStartNano ?? new Float64Array(0);
+  const cEnd = columnar?.segmentEndNano ?? new Float64Array(0);
   let missingTraces = 0;
   let badSegments = 0;
   const out: RawCriticalPath[] = [];
   for (let e = 0; e < endpoints; e++) {
     const traces = byEndpoint.subarray(offsets[e]!, offsets[e + 1]!);
-    const durs = Float64Array.from(traces, (t) => agg.traceDurNano[t]!).sort();
-    const p99 = nearestRank(durs, tailQuantile);
+    if (traces.length === 0) continue;
+    const durs = new Float64Array(traces.length);
+    for (let k = 0; k < traces.length; k++) durs[k] = traceDur[traces[k]!]!;
+    const p99 = nearestRankOf(durs, tailQuantile);
     tailByNode.fill(0);
     allByNode.fill(0);
-    const byTree = new Map<number, number>();
+    for (const tn of touched) {
+      tailByTree[tn] = 0;
+      inTail[tn] = 0;
+    }
+    touched.length = 0;
     let tailTotal = 0;
     let tailUsed = 0;
     let allUsed = 0;
-    let tail = false;
-    const add = (row: number, len: number): void => {
-      if (!(row >= 0 && row < n) || !(len >= 0)) {
-        badSegments++;
-        return;
-      }
-      const tn = agg.attrTree[row]!;
-      const node = tn >= 0 ? agg.treeNode[tn]! : serviceOfRow(row);
-      allByNode[node]! += len;
-      if (!tail) return;
-      tailTotal += len;
-      tailByNode[node]! += len;
-      if (tn >= 0) byTree.set(tn, (byTree.get(tn) ?? 0) + len);
-    };
-    const columnar = isColumnar(paths) ? paths : undefined;
-    for (const t of traces) {
-      tail = agg.traceDurNano[t]! >= p99;
+    for (let k = 0; k < traces.length; k++) {
+      const t = traces[k]!;
+      const tail = traceDur[t]! >= p99;
       let a = 0;
       let b = 0;
       let segs: readonly CriticalPathSegment[] | undefined;
-      if (columnar) {
-        if (t + 1 < columnar.segmentOffsets.length) {
-          a = columnar.segmentOffsets[t]!;
-          b = columnar.segmentOffsets[t + 1]!;
-        }
-      } else {
-        segs = (paths as readonly (readonly CriticalPathSegment[] | undefined)[])[t];
+      if (arrays) {
+        segs = arrays[t];
         b = segs?.length ?? 0;
+      } else if (t + 1 < cOffsets.length) {
+        a = cOffsets[t]!;
+        b = cOffsets[t + 1]!;
       }
       if (a === b) {
         if (tail) missingTraces++;
@@ -88,10 +91,34 @@ export function summarizeCriticalPaths(
       }
       allUsed++;
       if (tail) tailUsed++;
-      if (segs) for (const seg of segs) add(seg.row, seg.endNano - seg.startNano);
-      else {
-        const c = columnar!;
-        for (let k = a; k < b; k++) add(c.segmentRow[k]!, c.segmentEndNano[k]! - c.segmentStartNano[k]!);
+      for (let j = a; j < b; j++) {
+        let row: number;
+        let len: number;
+        if (segs) {
+          const seg = segs[j]!;
+          row = seg.row;
+          len = seg.endNano - seg.startNano;
+        } else {
+          row = cRow[j]!;
+          len = cEnd[j]! - cStart[j]!;
+        }
+        if (!(row >= 0 && row < n) || !(len >= 0)) {
+          badSegments++;
+          continue;
+        }
+        const tn = attrTree[row]!;
+        const node = tn >= 0 ? treeNode[tn]! : serviceOfRow(row);
+        allByNode[node]! += len;
+        if (!tail) continue;
+        tailTotal += len;
+        tailByNode[node]! += len;
+        if (tn >= 0) {
+          if (inTail[tn] === 0) {
+            inTail[tn] = 1;
+            touched.push(tn);
+          }
+          tailByTree[tn]! += len;
+        }
       }
     }
     if (tailUsed === 0 || tailTotal <= 0) continue;
@@ -111,8 +138,9 @@ export function summarizeCriticalPaths(
     }
     let bestTree = -1;
     let bestTreeTime = -1;
-    for (const [tn, time] of byTree) {
-      if (agg.treeNode[tn] === bottleneck && (time > bestTreeTime || (time === bestTreeTime && tn < bestTree))) {
+    for (const tn of touched) {
+      const time = tailByTree[tn]!;
+      if (treeNode[tn] === bottleneck && (time > bestTreeTime || (time === bestTreeTime && tn < bestTree))) {
         bestTreeTime = time;
         bestTree = tn;
       }

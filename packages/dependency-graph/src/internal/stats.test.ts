@@ -62,4 +62,27 @@ describe('summarizeGroups', () => {
     expect(c!.count).toBe(0);
     expect(c!.p99Ms).toBeNaN();
   });
+
+  it.each([
+    ['many distinct values', 60_000, 1_000_000],
+    ['heavy ties (3 values)', 60_000, 3],
+    ['a few hundred values', 9_000, 300],
+    ['just above the bracketing size', 4_096, 4_096],
+  ])('gives the ranks of a sort on large groups: %s', (_name, n, distinct) => {
+    const data = samples(n, distinct, n * 7 + distinct);
+    const sorted = Float64Array.from(data).sort();
+    const at = (q: number): number => sorted[Math.min(n - 1, Math.ceil(q * n) - 1)]! / 1e6;
+    const [s] = summarizeGroups(1, n, new Int32Array(n), data, new Uint8Array(n));
+    expect([s!.p50Ms, s!.p95Ms, s!.p99Ms]).toEqual([at(0.5), at(0.95), at(0.99)]);
+  });
+
+  it('gives the ranks of a sort on a large group in ascending and descending order', () => {
+    const n = 20_000;
+    const up = Float64Array.from({ length: n }, (_, i) => i * 1e6);
+    const down = Float64Array.from({ length: n }, (_, i) => (n - 1 - i) * 1e6);
+    for (const d of [up, down]) {
+      const [s] = summarizeGroups(1, n, new Int32Array(n), d, new Uint8Array(n));
+      expect([s!.p50Ms, s!.p95Ms, s!.p99Ms]).toEqual([9999, 18999, 19799]);
+    }
+  });
 });
