@@ -382,6 +382,24 @@ describe('analyzeSlowTraces on every possibly slow trace plus a sample of the ot
     });
   });
 
+  it('thins fast traces that stand for fewer traces than the others before comparing', () => {
+    // One fast trace weighing 5, six weighing 1 (say, loaded because their extent reached the threshold): each of
+    // the six is kept with probability 1/5 by a fixed hash, so the comparison sees them in their proportion.
+    let first = true;
+    const w = weights.map((x) => {
+      if (x === 1) return 1;
+      if (first) {
+        first = false;
+        return 5;
+      }
+      return 1;
+    });
+    const r = analyzeSlowTraces(table, { thresholdNano: 500_000, traceWeights: w });
+    expect(r.traces).toBe(5 + 5 + 6);
+    expect(r.slowCount).toBe(5);
+    expect(r.traitBaseline.fastTraces).toBe(3); // the one weighing 5, and 2 of the 6
+  });
+
   it('needs a fixed threshold and one weight per trace', () => {
     expect(() => analyzeSlowTraces(table, { traceWeights: weights })).toThrow(
       'critical-path: options.traceWeights needs thresholdNano',

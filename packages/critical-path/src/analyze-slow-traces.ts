@@ -84,7 +84,8 @@ export interface SlowTraceOptions {
    * stands for (1 for every possibly slow trace; N / n for a sampled trace of a stratum of N with n loaded).
    * `traces`, `slowShare`, the endpoints' trace counts and every duration distribution are then weighted (counts
    * rounded); the slow traces, their count and bottlenecks are exact; traits, the aggregate, the top-down view and
-   * suggestions compare against the sampled fast traces (`traitBaseline.fastTraces` of them). Needs `thresholdNano`:
+   * suggestions compare against the fast traces thinned to their weights (each kept with probability weight /
+   * largest weight, so that every stratum appears in its proportion; `traitBaseline.fastTraces` of them). Needs `thresholdNano`:
    * the per-endpoint rules learn what normal is from every trace.
    */
   readonly traceWeights?: Float64Array;
@@ -241,6 +242,25 @@ export interface SlowTraceAnalysis {
   readonly traitBaseline: TraitBaseline;
   /** Suggestions with their evidence, most costly first. */
   readonly suggestions: readonly SlowTraceSuggestion[];
+}
+
+/**
+ * Keeps each trace of `list` with probability weight / (largest weight), by a fixed hash of its ordinal: fast traces
+ * that stand for many (a thin stratum of the sample) and those that stand for themselves (loaded because they might
+ * have been slow) then appear in the comparisons in their proportions in the window.
+ */
+function thinToWeights(list: number[], weights: Float64Array): void {
+  let max = 0;
+  for (const t of list) if (weights[t]! > max) max = weights[t]!;
+  let k = 0;
+  for (const t of list) {
+    const w = weights[t]!;
+    let h = Math.imul(t ^ 0x9e3779b9, 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    const u = ((h ^ (h >>> 16)) >>> 0) / 4294967296;
+    if (w >= max || u < w / max) list[k++] = t;
+  }
+  list.length = k;
 }
 
 // Every k-th element, so that at most `max` remain (the fast-trace baseline of traits and suggestions).
@@ -543,6 +563,7 @@ export function analyzeSlowTraces(table: SpanTable, options: SlowTraceOptions = 
   }
   slow.sort((a, b) => durationOf(b) - durationOf(a) || a - b);
   analysed = Math.round(analysed);
+  if (weights) thinToWeights(fast, weights);
   const stats = (list: readonly number[]): DurationStats =>
     weights ? weightedDurationStats(list.map(durationOf), list.map(weightOf)) : durationStats(list.map(durationOf));
 
