@@ -257,6 +257,13 @@ const late2: SpanInput[] = [
 
 const KEPT = new Set(ANALYSIS_ATTRIBUTE_KEYS);
 
+/** Every dictionary column's distinct values and codes: the same codes in the same order, not only equal strings. */
+function dictionaries(t: SpanTable): Record<string, { values: readonly string[]; codes: number[] }> {
+  return Object.fromEntries(
+    DICTIONARY_COLUMNS.map((name) => [name, { values: t.dict(name).values, codes: Array.from(t.dict(name).codes) }]),
+  );
+}
+
 /** Every column the analyzers read, per row, as plain values. */
 function analysisView(t: SpanTable): Record<string, unknown>[] {
   const c = t.columns;
@@ -323,6 +330,7 @@ describe('TraceStore.spans({ detail: "analysis" })', () => {
     const [full, lean] = await both();
     expect(full.numSpans).toBeGreaterThan(10);
     expect(analysisView(lean)).toEqual(analysisView(full));
+    expect(dictionaries(lean)).toEqual(dictionaries(full));
   });
 
   it('keeps messy tags-only spans exact: failure signals, derived columns, kept attributes', async () => {
@@ -392,9 +400,11 @@ describe('TraceStore.spans({ detail: "analysis" })', () => {
     await store.append(spanTableFromRows([...late2, ...semconv]));
     const [fullBefore, leanBefore] = await both();
     expect(analysisView(leanBefore)).toEqual(analysisView(fullBefore));
+    expect(dictionaries(leanBefore)).toEqual(dictionaries(fullBefore));
     await store.compact();
     const [fullAfter, leanAfter] = await both();
     expect(analysisView(leanAfter)).toEqual(analysisView(fullAfter));
+    expect(dictionaries(leanAfter)).toEqual(dictionaries(fullAfter));
     expect(analysisView(leanAfter)).toEqual(analysisView(leanBefore));
     const orphan = analysisView(leanAfter).find((r) => r.spanId === '00000000000000c2')!;
     expect(orphan).toMatchObject({ parentSpanId: '00000000000000ff', parentRefType: 1, kept: ['error:0:false'] });

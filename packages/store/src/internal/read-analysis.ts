@@ -44,12 +44,14 @@ const TRACE_STATE = 12;
 const V0 = 13;
 const MORE = V0 + VALUE_SLOTS;
 const EVENTS = MORE + 1;
-const NUM_COLUMNS = EVENTS + 1;
+/** `hash(vK)` of the value columns whose values fill a derived dictionary column. */
+const H0 = EVENTS + 1;
+const NUM_COLUMNS = H0 + VALUE_SLOTS;
 
 const WIDTH: readonly number[] = Array.from({ length: NUM_COLUMNS }, (_, c) =>
   c === NO || c === SEQ || c === PARENT_SEQ || c === CLASS || c === STATUS_MSG || c === TRACE_STATE
     ? 4
-    : c >= V0
+    : c >= V0 && c < H0
       ? 16
       : 8,
 );
@@ -160,23 +162,27 @@ export interface AnalysisColumns {
  */
 export function analysisColumns(dicts: Dictionaries): AnalysisColumns {
   const used = new Uint8Array(VALUE_SLOTS);
+  const hashed = new Uint8Array(VALUE_SLOTS);
   let more = false;
   const plans = shapePlans(dicts);
   for (let id = 0; id < dicts.shapes.committed; id++) {
-    const { need } = plans[id]!;
+    const { need, wins, slot } = plans[id]!;
     dicts.shape(id).locs.forEach((loc, a) => {
       if (need[a] === 0) return;
-      if (loc >= 0) used[loc] = 1;
-      else if (loc === LOC_MORE) more = true;
+      if (loc >= 0) {
+        used[loc] = 1;
+        if (wins[a] === 1 && slot[a]! < NUM_DICTS) hashed[loc] = 1;
+      } else if (loc === LOC_MORE) more = true;
     });
   }
   const values = Array.from(used, (u, i) => (u ? `s.v${i}` : 'NULL::VARCHAR')).join(', ');
+  const hashes = Array.from(hashed, (u, i) => (u ? `hash(s.v${i})` : 'NULL::UBIGINT')).join(', ');
   return {
     select:
       's.trace_no, s.seq, s.span_id, s.parent_seq, s.parent_span_id, s.class_id, s.start_off, s.duration_ns, ' +
       `s.status_msg, s.trace_state, ${values}, ${more ? 's.attr_more' : 'NULL::VARCHAR'}, ` +
       // A superset of the spans whose events hold an event named "exception" or "error" (the failure signals).
-      `CASE WHEN contains(s.events, 'exception') OR contains(s.events, 'error') THEN s.events END`,
+      `CASE WHEN contains(s.events, 'exception') OR contains(s.events, 'error') THEN s.events END, ${hashes}`,
   };
 }
 
@@ -238,6 +244,51 @@ interface ClassInfo {
   readonly need: Uint8Array;
 }
 
+/**
+ * Dictionary codes by the engine's 64-bit hash and byte length of a value: a value seen before is coded without
+ * fetching its text (one native call per text longer than 12 bytes otherwise). Open addressing over typed arrays.
+ */
+class CodesByHash {
+  #lo = new Int32Array(1024);
+  #hi = new Int32Array(1024);
+  #len = new Int32Array(1024);
+  #code = new Int32Array(1024).fill(-1);
+  #used = 0;
+
+  /** The code stored for (lo, hi, len), or -1. */
+  get(lo: number, hi: number, len: number): number {
+    const mask = this.#code.length - 1;
+    for (let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & mask; ; i = (i + 1) & mask) {
+      const c = this.#code[i]!;
+      if (c < 0) return -1;
+      if (this.#lo[i] === lo && this.#hi[i] === hi && this.#len[i] === len) return c;
+    }
+  }
+
+  set(lo: number, hi: number, len: number, code: number): void {
+    if ((this.#used + 1) * 2 > this.#code.length) this.#grow();
+    const mask = this.#code.length - 1;
+    let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & mask;
+    while (this.#code[i]! >= 0) i = (i + 1) & mask;
+    this.#lo[i] = lo;
+    this.#hi[i] = hi;
+    this.#len[i] = len;
+    this.#code[i] = code;
+    this.#used++;
+  }
+
+  #grow(): void {
+    const [lo, hi, len, code] = [this.#lo, this.#hi, this.#len, this.#code];
+    const size = code.length * 2;
+    this.#lo = new Int32Array(size);
+    this.#hi = new Int32Array(size);
+    this.#len = new Int32Array(size);
+    this.#code = new Int32Array(size).fill(-1);
+    this.#used = 0;
+    for (let i = 0; i < code.length; i++) if (code[i]! >= 0) this.set(lo[i]!, hi[i]!, len[i]!, code[i]!);
+  }
+}
+
 interface StoredEvent {
   timeUnixNano: string;
   name: string;
@@ -287,14 +338,24 @@ export async function readAnalysisSpans(
   let durW: Int32Array = new Int32Array(cap * 2);
   let http: Int16Array = new Int16Array(cap);
   let rpc: Int16Array = new Int16Array(cap).fill(-1);
-  let codes: Int32Array[] = DICTIONARY_COLUMNS.map(() => new Int32Array(cap));
+  // Codes per dictionary column; a column no span has a value in is never allocated (one shared zero array at the end).
+  const ALWAYS = [D_SERVICE, D_OPERATION, D_RESOURCE, D_SCOPE, D_HOST, D_SERVICE_VERSION];
+  let codes: (Int32Array | undefined)[] = DICTIONARY_COLUMNS.map((_, d) =>
+    ALWAYS.includes(d) ? new Int32Array(cap) : undefined,
+  );
+  const codesOf = (d: number): Int32Array => {
+    let c = codes[d];
+    if (!c) c = codes[d] = new Int32Array(cap);
+    return c;
+  };
   let attrOffsets: Int32Array = new Int32Array(cap + 1);
   let eventsOffsets: Int32Array = new Int32Array(cap + 1);
-  let attrCap = cap * 4;
+  // Attribute entries are few (only the kept keys): start small, grow by doubling.
+  let attrCap = 1024;
   let attrKey: Int32Array = new Int32Array(attrCap);
   let attrType: Uint8Array = new Uint8Array(attrCap);
   let attrVal: Int32Array = new Int32Array(attrCap + 1);
-  let attrBytes: Uint8Array = new Uint8Array(Math.max(1 << 16, cap * 32));
+  let attrBytes: Uint8Array = new Uint8Array(1 << 16);
   let nBytes = 0;
   let nAttr = 0;
   let eventsBytes: Uint8Array = new Uint8Array(1 << 12);
@@ -328,7 +389,7 @@ export async function readAnalysisSpans(
     const r = new Int16Array(c2).fill(-1);
     r.set(rpc);
     rpc = r;
-    codes = codes.map((c) => g32(c, 1));
+    codes = codes.map((c) => c && g32(c, 1));
     const ao = new Int32Array(c2 + 1);
     ao.set(attrOffsets);
     attrOffsets = ao;
@@ -344,6 +405,7 @@ export async function readAnalysisSpans(
     return d;
   });
   const keys = new StringDictionary();
+  const byHash = DICTIONARY_COLUMNS.map(() => new CodesByHash());
   const trackIds = new Map<string, number>();
   const classes: (ClassInfo | undefined)[] = [];
   const stringCode = new Map<number, Int32Array>();
@@ -385,8 +447,13 @@ export async function readAnalysisSpans(
         }
       }
     }
+    // Dictionary codes in SpanTableBuilder's order (resource, its service, host and version, then the scope, the
+    // span's own service and operation), so that code order, not only the strings, matches the full read.
+    const resource = out[D_RESOURCE]!.intern(attrs.length === 0 ? '' : JSON.stringify(attrs));
+    let serviceCode = out[D_SERVICE]!.intern(service);
+    const hostCode = out[D_HOST]!.intern(host);
+    const versionCode = out[D_SERVICE_VERSION]!.intern(version);
     const opService = dicts.services.values[dicts.opService[cls.opId]!]!;
-    if (opService !== '') service = opService;
     const scope = dicts.scope(cls.scopeId);
     const scopeJson =
       scope.name === '' && scope.version === '' && scope.attributes.length === 0
@@ -409,13 +476,15 @@ export async function readAnalysisSpans(
       if (t === undefined) trackIds.set(tk, (t = trackIds.size));
       track[a] = t;
     }
+    const scopeCode = out[D_SCOPE]!.intern(scopeJson);
+    if (opService !== '') serviceCode = out[D_SERVICE]!.intern(opService);
     k = {
-      service: out[D_SERVICE]!.intern(service),
+      service: serviceCode,
       operation: out[D_OPERATION]!.intern(dicts.opName[cls.opId]!),
-      resource: out[D_RESOURCE]!.intern(attrs.length === 0 ? '' : JSON.stringify(attrs)),
-      scope: out[D_SCOPE]!.intern(scopeJson),
-      host: out[D_HOST]!.intern(host),
-      version: out[D_SERVICE_VERSION]!.intern(version),
+      resource,
+      scope: scopeCode,
+      host: hostCode,
+      version: versionCode,
       kind: cls.flags & 7,
       status: (cls.flags >> 3) & 3,
       ref: cls.flags >> 5,
@@ -499,8 +568,9 @@ export async function readAnalysisSpans(
   const applyDerived = (row: number, slot: number, priority: number, value: number): void => {
     const current = slotStamp[slot] === row ? slotPri[slot]! : 0;
     if (priority <= current) return;
-    if (slot < NUM_DICTS) codes[slot]![row] = value;
-    else if (value < 0) return;
+    if (slot < NUM_DICTS) {
+      if (value !== 0 || codes[slot]) codesOf(slot)[row] = value;
+    } else if (value < 0) return;
     else if (slot === SLOT_HTTP) http[row] = value;
     else rpc[row] = value;
     slotStamp[slot] = row;
@@ -567,10 +637,10 @@ export async function readAnalysisSpans(
       if (e.name !== 'exception') continue;
       for (const [k, , v] of attributes) {
         if (k === 'exception.type' && typeSet < 3) {
-          codes[D_ERROR_TYPE]![row] = out[D_ERROR_TYPE]!.intern(v);
+          codesOf(D_ERROR_TYPE)[row] = out[D_ERROR_TYPE]!.intern(v);
           typeSet = 3;
         } else if (k === 'exception.message' && messageSet < 1) {
-          codes[D_EXCEPTION_MESSAGE]![row] = out[D_EXCEPTION_MESSAGE]!.intern(v);
+          codesOf(D_EXCEPTION_MESSAGE)[row] = out[D_EXCEPTION_MESSAGE]!.intern(v);
           messageSet = 1;
         }
       }
@@ -677,9 +747,9 @@ export async function readAnalysisSpans(
       codes[D_HOST]![row] = k.host;
       codes[D_SERVICE_VERSION]![row] = k.version;
       const msg = msgs[r]!;
-      if (msg !== 0) codes[D_STATUS_MESSAGE]![row] = storeStringCode(D_STATUS_MESSAGE, msg);
+      if (msg !== 0) codesOf(D_STATUS_MESSAGE)[row] = storeStringCode(D_STATUS_MESSAGE, msg);
       const state = states[r]!;
-      if (state !== 0) codes[D_TRACE_STATE]![row] = storeStringCode(D_TRACE_STATE, state);
+      if (state !== 0) codesOf(D_TRACE_STATE)[row] = storeStringCode(D_TRACE_STATE, state);
 
       attrOffsets[row] = nAttr;
       const m = k.key.length;
@@ -703,6 +773,28 @@ export async function readAnalysisSpans(
             pushAttr(keyCode, k.type[a]!, attrBytes, off, off + trLen[t]!);
           }
           if (wins) applyDerived(row, slot, k.priority[a]!, trackedDerived(t, slot));
+          continue;
+        }
+        if (wins && keyCode < 0 && loc >= 0 && slot < NUM_DICTS) {
+          // A derived text value: coded by its hash, its text fetched only the first time.
+          const col = V0 + loc;
+          if (!isValid(ch.valid[col], r)) throw new CorruptRowError(`attribute ${a} of span row ${row}`);
+          const sd = ch.data[col]!;
+          const o = r * 16;
+          const len = (sd[o]! | (sd[o + 1]! << 8) | (sd[o + 2]! << 16) | (sd[o + 3]! << 24)) >>> 0;
+          const hd = ch.data[H0 + loc]!;
+          const h = r * 8;
+          const lo = hd[h]! | (hd[h + 1]! << 8) | (hd[h + 2]! << 16) | (hd[h + 3]! << 24);
+          const hi = hd[h + 4]! | (hd[h + 5]! << 8) | (hd[h + 6]! << 16) | (hd[h + 7]! << 24);
+          const table = byHash[slot]!;
+          let derived = table.get(lo, hi, len);
+          if (derived < 0) {
+            text(ch, r, col);
+            derived = out[slot]!.internUtf8(textBuf, textStart, textEnd);
+            table.set(lo, hi, len, derived);
+          }
+          applyDerived(row, slot, k.priority[a]!, derived);
+          track(t, -1, 0, derived, 0);
           continue;
         }
         let buf: Uint8Array;
@@ -756,8 +848,9 @@ export async function readAnalysisSpans(
   finishTrace();
 
   const dictCols: Partial<Record<DictionaryColumnName, { codes: Int32Array; values: readonly string[] }>> = {};
+  let zeros: Int32Array | undefined;
   DICTIONARY_COLUMNS.forEach((name, d) => {
-    dictCols[name] = { codes: codes[d]!, values: out[d]!.values };
+    dictCols[name] = { codes: codes[d] ?? (zeros ??= new Int32Array(n)), values: out[d]!.values };
   });
   return spanTableFromColumns({
     length: n,
