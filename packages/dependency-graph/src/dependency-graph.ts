@@ -21,7 +21,7 @@ import type { CriticalPathSegment, SpanTable, TraceIndex, TraceTree } from '@aio
 import { buildTraceTree, isSpanTable } from '@aiops/span-model';
 import type { DirectedGraph } from 'graphology';
 import { type Aggregate, aggregate, KEY } from './internal/aggregate.ts';
-import { summarizeCriticalPaths } from './internal/critical.ts';
+import { selectCriticalTraces, summarizeCriticalPaths } from './internal/critical.ts';
 import { graphologyOf } from './internal/graphology.ts';
 import { mitigationFor } from './internal/mitigation.ts';
 import { articulationPoints, transitiveDependents } from './internal/spof.ts';
@@ -287,6 +287,18 @@ export interface DependencyGraphOptions {
    * in columns (pass `criticalPaths(tree)` of @aiops/critical-path as is: no per-segment objects).
    */
   readonly criticalPaths?: readonly (readonly CriticalPathSegment[])[] | ColumnarCriticalPaths;
+  /**
+   * Critical paths on demand, instead of `criticalPaths`: called once with the ascending trace ordinals whose paths
+   * the summary reads (each endpoint's tail and its typical sample, see `criticalPathSample`); returns paths indexed
+   * by trace ordinal (`segmentOffsets` has traceCount + 1 entries; traces not asked for may have none). Lets the
+   * caller compute a few thousand paths instead of one per trace. Ignored when `criticalPaths` is given.
+   */
+  readonly criticalPathsOf?: (traces: Int32Array) => ColumnarCriticalPaths;
+  /**
+   * Traces per endpoint, evenly spaced in trace order, whose critical paths give its typical time per node (all of
+   * them when it has fewer). Default 1,000.
+   */
+  readonly criticalPathSample?: number;
   /** A baseline window (spans or its graph) for anomaly detection. */
   readonly baseline?: SpanTable | DependencyGraph;
   /** Window length for rates, ns. Default: from the earliest span start to the latest span end. */
@@ -303,11 +315,13 @@ export interface DependencyGraphOptions {
 /** Defaults of {@link DependencyGraphOptions}. */
 export const DEFAULTS: {
   readonly tailQuantile: number;
+  readonly criticalPathSample: number;
   readonly minEndpointsAffected: number;
   readonly anomaly: Required<AnomalyThresholds>;
   readonly priority: { readonly high: number; readonly medium: number };
 } = {
   tailQuantile: 0.99,
+  criticalPathSample: 1000,
   minEndpointsAffected: 2,
   anomaly: { latencyRatio: 1.5, minLatencyDeltaMs: 2, errorRateDelta: 0.05, minCalls: 20 },
   priority: { high: 0.5, medium: 0.25 },
@@ -327,10 +341,13 @@ const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
  *   parent → child service change is a call timed by the child.
  * - Producer → queue is timed by the producer span; queue → consumer by the consumer span.
  * - Endpoints are root spans' (service, operation); each trace counts for its earliest root span.
- * - Critical paths need `options.criticalPaths` (the cli passes the critical-path package's result); without them
- *   `criticalPaths` is empty and `warnings` says so.
+ * - Critical paths need `options.criticalPaths` or `options.criticalPathsOf` (the cli computes them with the
+ *   critical-path package); without them `criticalPaths` is empty and `warnings` says so. Per endpoint, the summary
+ *   reads the paths of every trace at or above its P99 and of `criticalPathSample` traces evenly spaced in trace
+ *   order (its typical time per node): with `criticalPathsOf` only those paths are computed.
  *
- * **Complexity** O(n) for the pass plus O(c log c) to sort the c call durations; O(V·(V+E)) for dependents.
+ * **Complexity** O(n) for the pass plus O(c) to select exact percentiles of the c call durations; O(V·(V+E)) for
+ * dependents.
  *
  * **Gotchas** Orphan subtrees (missing parent span) still give edges but belong to no endpoint; they are counted in
  * `warnings`. Rates use the span window unless `options.windowNano` is given (pass the query window when the table
@@ -348,6 +365,10 @@ export function dependencyGraph(table: SpanTable, options: DependencyGraphOption
   const tailQuantile = options.tailQuantile ?? DEFAULTS.tailQuantile;
   if (!(tailQuantile > 0 && tailQuantile <= 1)) {
     throw new RangeError(`dependency-graph: tailQuantile must be in (0, 1], got ${tailQuantile}`);
+  }
+  const sampleSize = options.criticalPathSample ?? DEFAULTS.criticalPathSample;
+  if (!(Number.isInteger(sampleSize) && sampleSize >= 1)) {
+    throw new RangeError(`dependency-graph: criticalPathSample must be a whole number ≥ 1, got ${sampleSize}`);
   }
   const tree = options.tree ?? buildTraceTree(table, options.traceIndex ? { traceIndex: options.traceIndex } : {});
   const agg = aggregate(table, tree, options.windowNano);
@@ -414,16 +435,13 @@ export function dependencyGraph(table: SpanTable, options: DependencyGraphOption
 
   // Critical paths.
   const criticalPaths: EndpointCriticalPath[] = [];
-  if (!options.criticalPaths) {
+  if (!options.criticalPaths && !options.criticalPathsOf) {
     warnings.push('critical paths not given (options.criticalPaths): criticalPaths is empty');
   } else {
     const svcCodes = table.dict('service').codes;
-    const cp = summarizeCriticalPaths(
-      agg,
-      (row) => agg.nodes.serviceNode[svcCodes[row]!]!,
-      options.criticalPaths,
-      tailQuantile,
-    );
+    const selection = selectCriticalTraces(agg, tailQuantile, sampleSize);
+    const paths = options.criticalPaths ?? options.criticalPathsOf!(selection.needed);
+    const cp = summarizeCriticalPaths(agg, (row) => agg.nodes.serviceNode[svcCodes[row]!]!, paths, selection);
     if (cp.missingTraces > 0) warnings.push(`${cp.missingTraces} tail traces have no critical path; skipped`);
     if (cp.badSegments > 0) warnings.push(`${cp.badSegments} critical-path segments name no span of the table`);
     for (const c of cp.paths) {

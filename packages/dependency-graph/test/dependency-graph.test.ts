@@ -329,6 +329,62 @@ describe('dependencyGraph', () => {
       expect(cp.excessMs).toBeCloseTo((60 - 70 / 3) / 1000, 12);
       expect(cp.contributions[0]).toEqual({ service: 'api.ext', share: 0.5 });
     });
+
+    // The same paths in columns, for the traces asked for only (the others get no segments).
+    const columnsOf = (traces: Int32Array) => {
+      const offsets = new Int32Array(paths.length + 1);
+      const segs: CriticalPathSegment[] = [];
+      for (let t = 0; t < paths.length; t++) {
+        if (traces.includes(t)) segs.push(...paths[t]!);
+        offsets[t + 1] = segs.length;
+      }
+      return {
+        segmentOffsets: offsets,
+        segmentRow: Int32Array.from(segs, (x) => x.row),
+        segmentStartNano: Float64Array.from(segs, (x) => x.startNano),
+        segmentEndNano: Float64Array.from(segs, (x) => x.endNano),
+      };
+    };
+
+    it('computes paths on demand for the tail and the sample only, with the same answer', () => {
+      const asked: number[][] = [];
+      const lazy = dependencyGraph(spanTableFromRows(rows), {
+        criticalPathsOf: (traces) => {
+          asked.push([...traces]);
+          return columnsOf(traces);
+        },
+      });
+      expect(asked).toEqual([[0, 1, 2]]);
+      expect(lazy.criticalPaths).toEqual(g.criticalPaths);
+    });
+
+    it('takes the typical time per node from an evenly spaced sample of the traces', () => {
+      // criticalPathSample 1: the sample is trace 1 and the tail trace 3; trace 2 is never read.
+      //   typical (trace 1): api.ext 80, frontend 15, cart 5; tail (trace 3): cart 60 → excess 55 µs.
+      const asked: number[][] = [];
+      const sampled = dependencyGraph(spanTableFromRows(rows), {
+        criticalPathSample: 1,
+        criticalPathsOf: (traces) => {
+          asked.push([...traces]);
+          return columnsOf(traces);
+        },
+      });
+      expect(asked).toEqual([[0, 2]]);
+      const cp = sampled.criticalPaths[0]!;
+      expect(cp.bottleneck).toBe('cart');
+      expect(cp.excessMs).toBeCloseTo(0.055, 12);
+      expect(cp.share).toBeCloseTo(60 / 160, 12);
+      // Precomputed paths of every trace give the same answer: the sample rule does not depend on how they come.
+      expect(
+        dependencyGraph(spanTableFromRows(rows), { criticalPathSample: 1, criticalPaths: paths }).criticalPaths,
+      ).toEqual(sampled.criticalPaths);
+    });
+
+    it('rejects a sample size that is not a whole number ≥ 1', () => {
+      expect(() => dependencyGraph(spanTableFromRows(rows), { criticalPathSample: 0 })).toThrow(
+        'dependency-graph: criticalPathSample must be a whole number ≥ 1, got 0',
+      );
+    });
   });
 
   describe('single points of failure', () => {

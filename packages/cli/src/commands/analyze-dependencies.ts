@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { criticalPaths } from '@aiops/critical-path';
 import {
+  type ColumnarCriticalPaths,
   type DependencyGraph,
   dependencyGraph,
   type EndpointCriticalPath,
@@ -12,7 +13,7 @@ import {
   toJson,
   toMermaid,
 } from '@aiops/dependency-graph';
-import { buildTraceTree, type SpanTable } from '@aiops/span-model';
+import { buildTraceTree, type SpanTable, spanTableFromColumns, type TraceTree } from '@aiops/span-model';
 import { renderDependencyHtml } from '@aiops/viz';
 import type { Command, CommandContext } from '../command.ts';
 import { ExitCode, inputError, usageError } from '../errors.ts';
@@ -50,6 +51,67 @@ function around(g: DependencyGraph, service: string, direction: Direction): Depe
     ),
     anomalies: union(down.anomalies, up.anomalies, (a) => a.service),
     warnings: [...new Set([...down.warnings, ...up.warnings])],
+  };
+}
+
+/**
+ * The critical paths of the traces `traces` of `tree` only (what dependencyGraph asks for: each endpoint's tail and
+ * a sample): their spans' ids, parent links and times are copied into a small table, whose tree and paths are
+ * computed, and the segments are mapped back to rows of the big table. A trace's path depends on its own spans
+ * only, and rows keep their order within a trace, so each path equals the one computed on the whole table.
+ */
+export function criticalPathsOfTraces(tree: TraceTree, traces: Int32Array): ColumnarCriticalPaths {
+  const { offsets, rows, traceCount } = tree.traces;
+  const c = tree.table.columns;
+  let m = 0;
+  for (let k = 0; k < traces.length; k++) m += offsets[traces[k]! + 1]! - offsets[traces[k]!]!;
+  const rowOf = new Int32Array(m);
+  const traceId = new Uint8Array(m * 16);
+  const spanId = new Uint8Array(m * 8);
+  const parentSpanId = new Uint8Array(m * 8);
+  const parentRefType = new Uint8Array(m);
+  const startUnixNano = new BigInt64Array(m);
+  const durationNano = new BigInt64Array(m);
+  let w = 0;
+  for (let k = 0; k < traces.length; k++) {
+    for (let j = offsets[traces[k]!]!, end = offsets[traces[k]! + 1]!; j < end; j++, w++) {
+      const r = rows[j]!;
+      rowOf[w] = r;
+      for (let b = 0; b < 16; b++) traceId[w * 16 + b] = c.traceId[r * 16 + b]!;
+      for (let b = 0; b < 8; b++) {
+        spanId[w * 8 + b] = c.spanId[r * 8 + b]!;
+        parentSpanId[w * 8 + b] = c.parentSpanId[r * 8 + b]!;
+      }
+      parentRefType[w] = c.parentRefType[r]!;
+      startUnixNano[w] = c.startUnixNano[r]!;
+      durationNano[w] = c.durationNano[r]!;
+    }
+  }
+  const sub = spanTableFromColumns({
+    length: m,
+    traceId,
+    spanId,
+    parentSpanId,
+    parentRefType,
+    startUnixNano,
+    durationNano,
+  });
+  const paths = criticalPaths(buildTraceTree(sub));
+  // Sub-table trace k is traces[k] (traces arrive ascending, each one's rows together), so the segments are already
+  // in trace order: only the offsets are spread over every trace ordinal, and rows and times mapped back.
+  const segmentOffsets = new Int32Array(traceCount + 1);
+  for (let k = 0; k < traces.length; k++) {
+    segmentOffsets[traces[k]! + 1] = paths.segmentOffsets[k + 1]! - paths.segmentOffsets[k]!;
+  }
+  for (let t = 0; t < traceCount; t++) segmentOffsets[t + 1]! += segmentOffsets[t]!;
+  const segmentRow = new Int32Array(paths.segmentRow.length);
+  for (let s = 0; s < segmentRow.length; s++) segmentRow[s] = rowOf[paths.segmentRow[s]!]!;
+  const shift = Number(sub.times.baseUnixNano - tree.table.times.baseUnixNano);
+  return {
+    segmentOffsets,
+    segmentRow,
+    segmentStartNano: paths.segmentStartNano.map((x) => x + shift),
+    segmentEndNano: paths.segmentEndNano.map((x) => x + shift),
   };
 }
 
@@ -266,11 +328,13 @@ export const analyzeDependenciesCommand: Command = {
     const baselineText = ctx.str('baseline');
     const baseWin = baselineText ? baselineWindow(baselineText, window) : undefined;
     const output = ctx.str('output');
-    const { table, loadMs: mainLoadMs } = await loadWindow(ctx, undefined, window);
+    // Every column the graph reads (ids, times, kinds, services, peer and failure columns, messaging.operation) is
+    // exact in the store's lean analysis read.
+    const { table, loadMs: mainLoadMs } = await loadWindow(ctx, undefined, window, 'analysis');
     let loadMs = mainLoadMs;
     let baseline: SpanTable | undefined;
     if (baseWin) {
-      const b = await loadWindow(ctx, undefined, baseWin);
+      const b = await loadWindow(ctx, undefined, baseWin, 'analysis');
       baseline = b.table;
       loadMs += b.loadMs;
     }
@@ -284,7 +348,7 @@ export const analyzeDependenciesCommand: Command = {
     const tree = buildTraceTree(table);
     const full = dependencyGraph(table, {
       tree,
-      criticalPaths: criticalPaths(tree),
+      criticalPathsOf: (traces) => criticalPathsOfTraces(tree, traces),
       ...(baseline && baseline.numSpans > 0 ? { baseline } : {}),
       ...(window.fromUnixNano !== undefined && window.toUnixNano !== undefined
         ? { windowNano: Number(window.toUnixNano - window.fromUnixNano) }

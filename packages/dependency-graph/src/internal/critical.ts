@@ -16,18 +16,29 @@ export interface RawCriticalPath {
   readonly contributions: readonly { readonly node: number; readonly share: number }[];
 }
 
+/** Role of a trace in the critical-path summary: in its endpoint's typical sample, in its tail, or both. */
+const SAMPLE = 1;
+const TAIL = 2;
+
+/** Which traces the critical-path summary reads: per endpoint its tail and a bounded, evenly spaced sample. */
+export interface CriticalTraceSelection {
+  /** Rooted traces grouped by endpoint, ascending: endpoint e owns `byEndpoint[offsets[e] .. offsets[e+1])`. */
+  readonly offsets: Int32Array;
+  readonly byEndpoint: Int32Array;
+  /** The `tailQuantile` (nearest rank) of each endpoint's trace durations, ns (NaN without traces). */
+  readonly p99Nano: Float64Array;
+  /** Per trace: bit 1 in its endpoint's sample, bit 2 at or above its endpoint's P99; 0 not read. */
+  readonly role: Uint8Array;
+  /** The traces with a role, ascending: those whose critical paths are needed. */
+  readonly needed: Int32Array;
+}
+
 /**
- * For each endpoint: sum the critical-path time of its traces by the node each span is attributed to, over all its
- * traces and over those at or above the `tailQuantile` duration; the bottleneck is the node whose mean time per
- * tail trace exceeds its mean per trace the most, its share is its part of the tail's critical-path time, and the
- * path is the call-tree path from the entry to it.
+ * Per endpoint: every trace at or above the `tailQuantile` of its durations (the tail, whose critical paths are
+ * summed), and `sampleSize` traces evenly spaced in trace order (all of them when there are fewer), whose mean
+ * critical-path time per node is the endpoint's typical one. Deterministic: the same table gives the same traces.
  */
-export function summarizeCriticalPaths(
-  agg: Aggregate,
-  serviceOfRow: (row: number) => number,
-  paths: readonly (readonly CriticalPathSegment[] | undefined)[] | ColumnarCriticalPaths,
-  tailQuantile: number,
-): { readonly paths: RawCriticalPath[]; readonly missingTraces: number; readonly badSegments: number } {
+export function selectCriticalTraces(agg: Aggregate, tailQuantile: number, sampleSize: number): CriticalTraceSelection {
   const endpoints = agg.endpointService.length;
   const traceCount = agg.traceEndpoint.length;
   const offsets = new Int32Array(endpoints + 1);
@@ -36,11 +47,56 @@ export function summarizeCriticalPaths(
   const fill = offsets.slice(0, endpoints);
   const byEndpoint = new Int32Array(offsets[endpoints]!);
   for (let t = 0; t < traceCount; t++) if (agg.traceEndpoint[t]! >= 0) byEndpoint[fill[agg.traceEndpoint[t]!]!++] = t;
+  const traceDur = agg.traceDurNano;
+  const p99Nano = new Float64Array(endpoints).fill(Number.NaN);
+  const role = new Uint8Array(traceCount);
+  let needed = 0;
+  for (let e = 0; e < endpoints; e++) {
+    const traces = byEndpoint.subarray(offsets[e]!, offsets[e + 1]!);
+    const m = traces.length;
+    if (m === 0) continue;
+    const durs = new Float64Array(m);
+    for (let k = 0; k < m; k++) durs[k] = traceDur[traces[k]!]!;
+    const p99 = nearestRankOf(durs, tailQuantile);
+    p99Nano[e] = p99;
+    let next = 0;
+    let j = 0;
+    for (let k = 0; k < m; k++) {
+      const t = traces[k]!;
+      let r = traceDur[t]! >= p99 ? TAIL : 0;
+      if (m <= sampleSize) r |= SAMPLE;
+      else if (k === next) {
+        r |= SAMPLE;
+        j++;
+        next = j < sampleSize ? Math.floor((j * m) / sampleSize) : -1;
+      }
+      role[t] = r;
+      if (r !== 0) needed++;
+    }
+  }
+  const list = new Int32Array(needed);
+  for (let t = 0, w = 0; t < traceCount; t++) if (role[t] !== 0) list[w++] = t;
+  return { offsets, byEndpoint, p99Nano, role, needed: list };
+}
+
+/**
+ * For each endpoint: sum the critical-path time of its selected traces by the node each span is attributed to,
+ * over its typical sample and over its tail (see {@link selectCriticalTraces}); the bottleneck is the node whose
+ * mean time per tail trace exceeds its mean per sampled trace the most, its share is its part of the tail's
+ * critical-path time, and the path is the call-tree path from the entry to it.
+ */
+export function summarizeCriticalPaths(
+  agg: Aggregate,
+  serviceOfRow: (row: number) => number,
+  paths: readonly (readonly CriticalPathSegment[] | undefined)[] | ColumnarCriticalPaths,
+  selection: CriticalTraceSelection,
+): { readonly paths: RawCriticalPath[]; readonly missingTraces: number; readonly badSegments: number } {
+  const endpoints = agg.endpointService.length;
+  const { offsets, byEndpoint, role } = selection;
   const n = agg.attrTree.length;
   const nodeCount = agg.nodes.names.length;
   const attrTree = agg.attrTree;
   const treeNode = Int32Array.from(agg.treeNode);
-  const traceDur = agg.traceDurNano;
   const tailByNode = new Float64Array(nodeCount);
   const allByNode = new Float64Array(nodeCount);
   // Tail critical-path time per call-tree node; `touched` lists the nodes set for the current endpoint.
@@ -59,9 +115,7 @@ export function summarizeCriticalPaths(
   for (let e = 0; e < endpoints; e++) {
     const traces = byEndpoint.subarray(offsets[e]!, offsets[e + 1]!);
     if (traces.length === 0) continue;
-    const durs = new Float64Array(traces.length);
-    for (let k = 0; k < traces.length; k++) durs[k] = traceDur[traces[k]!]!;
-    const p99 = nearestRankOf(durs, tailQuantile);
+    const p99 = selection.p99Nano[e]!;
     tailByNode.fill(0);
     allByNode.fill(0);
     for (const tn of touched) {
@@ -74,7 +128,10 @@ export function summarizeCriticalPaths(
     let allUsed = 0;
     for (let k = 0; k < traces.length; k++) {
       const t = traces[k]!;
-      const tail = traceDur[t]! >= p99;
+      const r = role[t]!;
+      if (r === 0) continue;
+      const tail = (r & TAIL) !== 0;
+      const typical = (r & SAMPLE) !== 0;
       let a = 0;
       let b = 0;
       let segs: readonly CriticalPathSegment[] | undefined;
@@ -89,7 +146,7 @@ export function summarizeCriticalPaths(
         if (tail) missingTraces++;
         continue;
       }
-      allUsed++;
+      if (typical) allUsed++;
       if (tail) tailUsed++;
       for (let j = a; j < b; j++) {
         let row: number;
@@ -108,7 +165,7 @@ export function summarizeCriticalPaths(
         }
         const tn = attrTree[row]!;
         const node = tn >= 0 ? treeNode[tn]! : serviceOfRow(row);
-        allByNode[node]! += len;
+        if (typical) allByNode[node]! += len;
         if (!tail) continue;
         tailTotal += len;
         tailByNode[node]! += len;
@@ -129,7 +186,7 @@ export function summarizeCriticalPaths(
     let best = Number.NEGATIVE_INFINITY;
     for (let v = 0; v < nodeCount; v++) {
       if (tailByNode[v] === 0) continue;
-      const excess = tailByNode[v]! / tailUsed - allByNode[v]! / allUsed;
+      const excess = tailByNode[v]! / tailUsed - (allUsed > 0 ? allByNode[v]! / allUsed : 0);
       // Ties (e.g. a single trace, where every excess is 0) go to the node holding more tail time.
       if (excess > best || (excess === best && tailByNode[v]! > tailByNode[bottleneck]!)) {
         best = excess;
