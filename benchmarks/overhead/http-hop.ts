@@ -4,7 +4,7 @@
 // instrumented runs alternate in child processes; CPU time is process.cpuUsage (all threads).
 //
 //   cd benchmarks && npx tsx --conditions=@aiops/source overhead/http-hop.ts [--requests 8000] [--rounds 5]
-//        [--modes none,instrumented,instrumented-worker] [--compare packages/instrumentation/dist-before]
+//        [--modes none,instrumented,instrumented-worker,unsampled,no-export] [--compare packages/instrumentation/dist-before]
 //        (uses packages/instrumentation/dist: pnpm --filter @aiops/instrumentation build; `--compare <dir>` adds a
 //        mode `compare` that runs another build of the package, e.g. the previous commit's, in-thread export)
 import { spawn } from 'node:child_process';
@@ -104,10 +104,21 @@ if (!values.mode) {
       const { start, NodeHttpInstrumentation } = (await import(
         dist
       )) as typeof import('../../packages/instrumentation/dist/index.js');
+      // The cost split into layers: `unsampled` = context, propagation, hooks and non-recording spans (sampler
+      // always_off); `no-export` = spans recorded and batched, then dropped (no OTLP encoding, no request).
       start({
         serviceName: 'http-hop',
         exportThread: mode === 'instrumented-worker' ? 'worker' : 'main',
         instrumentations: [new NodeHttpInstrumentation()],
+        ...(mode === 'unsampled' ? { sampleRatio: 0 } : {}),
+        ...(mode === 'no-export'
+          ? {
+              exporter: {
+                export: (_spans: unknown, done: (r: { code: number }) => void) => done({ code: 0 }),
+                shutdown: () => Promise.resolve(),
+              },
+            }
+          : {}),
         esmHook: false,
         flushOnExit: false,
       });

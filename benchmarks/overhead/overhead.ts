@@ -50,6 +50,8 @@ const { values } = parseArgs({
     env: { type: 'string', multiple: true, default: [] },
     /** SHOP_HANDLER_WORK for every side, uninstrumented included (render passes per request and service). */
     'handler-work': { type: 'string', default: '0' },
+    /** A side to compare every other instrumented side with, round by round (e.g. `before`). */
+    reference: { type: 'string' },
     'cpus-services': { type: 'string' },
     'cpus-serve': { type: 'string' },
     'cpus-load': { type: 'string' },
@@ -344,6 +346,28 @@ try {
   rmSync(store, { recursive: true, force: true });
 }
 
+const refIndex = values.reference ? sides.findIndex((s) => s.name === values.reference) : -1;
+if (values.reference && refIndex < 0) throw new TypeError(`overhead: --reference ${values.reference} is not a side`);
+
+/** Per-round ratios of side `i` to side `ref` (CPU per request, p50, p99, closed-loop throughput). */
+function versus(i: number, ref: number) {
+  const a = open[i] as SliceResult[];
+  const b = open[ref] as SliceResult[];
+  const per = (f: (s: SliceResult) => number) => spread(a.map((s, k) => f(s) / f(b[k] as SliceResult) - 1));
+  return {
+    cpuPerRound: per((s) => s.cpuMsPerRequest),
+    p50PerRound: per((s) => s.p50),
+    p99PerRound: per((s) => s.p99),
+    ...(closedMs > 0
+      ? {
+          throughputPerRound: spread(
+            (closed[i] as number[]).map((x, k) => x / ((closed[ref] as number[])[k] as number) - 1),
+          ),
+        }
+      : {}),
+  };
+}
+
 /** Pooled figures of one side, and per-round ratios to the uninstrumented side (median and range). */
 function summarise(i: number) {
   const slices = open[i] as SliceResult[];
@@ -393,6 +417,7 @@ function summarise(i: number) {
               : {}),
           },
         }),
+    ...(refIndex > 0 && i > 0 && i !== refIndex ? { [`vs_${values.reference}`]: versus(i, refIndex) } : {}),
   };
 }
 

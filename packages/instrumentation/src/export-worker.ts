@@ -1,5 +1,5 @@
 // Entry of the export worker thread started by WorkerSpanExporter: receives finished spans as plain data, rebuilds
-// them and exports them with OpenTelemetry's OTLP exporter (serialization and HTTP off the application's thread).
+// them and exports them with the OTLP exporter of the application thread (serialization and HTTP off that thread).
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ExportResult } from '@opentelemetry/core';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
@@ -16,7 +16,7 @@ const exporter: SpanExporter =
     ? new (await import('@opentelemetry/exporter-trace-otlp-grpc')).OTLPTraceExporter({ url: data.url })
     : data.protocol === 'http/json'
       ? new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter({ url: data.url })
-      : new (await import('@opentelemetry/exporter-trace-otlp-proto')).OTLPTraceExporter({ url: data.url });
+      : new (await import('./internal/otlp-proto-exporter.ts')).OtlpProtoExporter(data.url);
 const decoder = new SpanBatchDecoder();
 
 const reply = (msg: ToMain): void => port.postMessage(msg);

@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { context, SpanKind, SpanStatusCode, TraceFlags, trace } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode, TraceState } from '@opentelemetry/core';
+import { OTLPTraceExporter as OtlpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOnSampler,
@@ -161,6 +162,22 @@ describe('WorkerSpanExporter', () => {
     expect(fromWorker[0]?.equals(main[0] as Buffer)).toBe(true);
     expect(fromWorker[1]?.equals(main[1] as Buffer)).toBe(true);
     expect(main[1]?.length).toBeLessThan(main[0]?.length as number);
+  });
+
+  it('sends, in-thread, the protobuf bytes of @opentelemetry/exporter-trace-otlp-proto (one-pass encoder)', async () => {
+    const spans = makeSpans();
+    const ours = otlpExporter('http/protobuf', `${base}/proto-ours`);
+    const theirs = new OtlpProtoExporter({ url: `${base}/proto-theirs` });
+    try {
+      expect((await exportWith(ours, spans)).code).toBe(ExportResultCode.SUCCESS);
+      expect((await exportWith(theirs, spans)).code).toBe(ExportResultCode.SUCCESS);
+    } finally {
+      await Promise.all([ours.shutdown(), theirs.shutdown()]);
+    }
+    const [a] = bodies.get('/proto-ours') ?? [];
+    const [b] = bodies.get('/proto-theirs') ?? [];
+    expect(a?.length).toBeGreaterThan(300);
+    expect(a?.equals(b as Buffer)).toBe(true);
   });
 
   it("reports the receiver's refusal as a failed export", async () => {
