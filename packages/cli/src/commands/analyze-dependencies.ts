@@ -59,9 +59,12 @@ function around(g: DependencyGraph, service: string, direction: Direction): Depe
  * a sample): their spans' ids, parent links and times are copied into a small table, whose tree and paths are
  * computed, and the segments are mapped back to rows of the big table. A trace's path depends on its own spans
  * only, and rows keep their order within a trace, so each path equals the one computed on the whole table.
+ * When half the traces or more are asked for, every path is computed on the whole table instead.
  */
 export function criticalPathsOfTraces(tree: TraceTree, traces: Int32Array): ColumnarCriticalPaths {
   const { offsets, rows, traceCount } = tree.traces;
+  // Small windows need most traces: copying them would cost more than computing every path.
+  if (traces.length * 2 >= traceCount) return criticalPaths(tree);
   const c = tree.table.columns;
   let m = 0;
   for (let k = 0; k < traces.length; k++) m += offsets[traces[k]! + 1]! - offsets[traces[k]!]!;
