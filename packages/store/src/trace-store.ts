@@ -433,14 +433,22 @@ export class TraceStore implements TraceSource, TraceSink {
       // The span count of the selected traces (a scan of the trace table) sizes the table being built up front.
       const expected = (await conn.runAndReadAll(`SELECT sum(span_count) FROM (${sel})`)).getRows()[0]?.[0];
       if (query.detail === 'analysis') {
+        const columns = analysisColumns(this.#dicts);
         return readAnalysisSpans(
           await conn.stream(
             `WITH sel AS MATERIALIZED (${sel})
-           SELECT sel.trace_hi, sel.trace_lo, sel.base, ${analysisColumns(this.#dicts).select}
+           SELECT sel.trace_hi, sel.trace_lo, sel.base, ${columns.select}
              FROM all_spans s JOIN sel ON s.trace_no = sel.trace_no ORDER BY s.trace_no, s.seq`,
           ),
           this.#dicts,
           Math.min(Number(expected ?? 0), 1 << 28),
+          async () =>
+            columns.distinct
+              ? ((await conn.runAndReadAll(`WITH sel AS MATERIALIZED (${sel}) ${columns.distinct}`)).getRows() as [
+                  bigint,
+                  string,
+                ][])
+              : [],
         );
       }
       return readSpans(

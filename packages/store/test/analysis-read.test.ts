@@ -191,7 +191,9 @@ const messy: SpanInput[] = [
 //   0 api     POST /order  server |==========================|  http.route, http.response.status_code=500, ERROR
 //   1 api     GET stock    client   |=====|                      server.address=stock.internal.example (repeated)
 //   2 api     GET price    client          |=====|               server.address repeated, url.template
-//   3 stock   GET /stock   server   |===|                        rpc.grpc.status_code=14, otel.status_code=ERROR
+//   3 stock   GET /stock   server   |===|                        rpc.grpc.status_code=14, otel.status_code=ERROR,
+//                                                                 error.type=OrderError (the text row 0's exception
+//                                                                 event gave errorType first: one code for both)
 const semconv: SpanInput[] = [
   span(T2, 'b1', undefined, 'api', 'POST /order', 0, 2000, {
     kind: 'server',
@@ -231,7 +233,12 @@ const semconv: SpanInput[] = [
   }),
   span(T2, 'b4', 'b2', 'stock', 'GET /stock', 120, 500, {
     kind: 'server',
-    attributes: { 'rpc.grpc.status_code': 14n, 'otel.status_code': 'ERROR', 'rpc.system': 'grpc' },
+    attributes: {
+      'rpc.grpc.status_code': 14n,
+      'otel.status_code': 'ERROR',
+      'rpc.system': 'grpc',
+      'error.type': 'OrderError',
+    },
   }),
 ];
 
@@ -367,6 +374,9 @@ describe('TraceStore.spans({ detail: "analysis" })', () => {
     await store.append(spanTableFromRows(semconv));
     const [full, lean] = await both();
     expect(analysisView(lean)).toEqual(analysisView(full));
+    expect(dictionaries(lean)).toEqual(dictionaries(full));
+    expect(lean.dict('errorType').values).toEqual(['', '500', 'OrderError']);
+    expect(Array.from(lean.dict('errorType').codes)).toEqual([2, 0, 0, 2]);
     const view = analysisView(lean);
     expect(view[0]).toMatchObject({
       kind: 2,
@@ -386,7 +396,7 @@ describe('TraceStore.spans({ detail: "analysis" })', () => {
     expect(view[3]).toMatchObject({
       rpcStatusCode: 14,
       rpcSystem: 'grpc',
-      signals: FailureSignal.ErrorTag | FailureSignal.Grpc | FailureSignal.GrpcServer,
+      signals: FailureSignal.ErrorTag | FailureSignal.Grpc | FailureSignal.GrpcServer | FailureSignal.ErrorType,
       kept: ['rpc.grpc.status_code:2:14', 'otel.status_code:0:ERROR'],
     });
     // The exception event is kept as the full read writes it (the cache.miss event with it); links are dropped.

@@ -150,39 +150,82 @@ function shapePlans(dicts: Dictionaries): ShapePlan[] {
   return entry.plans;
 }
 
-/** Which columns of `spans` the analysis read selects, and the span-table attribute keys it keeps. */
+/** The SQL of the analysis read, given the `sel` CTE of the selected traces. */
 export interface AnalysisColumns {
-  /** The select list after `sel.trace_hi, sel.trace_lo, sel.base` (value columns no class uses are NULL constants). */
+  /** The select list after `sel.trace_hi, sel.trace_lo, sel.base`. */
   readonly select: string;
+  /**
+   * A statement after `WITH sel AS (...)` returning `(hash, text)` for every distinct value the read codes by hash,
+   * or undefined when there are none.
+   */
+  readonly distinct: string | undefined;
+}
+
+/** SQL test for span classes `ids`, or any class committed after `known` (a write that lands before the query runs). */
+function classIn(ids: readonly number[], known: number): string {
+  return `(s.class_id IN (${ids.length === 0 ? 'NULL' : ids.join(',')}) OR s.class_id >= ${known})`;
 }
 
 /**
- * The span columns the analysis read selects: every value column some stored shape uses (the others as NULL
- * constants, which the engine does not scan), and the events only where they may name an exception or error event.
+ * The span columns the analysis read selects.
+ *
+ * **Details** Per value column `vK`: its text only for the span classes that keep the attribute there, parse it as
+ * a number, or may need it for a later repeat; its `hash(vK)` where it fills a derived dictionary column (the text
+ * of each distinct value comes from the `distinct` statement, run once after the rows); value columns no class
+ * needs are NULL constants, which the engine does not scan. Events only where they may name an exception or error
+ * event.
  */
 export function analysisColumns(dicts: Dictionaries): AnalysisColumns {
-  const used = new Uint8Array(VALUE_SLOTS);
-  const hashed = new Uint8Array(VALUE_SLOTS);
+  const textClasses: number[][] = Array.from({ length: VALUE_SLOTS }, () => []);
+  const hashClasses: number[][] = Array.from({ length: VALUE_SLOTS }, () => []);
+  const anyClasses: number[][] = Array.from({ length: VALUE_SLOTS }, () => []);
   let more = false;
   const plans = shapePlans(dicts);
-  for (let id = 0; id < dicts.shapes.committed; id++) {
-    const { need, wins, slot } = plans[id]!;
-    dicts.shape(id).locs.forEach((loc, a) => {
+  const known = dicts.classes.committed;
+  for (let id = 0; id < known; id++) {
+    const shapeId = dicts.classOf(id).shapeId;
+    const { need, wins, slot, keep } = plans[shapeId]!;
+    const seen = new Uint8Array(VALUE_SLOTS);
+    dicts.shape(shapeId).locs.forEach((loc, a) => {
       if (need[a] === 0) return;
-      if (loc >= 0) {
-        used[loc] = 1;
-        if (wins[a] === 1 && slot[a]! < NUM_DICTS) hashed[loc] = 1;
-      } else if (loc === LOC_MORE) more = true;
+      if (loc === LOC_MORE) more = true;
+      if (loc < 0) return;
+      if (!(seen[loc]! & 1)) anyClasses[loc]!.push(id);
+      seen[loc]! |= 1;
+      if (keep[a] === 0 && wins[a] === 1 && slot[a]! < NUM_DICTS) {
+        if (!(seen[loc]! & 2)) hashClasses[loc]!.push(id);
+        seen[loc]! |= 2;
+      } else {
+        if (!(seen[loc]! & 4)) textClasses[loc]!.push(id);
+        seen[loc]! |= 4;
+      }
     });
   }
-  const values = Array.from(used, (u, i) => (u ? `s.v${i}` : 'NULL::VARCHAR')).join(', ');
-  const hashes = Array.from(hashed, (u, i) => (u ? `hash(s.v${i})` : 'NULL::UBIGINT')).join(', ');
+  const values = textClasses
+    .map((ids, k) =>
+      ids.length === 0
+        ? 'NULL::VARCHAR'
+        : ids.length === anyClasses[k]!.length
+          ? `s.v${k}`
+          : `CASE WHEN ${classIn(ids, known)} THEN s.v${k} END`,
+    )
+    .join(', ');
+  const hashes = hashClasses.map((ids, k) => (ids.length ? `hash(s.v${k})` : 'NULL::UBIGINT')).join(', ');
+  const parts = hashClasses.flatMap((ids, k) =>
+    ids.length
+      ? [
+          `SELECT DISTINCT hash(s.v${k}) AS h, s.v${k} AS v FROM all_spans s
+            WHERE ${classIn(ids, known)} AND s.trace_no IN (SELECT trace_no FROM sel)`,
+        ]
+      : [],
+  );
   return {
     select:
       's.trace_no, s.seq, s.span_id, s.parent_seq, s.parent_span_id, s.class_id, s.start_off, s.duration_ns, ' +
       `s.status_msg, s.trace_state, ${values}, ${more ? 's.attr_more' : 'NULL::VARCHAR'}, ` +
       // A superset of the spans whose events hold an event named "exception" or "error" (the failure signals).
       `CASE WHEN contains(s.events, 'exception') OR contains(s.events, 'error') THEN s.events END, ${hashes}`,
+    distinct: parts.length ? `SELECT DISTINCT h, v FROM (${parts.join('\nUNION ALL\n')})` : undefined,
   };
 }
 
@@ -289,6 +332,45 @@ class CodesByHash {
   }
 }
 
+/** Prefix of the placeholder value a hash-coded text holds until its text is read (no real value starts with NUL). */
+const PLACEHOLDER = '\u0000#';
+
+/**
+ * The values of a dictionary with each placeholder replaced by its text, or undefined when it has none. A text that
+ * is now in the dictionary twice keeps its first code: later codes are renumbered and `codes` rewritten in place.
+ */
+function resolvePlaceholders(
+  values: readonly string[],
+  texts: ReadonlyMap<string, string>,
+  codes: Int32Array | undefined,
+): string[] | undefined {
+  if (!values.some((v) => v.startsWith(PLACEHOLDER))) return undefined;
+  const out: string[] = [];
+  const first = new Map<string, number>();
+  const remap = new Int32Array(values.length);
+  let moved = false;
+  values.forEach((v, code) => {
+    let text = v;
+    if (v.startsWith(PLACEHOLDER)) {
+      const t = texts.get(v);
+      if (t === undefined) throw new CorruptRowError(`no text for a hashed value`);
+      text = t;
+    }
+    const at = first.get(text);
+    if (at !== undefined) {
+      remap[code] = at;
+      moved = true;
+      return;
+    }
+    first.set(text, out.length);
+    remap[code] = out.length;
+    if (out.length !== code) moved = true;
+    out.push(text);
+  });
+  if (moved && codes) for (let i = 0; i < codes.length; i++) codes[i] = remap[codes[i]!]!;
+  return out;
+}
+
 interface StoredEvent {
   timeUnixNano: string;
   name: string;
@@ -319,13 +401,20 @@ function growI32(a: Int32Array, need: number, fill = 0): Int32Array {
  * Reads a query result whose columns are `trace_hi, trace_lo, base` then {@link analysisColumns}' select list,
  * ordered by trace number then `seq`, into a span table with every column the analyzers read exactly as
  * `readSpans` builds it; `events` only on the rows whose events name an exception or error, `links` empty.
+ * `distinctValues` runs {@link AnalysisColumns.distinct} once the rows are read.
  *
- * **Complexity** O(rows + attribute bytes); one native call per text value longer than 12 bytes, no object per span.
+ * **Details** A value coded by hash gets a placeholder code at its first sight (so that codes keep the builder's
+ * first-seen order), its text from `distinctValues`; a text that also arrived another way (an exception event,
+ * `attr_more`) keeps its first code and the codes are renumbered. Distinct values whose 64-bit hashes collide are
+ * reported as a corrupt read (odds about 10^-9 for 10^5 distinct values), never merged silently.
+ *
+ * **Complexity** O(rows + kept attribute bytes + distinct derived values); no object per span.
  */
 export async function readAnalysisSpans(
   result: DuckDBResult,
   dicts: Dictionaries,
-  expectedRows = 1024,
+  expectedRows: number,
+  distinctValues: () => Promise<readonly (readonly [bigint, string])[]>,
 ): Promise<SpanTable> {
   let cap = Math.max(16, expectedRows);
   let traceId: Uint8Array = new Uint8Array(cap * 16);
@@ -406,6 +495,7 @@ export async function readAnalysisSpans(
   });
   const keys = new StringDictionary();
   const byHash = DICTIONARY_COLUMNS.map(() => new CodesByHash());
+  let placeholders = 0;
   const trackIds = new Map<string, number>();
   const classes: (ClassInfo | undefined)[] = [];
   const stringCode = new Map<number, Int32Array>();
@@ -777,21 +867,16 @@ export async function readAnalysisSpans(
         }
         if (wins && keyCode < 0 && loc >= 0 && slot < NUM_DICTS) {
           // A derived text value: coded by its hash, its text fetched only the first time.
-          const col = V0 + loc;
-          if (!isValid(ch.valid[col], r)) throw new CorruptRowError(`attribute ${a} of span row ${row}`);
-          const sd = ch.data[col]!;
-          const o = r * 16;
-          const len = (sd[o]! | (sd[o + 1]! << 8) | (sd[o + 2]! << 16) | (sd[o + 3]! << 24)) >>> 0;
           const hd = ch.data[H0 + loc]!;
           const h = r * 8;
           const lo = hd[h]! | (hd[h + 1]! << 8) | (hd[h + 2]! << 16) | (hd[h + 3]! << 24);
           const hi = hd[h + 4]! | (hd[h + 5]! << 8) | (hd[h + 6]! << 16) | (hd[h + 7]! << 24);
           const table = byHash[slot]!;
-          let derived = table.get(lo, hi, len);
+          let derived = table.get(lo, hi, 0);
           if (derived < 0) {
-            text(ch, r, col);
-            derived = out[slot]!.internUtf8(textBuf, textStart, textEnd);
-            table.set(lo, hi, len, derived);
+            derived = out[slot]!.intern(`${PLACEHOLDER}${lo},${hi}`);
+            table.set(lo, hi, 0, derived);
+            placeholders++;
           }
           applyDerived(row, slot, k.priority[a]!, derived);
           track(t, -1, 0, derived, 0);
@@ -847,10 +932,24 @@ export async function readAnalysisSpans(
   }
   finishTrace();
 
+  const values: (readonly string[])[] = out.map((d) => d.values);
+  if (placeholders > 0) {
+    const texts = new Map<string, string>();
+    for (const [h, v] of await distinctValues()) {
+      const key = `${PLACEHOLDER}${Number(BigInt.asIntN(32, h))},${Number(BigInt.asIntN(32, h >> 32n))}`;
+      const known = texts.get(key);
+      if (known !== undefined && known !== v) throw new CorruptRowError(`two values with hash ${h}`);
+      texts.set(key, v);
+    }
+    for (let d = 0; d < NUM_DICTS; d++) {
+      const fixed = resolvePlaceholders(out[d]!.values, texts, codes[d]);
+      if (fixed) values[d] = fixed;
+    }
+  }
   const dictCols: Partial<Record<DictionaryColumnName, { codes: Int32Array; values: readonly string[] }>> = {};
   let zeros: Int32Array | undefined;
   DICTIONARY_COLUMNS.forEach((name, d) => {
-    dictCols[name] = { codes: codes[d] ?? (zeros ??= new Int32Array(n)), values: out[d]!.values };
+    dictCols[name] = { codes: codes[d] ?? (zeros ??= new Int32Array(n)), values: values[d]! };
   });
   return spanTableFromColumns({
     length: n,
