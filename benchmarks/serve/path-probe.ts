@@ -19,15 +19,18 @@ const SPANS = Number(process.argv[2] ?? 100_000);
 const ROUNDS = Number(process.argv[3] ?? 5);
 const THREADS = process.argv[4] ? Number(process.argv[4]) : undefined;
 
-function requests(table: SpanTable, perRequest: number): Uint8Array[] {
+/** Requests as Buffers, as the receivers hand them to the decoder. */
+function requests(table: SpanTable, perRequest: number): Buffer[] {
   const index = buildTraceIndex(table);
-  const out: Uint8Array[] = [];
+  const out: Buffer[] = [];
   let t0 = 0;
   for (let t = 0; t < index.traceCount; t++) {
     const n = index.offsets[t + 1]! - index.offsets[t0]!;
     if (n >= perRequest || t === index.traceCount - 1) {
       out.push(
-        spanTableToOtlpProtobuf(takeSpans(table, index.rows.subarray(index.offsets[t0]!, index.offsets[t + 1]!))),
+        Buffer.from(
+          spanTableToOtlpProtobuf(takeSpans(table, index.rows.subarray(index.offsets[t0]!, index.offsets[t + 1]!))),
+        ),
       );
       t0 = t + 1;
     }

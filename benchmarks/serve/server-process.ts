@@ -10,7 +10,10 @@ const server = await startServer({
   otlpHttpPort: 0,
   zipkinPort: null,
   queryPort: 0,
-  queue: { maxQueuedSpans: maxQueue },
+  queue: {
+    maxQueuedSpans: maxQueue,
+    ...(process.env.SERVE_FLUSH_MS ? { flushIntervalMs: Number(process.env.SERVE_FLUSH_MS) } : {}),
+  },
   storeThread: process.env.SERVE_STORE_THREAD !== '0',
   ...(process.env.SERVE_STORE_THREADS ? { storeThreads: Number(process.env.SERVE_STORE_THREADS) } : {}),
 });
