@@ -232,6 +232,7 @@ function countModel(
   counts: Float64Array,
   level: SeasonalProfile,
   centre: (b: number) => number,
+  roots: boolean,
 ): { quasi: Float64Array; dispersion: Float64Array } {
   const B = counts.length;
   const med = new Float64Array(B);
@@ -245,6 +246,7 @@ function countModel(
     let sY = 0;
     let sMM = 0;
     let sMY = 0;
+    let sYY = 0;
     for (let end = w - 1; end < B; end++) {
       let x = 0;
       let mu = 0;
@@ -264,8 +266,14 @@ function countModel(
       sY += y;
       sMM += mu * mu;
       sMY += mu * y;
+      sYY += y * y;
     }
     if (n < 4) return;
+    // Standard error of the mean of y: its sample variance over n windows, of which about n·3/(2w) are
+    // independent (sliding windows overlap; the correlation of two squared window sums falls as (1 − lag/w)²).
+    const mY = sY / n;
+    const overlap = 1 + ((w - 1) * (2 * w - 1)) / (3 * w);
+    const seY = Math.sqrt((Math.max(0, sYY / n - mY * mY) * overlap) / n);
     const vM = sMM - (sM * sM) / n;
     let phi = vM > 1e-9 ? (sMY - (sM * sY) / n) / vM : 0;
     let c = (sY - phi * sM) / n;
@@ -278,8 +286,16 @@ function countModel(
       c = 1;
       phi = sMM > 0 ? Math.max(0, (sMY - sM) / sMM) : 0;
     }
-    quasi[i] = c;
-    dispersion[i] = phi;
+    // Counts of trace roots (one per trace) have no clustering: only the excess over Poisson that the baseline
+    // establishes beyond its own sampling noise is kept for them. The mean of y over a short baseline is noisy
+    // (se ≈ 0.16 over 90 buckets at w = 1, ≈ 0.45 at w = 8) and the fit clamps it at ≥ 1, so a Poisson series
+    // would otherwise get c ≈ 1.2–1.5 by chance and lose 10–20% of every z. The excess at the mean expectation,
+    // c − 1 + φM̄, is shrunk by one standard error (positive part). Calls inside traces (a database called several
+    // times per request) are clustered for real, and there a chance-low estimate would overstate z: kept as fitted.
+    const excess = c - 1 + phi * (sM / n);
+    const keep = !roots ? 1 : excess > 0 ? Math.max(0, excess - seY) / excess : 0;
+    quasi[i] = 1 + keep * (c - 1);
+    dispersion[i] = keep * phi;
   });
   return { quasi, dispersion };
 }
@@ -303,6 +319,14 @@ export function buildBaselineModel(base: TraceSeries, settings: DetectSettings, 
   const gErr = allReq > 0 ? allErr / allReq : 0;
   const gTimeout = allReq > 0 ? allTimeout / allReq : 0;
   const series = new Map<string, SeriesModel>();
+  // Services whose requests are all trace roots (every operation series of theirs is an entry endpoint).
+  const rootServices = new Set<string>();
+  const innerServices = new Set<string>();
+  for (const s of base.series) {
+    if (s.level === 'endpoint') rootServices.add(s.service);
+    else if (s.level === 'operation') innerServices.add(s.service);
+  }
+  for (const x of innerServices) rootServices.delete(x);
   for (const s of base.series) {
     const B = base.buckets;
     const lp50 = new Float64Array(B).fill(Number.NaN);
@@ -363,7 +387,12 @@ export function buildBaselineModel(base: TraceSeries, settings: DetectSettings, 
     const drift = driftN > 0 ? driftSum / driftN : 0;
     const countProfile = seasonalProfile(counts, centre, seasonality, !selfBaseline);
     const countLevel = seasonalMean(counts, centre, countProfile);
-    const { quasi: countQuasi, dispersion: countDispersion } = countModel(counts, countLevel, centre);
+    const { quasi: countQuasi, dispersion: countDispersion } = countModel(
+      counts,
+      countLevel,
+      centre,
+      s.level === 'endpoint' || (s.level === 'service' && rootServices.has(s.service)),
+    );
     const model: SeriesModel = {
       logP50: seasonalProfile(lp50, centre, seasonality, !selfBaseline),
       logP95: seasonalProfile(lp95, centre, seasonality, !selfBaseline),
