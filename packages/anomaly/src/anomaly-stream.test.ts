@@ -68,6 +68,33 @@ describe('createAnomalyStream', () => {
     expect(at - 480).toBe(40);
   });
 
+  it('reports a quiet service (7.5 requests per bucket) as soon as a few slow requests agree', () => {
+    // One trace every 4 s; api ×5 from t = 495 s, mid-bucket:
+    //   bucket 480..510: 3 normal + 4 slow requests, bucket 510..540: 7–8 slow, ...
+    // A run of single-bucket hits needs 20 requests (≈ 80 s here); the test pooled over the onset bucket and the
+    // open one (mean ln latency, robust to leaving either out) rests on 6.
+    const base = traffic({ startUnixSeconds: START, seconds: 2400, rate: 0.25, seed: 3 });
+    const live = traffic({
+      startUnixSeconds: START + 2400,
+      seconds: 900,
+      rate: 0.25,
+      seed: 4,
+      apiSelfMs: (t) => (t >= 495 && t < 735 ? 228 : 20),
+    });
+    const stream = createAnomalyStream({ baseline: base, bucketSeconds: 30 });
+    let at = -1;
+    let early = 0;
+    for (let t = 0; t < 900 && at < 0; t += 10) {
+      const out = stream.push(chunk(live, START + 2400 + t, START + 2410 + t));
+      if (t + 10 <= 495) early += out.length;
+      if (out.some((a) => a.service === 'api' && a.kind === 'latency_spike')) at = t + 10;
+    }
+    expect(early).toBe(0);
+    // Pushed up to t = 540 s: 45 s after the onset. Before pooled support counted for a run of single-bucket hits,
+    // this stream reported nothing at all in its 900 s.
+    expect(at - 495).toBe(45);
+  });
+
   it('rejects what is not a span table, and an openFraction outside [0.5, 1]', () => {
     const stream = createAnomalyStream();
     expect(() => stream.push({} as SpanTable)).toThrow(TypeError);

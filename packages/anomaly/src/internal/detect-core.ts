@@ -49,7 +49,10 @@ export interface BucketHit {
   readonly affected: number;
   /** ML anomaly score (0 when not computed). */
   readonly mlScore: number;
-  /** Flagged by a test pooled over several buckets (the bucket alone was not significant). */
+  /**
+   * Flagged or supported by a test pooled over several buckets (the bucket alone may not be significant): its run
+   * rests on the pooled test's minimum of requests.
+   */
   readonly pooled?: true;
 }
 
@@ -229,7 +232,14 @@ function pooledTests(
   };
   const flag = (t: KindTrack, b: number, z: number, observed: number, expected: number, affected: number): void => {
     const set = flagged(t);
-    if (set.has(b)) return;
+    if (set.has(b)) {
+      // Flagged by its own bucket's test already: the pooled test supports it too, so its run needs only the
+      // pooled test's requests, not the 20 a run of single-bucket hits needs (an onset seen in a bucket of 7
+      // requests and the next half-bucket of 7 was held back until 20 requests had arrived).
+      const i = t.hits.findIndex((h) => h.b === b);
+      if (i >= 0 && t.hits[i]!.pooled === undefined) t.hits[i] = { ...t.hits[i]!, pooled: true };
+      return;
+    }
     set.add(b);
     t.hits.push({
       b,
@@ -424,6 +434,13 @@ function survivesLeaveOneOut(
   return true;
 }
 
+/** Prefix sums: out[k] = a[0] + … + a[k − 1] (rounding is exact for counts; sums of rates differ by ≤ 1 ulp each). */
+function prefix(a: Float64Array): Float64Array {
+  const out = new Float64Array(a.length + 1);
+  for (let k = 0; k < a.length; k++) out[k + 1] = out[k]! + a[k]!;
+  return out;
+}
+
 function toRuns(
   t: KindTrack,
   base: Omit<Run, 'hits' | 'startBucket' | 'endBucket' | 'onsetBucket' | 'residualZ' | 'kind'>,
@@ -551,26 +568,28 @@ function detectCallPaths(target: TraceSeries, model: BaselineModel, settings: De
     if (!added && fBase < 0.02) continue;
     const t = track('call_path_change', B);
     const flagged = new Map<number, BucketHit>();
+    const cx = prefix(p.observed);
+    const cl = prefix(p.expected);
+    const cn = prefix(p.traces);
     for (const w of SCAN_WINDOWS) {
       for (let b = w - 1; b < B; b++) {
-        let x = 0;
-        let lambda = 0;
-        let n = 0;
-        for (let k = b - w + 1; k <= b; k++) {
-          x += p.observed[k]!;
-          lambda += p.expected[k]!;
-          n += p.traces[k]!;
-        }
+        const x = cx[b + 1]! - cx[b + 1 - w]!;
+        const lambda = cl[b + 1]! - cl[b + 1 - w]!;
+        const n = cn[b + 1]! - cn[b + 1 - w]!;
         if (n === 0) continue;
         let z = 0;
         let ok = false;
+        // The exact tails cost a loop over the counts near x; they are computed only where the window can pass its
+        // other conditions (and for the one-bucket residuals of pattern analysis).
         if (added) {
           const lam = Math.max(lambda, (n * 0.5) / Math.max(p.baseEndpointTraces, 1));
-          z = x > lam ? zFromLogP(poissonLogUpperTail(x, lam)) : 0;
-          ok = z >= thr && x >= settings.minCallPathTraces;
+          const can = x >= settings.minCallPathTraces;
+          z = x > lam && (can || w === 1) ? zFromLogP(poissonLogUpperTail(x, lam)) : 0;
+          ok = can && z >= thr;
         } else {
-          z = x < lambda ? zFromLogP(poissonLogLowerTail(x, lambda)) : 0;
-          ok = z >= thr && x <= 0.25 * lambda && lambda >= 8;
+          const can = x <= 0.25 * lambda && lambda >= 8;
+          z = x < lambda && (can || w === 1) ? zFromLogP(poissonLogLowerTail(x, lambda)) : 0;
+          ok = can && z >= thr;
         }
         if (w === 1) t.z[b] = z;
         if (!ok) continue;
