@@ -51,6 +51,12 @@ const sa = strip(a);
 const sb = strip(b);
 const same = JSON.stringify(sa) === JSON.stringify(sb);
 console.log('identical documents (without timing, selection):', same);
+if (command === 'analyze-slow-traces') {
+  // The exact part: the slow traces (ids, durations, bottlenecks), their count and the window's trace count.
+  const key = (d: Record<string, unknown>) =>
+    JSON.stringify([d.traces, d.slowCount, d.slowTraces, d.bottlenecks, d.rule]);
+  console.log('slow traces, counts and bottlenecks identical:', key(sa) === key(sb));
+}
 for (const k of Object.keys(sa)) {
   if (JSON.stringify(sa[k]) !== JSON.stringify(sb[k])) {
     console.log(`  differs: ${k}`);
