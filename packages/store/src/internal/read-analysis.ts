@@ -4,12 +4,15 @@
 //
 // Per span class (operation, resource, scope, attribute shape, flags) everything but the row's own values is resolved
 // once: output dictionary codes, kind/status/reference, which value columns hold which attribute and which derived
-// column each feeds. Per row only numbers and attribute bytes move. Values the store keeps once per trace
-// (LOC_REPEAT) are copied from the bytes already written for the earlier span, and their derived codes reused.
-// Events are reduced in SQL to the spans whose events may name an exception or error; links are not read.
+// column each feeds. Per row only numbers move: a derived text value arrives as the engine's `hash(vK)` and is
+// coded by it (each distinct text is read once, by a second statement after the rows); only the attributes the table
+// keeps (ANALYSIS_ATTRIBUTE_KEYS) and numbers to parse arrive as text. Values the store keeps once per trace
+// (LOC_REPEAT) reuse the earlier span's bytes and derived code. Events are reduced in SQL to the spans whose events
+// may name an exception or error; links are not read.
 //
-//   row (seq order)   class → service/op/kind/status/resource   v0..v15 → attribute bytes + derived codes
+//   row (seq order)   class → service/op/kind/status/resource/host    hash(vK) → derived code    vK → kept attribute
 //   parent_seq ≥ 0    → span id of the row with that seq (resolved when the trace is complete)
+//   after the rows    SELECT DISTINCT hash(vK), vK → the texts of the placeholder codes
 
 import {
   ANALYSIS_ATTRIBUTE_KEYS,
