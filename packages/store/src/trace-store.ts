@@ -442,12 +442,16 @@ export class TraceStore implements TraceSource, TraceSink {
           ),
           this.#dicts,
           Math.min(Number(expected ?? 0), 1 << 28),
+          // The texts come from every trace the conditions select, without the limit: a superset of the rows
+          // read even when traces were appended in between.
           async () =>
             columns.distinct
-              ? ((await conn.runAndReadAll(`WITH sel AS MATERIALIZED (${sel}) ${columns.distinct}`)).getRows() as [
-                  bigint,
-                  string,
-                ][])
+              ? ((
+                  await conn.runAndReadAll(
+                    `WITH sel AS MATERIALIZED (SELECT trace_no FROM traces ${where.length ? `WHERE ${where.join(' AND ')}` : ''})
+                     ${columns.distinct}`,
+                  )
+                ).getRows() as [bigint, string][])
               : [],
         );
       }
