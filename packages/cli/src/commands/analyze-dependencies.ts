@@ -56,9 +56,9 @@ function around(g: DependencyGraph, service: string, direction: Direction): Depe
 
 /**
  * The critical paths of the traces `traces` of `tree` only (what dependencyGraph asks for: each endpoint's tail and
- * a sample): their spans' ids, parent links and times are copied into a small table, whose tree and paths are
- * computed, and the segments are mapped back to rows of the big table. A trace's path depends on its own spans
- * only, and rows keep their order within a trace, so each path equals the one computed on the whole table.
+ * a sample): their spans' ids, parent links, times and db.system are copied into a small table, whose tree and
+ * paths are computed, and the segments are mapped back to rows of the big table. A trace's path depends on its own
+ * spans only, and rows keep their order within a trace, so each path equals the one computed on the whole table.
  * When half the traces or more are asked for, every path is computed on the whole table instead.
  */
 export function criticalPathsOfTraces(tree: TraceTree, traces: Int32Array): ColumnarCriticalPaths {
@@ -75,6 +75,11 @@ export function criticalPathsOfTraces(tree: TraceTree, traces: Int32Array): Colu
   const parentRefType = new Uint8Array(m);
   const startUnixNano = new BigInt64Array(m);
   const durationNano = new BigInt64Array(m);
+  // Orphan grafting never picks a database call as the new parent: db.system comes along.
+  const db = tree.table.dict('dbSystem');
+  const hasDb = db.codes.length > 0;
+  const dbShift = db.values[0] === '' ? 0 : 1;
+  const dbCodes = new Int32Array(hasDb ? m : 0);
   let w = 0;
   for (let k = 0; k < traces.length; k++) {
     for (let j = offsets[traces[k]!]!, end = offsets[traces[k]! + 1]!; j < end; j++, w++) {
@@ -88,6 +93,7 @@ export function criticalPathsOfTraces(tree: TraceTree, traces: Int32Array): Colu
       parentRefType[w] = c.parentRefType[r]!;
       startUnixNano[w] = c.startUnixNano[r]!;
       durationNano[w] = c.durationNano[r]!;
+      if (hasDb) dbCodes[w] = db.codes[r]! + dbShift;
     }
   }
   const sub = spanTableFromColumns({
@@ -98,6 +104,7 @@ export function criticalPathsOfTraces(tree: TraceTree, traces: Int32Array): Colu
     parentRefType,
     startUnixNano,
     durationNano,
+    ...(hasDb ? { dicts: { dbSystem: { codes: dbCodes, values: dbShift ? ['', ...db.values] : db.values } } } : {}),
   });
   const paths = criticalPaths(buildTraceTree(sub));
   // Sub-table trace k is traces[k] (traces arrive ascending, each one's rows together), so the segments are already
