@@ -4,13 +4,14 @@
 // keeps exact (ids, times, kinds, statuses, every dictionary and derived column, the failure signals and the kept
 // attributes: equal fingerprints = identical columns); `--compare` loads both in one process and names the first differing column.
 // Usage: npx tsx --conditions=@aiops/source store/analysis-read.ts --store data/cli-store-1000000 [--detail analysis]
-//        [--runs 1] [--fingerprint] [--compare]
+//        [--runs 1] [--fingerprint] [--compare] [--columns deps|anomaly|col1,col2]
 // The 18M store needs `flock /tmp/bench-big.lock` around the command.
 import { createHash } from 'node:crypto';
 import { loadavg } from 'node:os';
 import {
   ANALYSIS_ATTRIBUTE_KEYS,
   DICTIONARY_COLUMNS,
+  type DictionaryColumnName,
   type SpanTable,
   spanFailureSignals,
   utf8At,
@@ -26,6 +27,14 @@ const detail = arg('detail', 'analysis') as 'full' | 'analysis';
 const runs = Number(arg('runs', '1'));
 const compare = process.argv.includes('--compare');
 const withFingerprint = process.argv.includes('--fingerprint');
+// --columns deps | anomaly | a,b,c: the derived columns to ask for (analysisColumns); default all.
+const COLUMN_SETS: Record<string, readonly DictionaryColumnName[]> = {
+  deps: ['peerService', 'serverAddress', 'dbSystem', 'dbName', 'messagingSystem', 'messagingDestination'],
+  anomaly: ['peerService', 'serviceVersion'],
+};
+const columnsArg = arg('columns', '');
+const analysisColumns: readonly DictionaryColumnName[] | undefined =
+  columnsArg === '' ? undefined : (COLUMN_SETS[columnsArg] ?? (columnsArg.split(',') as DictionaryColumnName[]));
 
 const KEPT = new Set(ANALYSIS_ATTRIBUTE_KEYS);
 
@@ -101,13 +110,14 @@ if (compare) {
     const load = loadavg()[0]!.toFixed(2);
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    const table = await store.spans({ ...window, detail });
+    const table = await store.spans({ ...window, detail, ...(analysisColumns ? { analysisColumns } : {}) });
     const wall = (performance.now() - t0) / 1000;
     const u = process.cpuUsage(cpu0);
     const cpu = (u.user + u.system) / 1e6;
     console.log(
       JSON.stringify({
         detail,
+        columns: columnsArg || 'all',
         run,
         spans: table.numSpans,
         wallS: +wall.toFixed(2),

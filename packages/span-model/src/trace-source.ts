@@ -1,5 +1,6 @@
 // The read interface every trace backend implements (embedded store, ClickHouse, Jaeger, Tempo, Zipkin, files),
 // so the cli and the analyzers never depend on where spans live.
+import type { DictionaryColumnName } from './schema.ts';
 import type { SpanTable } from './span-table.ts';
 
 /** One trace in a search result: trace-level columns only, no spans. */
@@ -69,6 +70,24 @@ export interface SpanQuery {
    * the reduction either. Analyses that count arbitrary attributes (slow-trace traits, `diff`) need `'full'`.
    */
   readonly detail?: 'full' | 'analysis';
+  /**
+   * With `detail: 'analysis'`: the derived dictionary columns (from `httpMethod` on, see
+   * {@link DERIVED_DICTIONARY_COLUMNS}) the caller reads. Default: all of them.
+   *
+   * **Details** The columns listed are exact; a derived column not listed may come back empty (every code 0, the
+   * value ''), so a source need not read or code its values. The columns before the derived ones (`service`,
+   * `operation`, `statusMessage`, `traceState`, `resource`, `scope`), `errorType`, `httpStatusCode`,
+   * `rpcStatusCode` and so the failure signals stay exact whatever the list.
+   *
+   * **Gotchas** Ignored by sources without a lighter read and with `detail: 'full'`. Naming a column that is not a
+   * dictionary column is a `TypeError`.
+   *
+   * @example
+   * ```ts
+   * await source.spans({ fromUnixNano, toUnixNano, detail: 'analysis', analysisColumns: ['peerService', 'dbSystem'] });
+   * ```
+   */
+  readonly analysisColumns?: readonly DictionaryColumnName[];
 }
 
 /** An operation seen in the data. */

@@ -23,7 +23,7 @@ import { type DuckDBConnection, DuckDBInstance, type DuckDBPreparedStatement } f
 import { COMPACT, CREATE_SCHEMA, SCHEMA_VERSION, SPAN_READ_COLUMNS } from './internal/ddl.ts';
 import { Dictionaries } from './internal/dictionaries.ts';
 import { Mutex } from './internal/mutex.ts';
-import { analysisColumns, readAnalysisSpans } from './internal/read-analysis.ts';
+import { analysisColumns, readAnalysisSpans, wantedColumns } from './internal/read-analysis.ts';
 import { CorruptRowError, readSpans } from './internal/read-spans.ts';
 import { enteringClassesSql, requestSpansSql } from './internal/request-spans.ts';
 import { createWriterTempTables, type WriterState, writeBatch } from './internal/write-batch.ts';
@@ -433,7 +433,8 @@ export class TraceStore implements TraceSource, TraceSink {
       // The span count of the selected traces (a scan of the trace table) sizes the table being built up front.
       const expected = (await conn.runAndReadAll(`SELECT sum(span_count) FROM (${sel})`)).getRows()[0]?.[0];
       if (query.detail === 'analysis') {
-        const columns = analysisColumns(this.#dicts);
+        const wanted = wantedColumns(query.analysisColumns);
+        const columns = analysisColumns(this.#dicts, wanted);
         return readAnalysisSpans(
           await conn.stream(
             `WITH sel AS MATERIALIZED (${sel})
@@ -453,6 +454,7 @@ export class TraceStore implements TraceSource, TraceSink {
                   )
                 ).getRows() as [bigint, string][])
               : [],
+          wanted,
         );
       }
       return readSpans(

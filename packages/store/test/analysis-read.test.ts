@@ -405,6 +405,46 @@ describe('TraceStore.spans({ detail: "analysis" })', () => {
     expect(utf8At(lean.columns.links, 0)).toBe('');
   });
 
+  it('fills only the derived columns asked for; the rest stay exact', async () => {
+    await store.append(spanTableFromRows([...semconv, ...late1, ...messy]));
+    const full = await store.spans({});
+    const all = await store.spans({ detail: 'analysis' });
+    const some = await store.spans({ detail: 'analysis', analysisColumns: ['serverAddress', 'dbSystem'] });
+    expect(some.numSpans).toBe(full.numSpans);
+    // Asked for (and errorType, which a failure signal reads): identical codes and values.
+    for (const name of ['serverAddress', 'dbSystem', 'errorType', 'service', 'operation', 'statusMessage'] as const) {
+      expect(Array.from(some.dict(name).codes)).toEqual(Array.from(full.dict(name).codes));
+      expect(some.dict(name).values).toEqual(full.dict(name).values);
+    }
+    expect(some.dict('serverAddress').values).toEqual(['', 'stock.internal.example', 'cart-db.internal']);
+    expect(some.dict('errorType').values).toEqual(['', '500', 'OrderError']);
+    // Not asked for: empty, though the full read has values.
+    for (const name of [
+      'httpRoute',
+      'httpMethod',
+      'dbStatement',
+      'exceptionMessage',
+      'host',
+      'serviceVersion',
+    ] as const) {
+      expect(full.dict(name).values.length).toBeGreaterThan(1);
+      expect(some.dict(name).values).toEqual(['']);
+      expect(some.dict(name).codes.every((c) => c === 0)).toBe(true);
+    }
+    // Status numbers, failure signals and kept attributes do not depend on the list.
+    const view = analysisView(some);
+    const ref = analysisView(full);
+    expect(view.map((r) => [r.spanId, r.httpStatusCode, r.rpcStatusCode, r.signals, r.kept])).toEqual(
+      ref.map((r) => [r.spanId, r.httpStatusCode, r.rpcStatusCode, r.signals, r.kept]),
+    );
+    expect(view[0]).toMatchObject({ httpStatusCode: 500, httpRoute: '', errorType: 'OrderError', host: '' });
+    // No list: every column, as before.
+    expect(analysisView(all)).toEqual(ref);
+    await expect(store.spans({ detail: 'analysis', analysisColumns: ['nope' as 'dbSystem'] })).rejects.toThrow(
+      'store: analysisColumns: unknown dictionary column "nope"',
+    );
+  });
+
   it('reads late spans and orphans the same before and after compaction', async () => {
     await store.append(spanTableFromRows([...late1, ...messy]));
     await store.append(spanTableFromRows([...late2, ...semconv]));

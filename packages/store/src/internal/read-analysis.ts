@@ -71,6 +71,7 @@ const D_ERROR_TYPE = DICT_INDEX.errorType!;
 const D_EXCEPTION_MESSAGE = DICT_INDEX.exceptionMessage!;
 const D_HOST = DICT_INDEX.host!;
 const D_SERVICE_VERSION = DICT_INDEX.serviceVersion!;
+const D_FIRST_DERIVED = DICT_INDEX.httpMethod!;
 const SLOT_HTTP = NUM_DICTS;
 const SLOT_RPC = NUM_DICTS + 1;
 const NUM_SLOTS = NUM_DICTS + 2;
@@ -96,24 +97,47 @@ interface ShapePlan {
   readonly need: Uint8Array;
 }
 
-const planCache = new WeakMap<Dictionaries, { generation: number; plans: ShapePlan[]; repeated: Set<string> }>();
+const planCache = new WeakMap<
+  Dictionaries,
+  { generation: number; plans: Map<string, ShapePlan[]>; repeated: Set<string>; shapes: number }
+>();
 
-/** The plan of every stored shape (cached per dictionary generation). */
-function shapePlans(dicts: Dictionaries): ShapePlan[] {
+/**
+ * Which dictionary columns an analysis read fills, per dictionary index (1 = filled), from the caller's list of
+ * derived columns (undefined: all). The columns before the derived ones (service ... scope) and errorType (a failure
+ * signal) are always filled.
+ */
+export function wantedColumns(columns: readonly DictionaryColumnName[] | undefined): Uint8Array {
+  const wanted = new Uint8Array(NUM_DICTS).fill(columns === undefined ? 1 : 0);
+  for (let d = 0; d < D_FIRST_DERIVED; d++) wanted[d] = 1;
+  // The failure signals read errorType.
+  wanted[D_ERROR_TYPE] = 1;
+  for (const name of columns ?? []) {
+    const d = DICT_INDEX[name];
+    if (d === undefined) throw new TypeError(`store: analysisColumns: unknown dictionary column "${name}"`);
+    wanted[d] = 1;
+  }
+  return wanted;
+}
+
+/** The plan of every stored shape for the wanted columns (cached per dictionary generation). */
+function shapePlans(dicts: Dictionaries, wanted: Uint8Array): ShapePlan[] {
   let entry = planCache.get(dicts);
-  if (!entry || entry.generation !== dicts.generation) {
-    entry = { generation: dicts.generation, plans: [], repeated: new Set() };
-    planCache.set(dicts, entry);
-  }
   const n = dicts.shapes.values.length;
-  if (entry.plans.length === n) return entry.plans;
-  for (let id = 0; id < n; id++) {
-    const shape = dicts.shape(id);
-    shape.locs.forEach((loc, a) => {
-      if (loc === LOC_REPEAT) entry.repeated.add(`${shape.types[a]}:${shape.keys[a]}`);
-    });
+  if (!entry || entry.generation !== dicts.generation || entry.shapes !== n) {
+    entry = { generation: dicts.generation, plans: new Map(), repeated: new Set(), shapes: n };
+    planCache.set(dicts, entry);
+    for (let id = 0; id < n; id++) {
+      const shape = dicts.shape(id);
+      shape.locs.forEach((loc, a) => {
+        if (loc === LOC_REPEAT) entry!.repeated.add(`${shape.types[a]}:${shape.keys[a]}`);
+      });
+    }
   }
-  entry.plans = [];
+  const mask = wanted.join('');
+  const cached = entry.plans.get(mask);
+  if (cached) return cached;
+  const plans: ShapePlan[] = [];
   for (let id = 0; id < n; id++) {
     const shape = dicts.shape(id);
     const m = shape.keys.length;
@@ -129,7 +153,13 @@ function shapePlans(dicts: Dictionaries): ShapePlan[] {
       const key = shape.keys[a]!;
       plan.keep[a] = KEPT.has(key) ? 1 : 0;
       const derived = DERIVED_ATTRIBUTE_KEYS[key];
-      if (derived) {
+      // A derived column the caller did not ask for is neither read nor coded (status numbers always are).
+      if (
+        derived &&
+        (derived.column === 'httpStatusCode' ||
+          derived.column === 'rpcStatusCode' ||
+          wanted[DICT_INDEX[derived.column]!] === 1)
+      ) {
         const slot =
           derived.column === 'httpStatusCode'
             ? SLOT_HTTP
@@ -148,9 +178,10 @@ function shapePlans(dicts: Dictionaries): ShapePlan[] {
       const repeated = entry.repeated.has(`${shape.types[a]}:${key}`);
       plan.need[a] = plan.keep[a] || plan.wins[a] || (plan.slot[a]! >= 0 && repeated) ? 1 : 0;
     }
-    entry.plans.push(plan);
+    plans.push(plan);
   }
-  return entry.plans;
+  entry.plans.set(mask, plans);
+  return plans;
 }
 
 /** The SQL of the analysis read, given the `sel` CTE of the selected traces. */
@@ -178,12 +209,12 @@ function classIn(ids: readonly number[], known: number): string {
  * needs are NULL constants, which the engine does not scan. Events only where they may name an exception or error
  * event.
  */
-export function analysisColumns(dicts: Dictionaries): AnalysisColumns {
+export function analysisColumns(dicts: Dictionaries, wanted: Uint8Array): AnalysisColumns {
   const textClasses: number[][] = Array.from({ length: VALUE_SLOTS }, () => []);
   const hashClasses: number[][] = Array.from({ length: VALUE_SLOTS }, () => []);
   const anyClasses: number[][] = Array.from({ length: VALUE_SLOTS }, () => []);
   let more = false;
-  const plans = shapePlans(dicts);
+  const plans = shapePlans(dicts, wanted);
   const known = dicts.classes.committed;
   for (let id = 0; id < known; id++) {
     const shapeId = dicts.classOf(id).shapeId;
@@ -418,6 +449,7 @@ export async function readAnalysisSpans(
   dicts: Dictionaries,
   expectedRows: number,
   distinctValues: () => Promise<readonly (readonly [bigint, string])[]>,
+  wanted: Uint8Array,
 ): Promise<SpanTable> {
   let cap = Math.max(16, expectedRows);
   let traceId: Uint8Array = new Uint8Array(cap * 16);
@@ -544,8 +576,8 @@ export async function readAnalysisSpans(
     // span's own service and operation), so that code order, not only the strings, matches the full read.
     const resource = out[D_RESOURCE]!.intern(attrs.length === 0 ? '' : JSON.stringify(attrs));
     let serviceCode = out[D_SERVICE]!.intern(service);
-    const hostCode = out[D_HOST]!.intern(host);
-    const versionCode = out[D_SERVICE_VERSION]!.intern(version);
+    const hostCode = wanted[D_HOST] === 1 ? out[D_HOST]!.intern(host) : 0;
+    const versionCode = wanted[D_SERVICE_VERSION] === 1 ? out[D_SERVICE_VERSION]!.intern(version) : 0;
     const opService = dicts.services.values[dicts.opService[cls.opId]!]!;
     const scope = dicts.scope(cls.scopeId);
     const scopeJson =
@@ -557,7 +589,7 @@ export async function readAnalysisSpans(
               : { name: scope.name, version: scope.version },
           );
     const shape = dicts.shape(cls.shapeId);
-    const plan = shapePlans(dicts)[cls.shapeId]!;
+    const plan = shapePlans(dicts, wanted)[cls.shapeId]!;
     const m = shape.keys.length;
     const key = new Int32Array(m);
     const track = new Int32Array(m);
@@ -720,6 +752,8 @@ export async function readAnalysisSpans(
     return d;
   };
 
+  const wantType = wanted[D_ERROR_TYPE] === 1;
+  const wantMessage = wanted[D_EXCEPTION_MESSAGE] === 1;
   const appendEvents = (row: number, json: string): void => {
     const items: string[] = [];
     let typeSet = slotStamp[D_ERROR_TYPE] === row ? slotPri[D_ERROR_TYPE]! : 0;
@@ -729,10 +763,10 @@ export async function readAnalysisSpans(
       items.push(JSON.stringify({ timeUnixNano: BigInt(e.timeUnixNano).toString(), name: e.name, attributes }));
       if (e.name !== 'exception') continue;
       for (const [k, , v] of attributes) {
-        if (k === 'exception.type' && typeSet < 3) {
+        if (k === 'exception.type' && typeSet < 3 && wantType) {
           codesOf(D_ERROR_TYPE)[row] = out[D_ERROR_TYPE]!.intern(v);
           typeSet = 3;
-        } else if (k === 'exception.message' && messageSet < 1) {
+        } else if (k === 'exception.message' && messageSet < 1 && wantMessage) {
           codesOf(D_EXCEPTION_MESSAGE)[row] = out[D_EXCEPTION_MESSAGE]!.intern(v);
           messageSet = 1;
         }
