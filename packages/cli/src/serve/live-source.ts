@@ -137,7 +137,8 @@ export class LiveSource implements TraceSource {
   /**
    * Runs a read that merges the store with the head so that no span is seen on both sides. A flush's tables stay in
    * the head until the store has replied, but the store can answer another read with them already committed: such
-   * a read, and one that a flush began or ended during, is run again once the flush is over (at most 3 times).
+   * a read, and one that a flush began or ended during, is run again once the flush running then is over (at most 3
+   * times; it does not wait for later flushes, which under sustained ingest never stop).
    */
   async #consistent<T>(read: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
