@@ -80,20 +80,30 @@ export function criticalPathsOfTraces(tree: TraceTree, traces: Int32Array): Colu
   const hasDb = db.codes.length > 0;
   const dbShift = db.values[0] === '' ? 0 : 1;
   const dbCodes = new Int32Array(hasDb ? m : 0);
+  // Runs of consecutive rows (a whole trace, in a table grouped by trace as the store returns it) are copied with
+  // one typed-array set per column: no per-byte loop, and no BigInt made per time value.
+  const copy = (r0: number, len: number, w0: number): void => {
+    traceId.set(c.traceId.subarray(r0 * 16, (r0 + len) * 16), w0 * 16);
+    spanId.set(c.spanId.subarray(r0 * 8, (r0 + len) * 8), w0 * 8);
+    parentSpanId.set(c.parentSpanId.subarray(r0 * 8, (r0 + len) * 8), w0 * 8);
+    parentRefType.set(c.parentRefType.subarray(r0, r0 + len), w0);
+    startUnixNano.set(c.startUnixNano.subarray(r0, r0 + len), w0);
+    durationNano.set(c.durationNano.subarray(r0, r0 + len), w0);
+    for (let x = 0; x < len; x++) {
+      rowOf[w0 + x] = r0 + x;
+      if (hasDb) dbCodes[w0 + x] = db.codes[r0 + x]! + dbShift;
+    }
+  };
   let w = 0;
   for (let k = 0; k < traces.length; k++) {
-    for (let j = offsets[traces[k]!]!, end = offsets[traces[k]! + 1]!; j < end; j++, w++) {
-      const r = rows[j]!;
-      rowOf[w] = r;
-      for (let b = 0; b < 16; b++) traceId[w * 16 + b] = c.traceId[r * 16 + b]!;
-      for (let b = 0; b < 8; b++) {
-        spanId[w * 8 + b] = c.spanId[r * 8 + b]!;
-        parentSpanId[w * 8 + b] = c.parentSpanId[r * 8 + b]!;
-      }
-      parentRefType[w] = c.parentRefType[r]!;
-      startUnixNano[w] = c.startUnixNano[r]!;
-      durationNano[w] = c.durationNano[r]!;
-      if (hasDb) dbCodes[w] = db.codes[r]! + dbShift;
+    const end = offsets[traces[k]! + 1]!;
+    for (let j = offsets[traces[k]!]!; j < end; ) {
+      const r0 = rows[j]!;
+      let len = 1;
+      while (j + len < end && rows[j + len] === r0 + len) len++;
+      copy(r0, len, w);
+      w += len;
+      j += len;
     }
   }
   const sub = spanTableFromColumns({
