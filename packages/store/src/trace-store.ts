@@ -23,7 +23,13 @@ import { type DuckDBConnection, DuckDBInstance, type DuckDBPreparedStatement } f
 import { COMPACT, CREATE_SCHEMA, SCHEMA_VERSION, SPAN_READ_COLUMNS } from './internal/ddl.ts';
 import { Dictionaries } from './internal/dictionaries.ts';
 import { Mutex } from './internal/mutex.ts';
-import { analysisColumns, readAnalysisSpans, wantedColumns } from './internal/read-analysis.ts';
+import {
+  analysisColumns,
+  OutOfOrderError,
+  readAnalysisSpans,
+  type SelectedTraces,
+  wantedColumns,
+} from './internal/read-analysis.ts';
 import { CorruptRowError, readSpans } from './internal/read-spans.ts';
 import { enteringClassesSql, requestSpansSql } from './internal/request-spans.ts';
 import { createWriterTempTables, type WriterState, writeBatch } from './internal/write-batch.ts';
@@ -345,6 +351,22 @@ export class TraceStore implements TraceSource, TraceSink {
     });
   }
 
+  /**
+   * The traces `sel` selects, for a read of the span table without a join on them, or undefined when a join is
+   * cheaper: they are less than half the trace numbers up to the largest selected (a narrow window, a few ids).
+   */
+  async #selectedTraces(conn: DuckDBConnection, sel: string): Promise<SelectedTraces | undefined> {
+    const reader = await conn.runAndReadAll(
+      `SELECT trace_no, trace_hi, trace_lo, base FROM (${sel}) ORDER BY trace_no`,
+    );
+    const [nos, his, los, bases] = reader.getColumns() as [number[], bigint[], bigint[], bigint[]];
+    const m = nos.length;
+    if (m === 0 || m * 2 < nos[m - 1]! + 1) return undefined;
+    const indexByNo = new Int32Array(nos[m - 1]! + 1).fill(-1);
+    for (let i = 0; i < m; i++) indexByNo[nos[i]!] = i;
+    return { indexByNo, hi: BigInt64Array.from(his), lo: BigInt64Array.from(los), base: BigInt64Array.from(bases) };
+  }
+
   /** A prepared statement of the reader connection, prepared once. */
   async #prepare(conn: DuckDBConnection, sql: string): Promise<DuckDBPreparedStatement> {
     let p = this.#prepared.get(sql);
@@ -435,27 +457,42 @@ export class TraceStore implements TraceSource, TraceSink {
       if (query.detail === 'analysis') {
         const wanted = wantedColumns(query.analysisColumns);
         const columns = analysisColumns(this.#dicts, wanted);
-        return readAnalysisSpans(
-          await conn.stream(
-            `WITH sel AS MATERIALIZED (${sel})
-           SELECT sel.trace_hi, sel.trace_lo, sel.base, ${columns.select}
-             FROM all_spans s JOIN sel ON s.trace_no = sel.trace_no ORDER BY s.trace_no, s.seq`,
-          ),
-          this.#dicts,
-          Math.min(Number(expected ?? 0), 1 << 28),
-          // The texts come from every trace the conditions select, without the limit: a superset of the rows
-          // read even when traces were appended in between.
-          async () =>
-            columns.distinct
-              ? ((
-                  await conn.runAndReadAll(
-                    `WITH sel AS MATERIALIZED (SELECT trace_no FROM traces ${where.length ? `WHERE ${where.join(' AND ')}` : ''})
-                     ${columns.distinct}`,
-                  )
-                ).getRows() as [bigint, string][])
-              : [],
-          wanted,
-        );
+        const read = async (ordered: boolean, traces?: SelectedTraces): Promise<SpanTable> =>
+          readAnalysisSpans(
+            await conn.stream(
+              traces
+                ? // No join: the trace columns come from `traces`; duration_ns stands in for them (same width).
+                  `SELECT s.duration_ns, s.duration_ns, s.duration_ns, ${columns.select} FROM all_spans s
+                    WHERE s.trace_no BETWEEN 0 AND ${traces.indexByNo.length - 1}`
+                : `WITH sel AS MATERIALIZED (${sel})
+             SELECT sel.trace_hi, sel.trace_lo, sel.base, ${columns.select}
+               FROM all_spans s JOIN sel ON s.trace_no = sel.trace_no ${ordered ? 'ORDER BY s.trace_no, s.seq' : ''}`,
+            ),
+            this.#dicts,
+            Math.min(Number(expected ?? 0), 1 << 28),
+            // The texts come from every trace the conditions select, without the limit: a superset of the rows
+            // read even when traces were appended in between.
+            async () =>
+              columns.distinct
+                ? ((
+                    await conn.runAndReadAll(
+                      `WITH sel AS MATERIALIZED (SELECT trace_no FROM traces ${where.length ? `WHERE ${where.join(' AND ')}` : ''})
+                       ${columns.distinct}`,
+                    )
+                  ).getRows() as [bigint, string][])
+                : [],
+            wanted,
+            !ordered,
+            traces,
+          );
+        // Stored rows are mostly in (trace, seq) order already (each batch writes whole traces in order, compaction
+        // sorts): read them as they come, and sort only when a row arrives out of order (late spans of a trace).
+        try {
+          return await read(false, await this.#selectedTraces(conn, sel));
+        } catch (err) {
+          if (!(err instanceof OutOfOrderError)) throw err;
+          return read(true);
+        }
       }
       return readSpans(
         await conn.stream(

@@ -197,7 +197,10 @@ export interface AnalysisColumns {
 
 /** SQL test for span classes `ids`, or any class committed after `known` (a write that lands before the query runs). */
 function classIn(ids: readonly number[], known: number): string {
-  return `(s.class_id IN (${ids.length === 0 ? 'NULL' : ids.join(',')}) OR s.class_id >= ${known})`;
+  // list_contains, not IN: the engine turns a long IN list into a join, which does not keep the scan's row order.
+  return ids.length === 0
+    ? `s.class_id >= ${known}`
+    : `(list_contains([${ids.join(',')}], s.class_id) OR s.class_id >= ${known})`;
 }
 
 /**
@@ -405,6 +408,24 @@ function resolvePlaceholders(
   return out;
 }
 
+/**
+ * Thrown by {@link readAnalysisSpans} with `checkOrder` when the rows do not arrive in (trace number, seq) order:
+ * the caller reads again with an ORDER BY.
+ */
+export class OutOfOrderError extends Error {}
+
+/**
+ * The selected traces, read apart from the spans (which then need no join): per trace its id words and base time,
+ * and per trace number its index (-1: not selected, its rows are skipped).
+ */
+export interface SelectedTraces {
+  readonly indexByNo: Int32Array;
+  /** trace_hi, trace_lo and base per trace index, as the store's BIGINTs. */
+  readonly hi: BigInt64Array;
+  readonly lo: BigInt64Array;
+  readonly base: BigInt64Array;
+}
+
 interface StoredEvent {
   timeUnixNano: string;
   name: string;
@@ -433,7 +454,9 @@ function growI32(a: Int32Array, need: number, fill = 0): Int32Array {
 
 /**
  * Reads a query result whose columns are `trace_hi, trace_lo, base` then {@link analysisColumns}' select list,
- * ordered by trace number then `seq`, into a span table with every column the analyzers read exactly as
+ * ordered by trace number then `seq` (with `checkOrder`: unordered, throwing {@link OutOfOrderError} as soon as a
+ * row is out of that order; with `traces`: the first three columns are placeholders, the rows of traces not in
+ * `traces` are skipped), into a span table with every column the analyzers read exactly as
  * `readSpans` builds it; `events` only on the rows whose events name an exception or error, `links` empty.
  * `distinctValues` runs {@link AnalysisColumns.distinct} once the rows are read.
  *
@@ -450,6 +473,8 @@ export async function readAnalysisSpans(
   expectedRows: number,
   distinctValues: () => Promise<readonly (readonly [bigint, string])[]>,
   wanted: Uint8Array,
+  checkOrder = false,
+  traces?: SelectedTraces,
 ): Promise<SpanTable> {
   let cap = Math.max(16, expectedRows);
   let traceId: Uint8Array = new Uint8Array(cap * 16);
@@ -642,12 +667,17 @@ export async function readAnalysisSpans(
   let nPending = 0;
   let serial = 0;
   let traceNo = -1;
+  let nextSeq = 0;
 
   const finishTrace = (): void => {
     for (let p = 0; p < nPending; p += 2) {
       const row = pending[p]!;
       const ps = pending[p + 1]!;
-      if (ps >= seqStamp.length || seqStamp[ps] !== serial) throw new CorruptRowError(`parent of span row ${row}`);
+      if (ps >= seqStamp.length || seqStamp[ps] !== serial) {
+        // Unordered, a parent with a later seq may only be missing because the trace is split.
+        if (checkOrder) throw new OutOfOrderError(`parent of span row ${row}`);
+        throw new CorruptRowError(`parent of span row ${row}`);
+      }
       const from = seqRow[ps]! * 8;
       let nz = 0;
       for (let b = 0; b < 8; b++) nz |= parentId[row * 8 + b] = spanId[from + b]!;
@@ -779,6 +809,11 @@ export async function readAnalysisSpans(
     nEvents += encoder.encodeInto(textOut, eventsBytes.subarray(nEvents)).written;
   };
 
+  const asBytes = (a: BigInt64Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const traceHi = traces && asBytes(traces.hi);
+  const traceLo = traces && asBytes(traces.lo);
+  const traceBase = traces && asBytes(traces.base);
+
   const services0 = out[D_SERVICE]!;
   services0.intern('unknown_service');
 
@@ -794,20 +829,31 @@ export async function readAnalysisSpans(
     const parentSeqs = ch.i32[PARENT_SEQ]!;
     const msgs = ch.i32[STATUS_MSG]!;
     const states = ch.i32[TRACE_STATE]!;
-    const hiD = ch.data[HI]!;
-    const loD = ch.data[LO]!;
-    const baseD = ch.data[BASE]!;
+    // Without a join the three trace columns of the select list are placeholders: the values come from `traces`.
+    const hiD = traces ? traceHi! : ch.data[HI]!;
+    const loD = traces ? traceLo! : ch.data[LO]!;
+    const baseD = traces ? traceBase! : ch.data[BASE]!;
     const idD = ch.data[SPAN_ID]!;
     const pidD = ch.data[PARENT_ID]!;
     const offD = ch.data[START_OFF]!;
     const durD = ch.data[DURATION]!;
-    const baseV = new Int32Array(baseD.buffer, baseD.byteOffset, rows * 2);
+    const baseV = new Int32Array(baseD.buffer, baseD.byteOffset, baseD.byteLength >> 2);
     const offV = new Int32Array(offD.buffer, offD.byteOffset, rows * 2);
     const durV = new Int32Array(durD.buffer, durD.byteOffset, rows * 2);
     const eventsValid = ch.valid[EVENTS];
     for (let r = 0; r < rows; r++) {
       const no = nos[r]!;
+      // Position of the row's trace values: the row itself, or the trace's index in `traces`.
+      let x = r;
+      if (traces) {
+        x = no < traces.indexByNo.length ? traces.indexByNo[no]! : -1;
+        if (x < 0) continue;
+      }
       if (no !== traceNo) {
+        // Unordered rows are accepted only when each trace arrives whole, in seq order 0, 1, ..., and by ascending
+        // trace number: exactly the ORDER BY trace_no, seq order (seq is dense per trace).
+        if (checkOrder && no < traceNo) throw new OutOfOrderError(`trace ${no} after ${traceNo}`);
+        nextSeq = 0;
         finishTrace();
         serial++;
         sideUsed = 0;
@@ -818,14 +864,16 @@ export async function readAnalysisSpans(
       // Ids: the store's BIGINTs are the big-endian id bytes read as little-endian int64s.
       const t16 = row * 16;
       const r8 = r * 8;
+      const x8 = x * 8;
       for (let b = 0; b < 8; b++) {
-        traceId[t16 + b] = hiD[r8 + 7 - b]!;
-        traceId[t16 + 8 + b] = loD[r8 + 7 - b]!;
+        traceId[t16 + b] = hiD[x8 + 7 - b]!;
+        traceId[t16 + 8 + b] = loD[x8 + 7 - b]!;
       }
       let nz = 0;
       for (let b = 0; b < 8; b++) nz |= spanId[row * 8 + b] = idD[r8 + 7 - b]!;
       if (nz === 0) throw new CorruptRowError(`span id of row ${row}`);
       const seq = seqs[r]!;
+      if (checkOrder && seq !== nextSeq++) throw new OutOfOrderError(`seq ${seq} of trace ${no}`);
       if (seq >= 0) {
         if (seq >= seqRow.length) {
           seqRow = growI32(seqRow, seq + 1);
@@ -853,10 +901,10 @@ export async function readAnalysisSpans(
         }
       }
       // start = base + start_off, on 32-bit words (no BigInt).
-      const bLo = baseV[2 * r]! >>> 0;
+      const bLo = baseV[2 * x]! >>> 0;
       const oLo = offV[2 * r]! >>> 0;
       let sLo = bLo + oLo;
-      let sHi = baseV[2 * r + 1]! + offV[2 * r + 1]!;
+      let sHi = baseV[2 * x + 1]! + offV[2 * r + 1]!;
       if (sLo > 0xffffffff) {
         sLo -= 0x100000000;
         sHi += 1;
