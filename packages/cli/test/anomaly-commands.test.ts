@@ -44,6 +44,27 @@ describe('aiops detect-trace-anomaly', () => {
     expect(origins).toEqual(['order-postgres', 'payments-gateway']);
   });
 
+  it('does not take seconds of data before the window as its baseline', async () => {
+    // The sample starts at 16:00:00: a window from 16:00:10 leaves 10 s of data for the default 7-day baseline.
+    const r = await runCli([
+      'detect-trace-anomaly',
+      '--store',
+      store,
+      '--time-range',
+      '110s',
+      '--until',
+      '2025-11-24T16:02:00Z',
+      '--json',
+    ]);
+    // Before: those 10 s were the baseline, no series had the 4 buckets a model needs, and nothing was reported.
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.warnings[0]).toBe('the baseline window holds only 8.9 s of data (less than 4 buckets): not used');
+    expect(doc.spans.baseline).toBe(0);
+    const kinds = new Set(doc.anomalies.map((a: { service: string; kind: string }) => `${a.service} ${a.kind}`));
+    expect(kinds.has('order-postgres latency_spike')).toBe(true);
+  });
+
   it('rejects an unknown algorithm with exit 2', async () => {
     const r = await runCli(['detect-trace-anomaly', '--store', store, '--algorithm', 'magic']);
     expect(r.code).toBe(2);

@@ -1,6 +1,7 @@
 // aiops detect-trace-anomaly: anomalies of a window against a baseline — latency, errors, timeouts, volume, call
 // paths — with severity, hypotheses and the services most likely at the origin.
 import { type Anomaly, type AnomalyReport, detectAnomalies } from '@aiops/anomaly';
+import type { SpanTable } from '@aiops/span-model';
 import type { Command, CommandContext } from '../command.ts';
 import { ExitCode, notFoundError, usageError } from '../errors.ts';
 import { formatShare, padEnd, truncate } from '../internal/format.ts';
@@ -181,16 +182,31 @@ export const detectTraceAnomalyCommand: Command = {
     // read gives all of these exactly and skips the generic attribute list, links and most events.
     const target = await source.spans({ fromUnixNano: w.from, toUnixNano: w.to, detail: 'analysis' });
     if (target.numSpans === 0) throw notFoundError('no spans in the window; widen it with --time-range or --from/--to');
-    const baseline = await source.spans({ fromUnixNano: w.baselineFrom, toUnixNano: w.baselineTo, detail: 'analysis' });
+    // A baseline needs a few buckets of data (series with fewer than 4 active buckets are not modelled). When the
+    // default baseline reaches back past the first span, it may hold only seconds of data: then nothing could be
+    // detected at all, and the window is its own baseline instead (as without any data before it).
+    const bucketNano = BigInt(Math.round((bucketSeconds ?? 30) * 1e9));
+    const lo = w.baselineFrom > bounds.fromUnixNano ? w.baselineFrom : bounds.fromUnixNano;
+    const hi = w.baselineTo < bounds.toUnixNano ? w.baselineTo : bounds.toUnixNano;
+    const baselineWarnings: string[] = [];
+    let baseline: SpanTable | undefined;
+    if (hi - lo >= 4n * bucketNano) {
+      baseline = await source.spans({ fromUnixNano: w.baselineFrom, toUnixNano: w.baselineTo, detail: 'analysis' });
+    } else if (hi > lo) {
+      baselineWarnings.push(
+        `the baseline window holds only ${(Number(hi - lo) / 1e9).toFixed(1)} s of data (less than 4 buckets): not used`,
+      );
+    }
     const service = ctx.str('service');
-    const report = detectAnomalies(target, {
+    const detected = detectAnomalies(target, {
       algorithm,
-      ...(baseline.numSpans > 0 ? { baseline } : {}),
+      ...(baseline && baseline.numSpans > 0 ? { baseline } : {}),
       ...(service ? { service } : {}),
       ...(sensitivity !== undefined ? { sensitivity } : {}),
       ...(bucketSeconds !== undefined ? { bucketSeconds } : {}),
     });
-    const counts = { target: target.numSpans, baseline: baseline.numSpans };
+    const report = { ...detected, warnings: [...baselineWarnings, ...detected.warnings] };
+    const counts = { target: target.numSpans, baseline: baseline?.numSpans ?? 0 };
     if (ctx.jsonMode) ctx.json({ ...report, spans: counts });
     else printReport(ctx, report, counts);
     return report.anomalies.length > 0 ? ExitCode.Findings : ExitCode.Ok;
