@@ -470,14 +470,17 @@ export class TraceStore implements TraceSource, TraceSink {
             ),
             this.#dicts,
             Math.min(Number(expected ?? 0), 1 << 28),
-            // The texts come from every trace the conditions select, without the limit: a superset of the rows
-            // read even when traces were appended in between.
+            // The texts come from every trace the conditions select, without the limit (or, read without a join,
+            // from the trace numbers up to the largest read: a range filter, no join): a superset of the rows read
+            // even when traces were appended in between.
             async () =>
               columns.distinct
                 ? ((
                     await conn.runAndReadAll(
-                      `WITH sel AS MATERIALIZED (SELECT trace_no FROM traces ${where.length ? `WHERE ${where.join(' AND ')}` : ''})
-                       ${columns.distinct}`,
+                      traces
+                        ? columns.distinct(`s.trace_no BETWEEN 0 AND ${traces.indexByNo.length - 1}`)
+                        : `WITH sel AS MATERIALIZED (SELECT trace_no FROM traces ${where.length ? `WHERE ${where.join(' AND ')}` : ''})
+                       ${columns.distinct('s.trace_no IN (SELECT trace_no FROM sel)')}`,
                     )
                   ).getRows() as [bigint, string][])
                 : [],

@@ -189,10 +189,10 @@ export interface AnalysisColumns {
   /** The select list after `sel.trace_hi, sel.trace_lo, sel.base`. */
   readonly select: string;
   /**
-   * A statement after `WITH sel AS (...)` returning `(hash, text)` for every distinct value the read codes by hash,
-   * or undefined when there are none.
+   * A statement returning `(hash, text)` for every distinct value the read codes by hash in the spans that pass
+   * `traceFilter` (a condition on `s.trace_no`), or undefined when the read codes none by hash.
    */
-  readonly distinct: string | undefined;
+  readonly distinct: ((traceFilter: string) => string) | undefined;
 }
 
 /** SQL test for span classes `ids`, or any class committed after `known` (a write that lands before the query runs). */
@@ -252,7 +252,7 @@ export function analysisColumns(dicts: Dictionaries, wanted: Uint8Array): Analys
     ids.length
       ? [
           `SELECT DISTINCT hash(s.v${k}) AS h, s.v${k} AS v FROM all_spans s
-            WHERE ${classIn(ids, known)} AND s.trace_no IN (SELECT trace_no FROM sel)`,
+            WHERE ${classIn(ids, known)} AND $TRACES`,
         ]
       : [],
   );
@@ -262,7 +262,9 @@ export function analysisColumns(dicts: Dictionaries, wanted: Uint8Array): Analys
       `s.status_msg, s.trace_state, ${values}, ${more ? 's.attr_more' : 'NULL::VARCHAR'}, ` +
       // A superset of the spans whose events hold an event named "exception" or "error" (the failure signals).
       `CASE WHEN contains(s.events, 'exception') OR contains(s.events, 'error') THEN s.events END, ${hashes}`,
-    distinct: parts.length ? `SELECT DISTINCT h, v FROM (${parts.join('\nUNION ALL\n')})` : undefined,
+    distinct: parts.length
+      ? (traceFilter) => `SELECT DISTINCT h, v FROM (${parts.join('\nUNION ALL\n')})`.replaceAll('$TRACES', traceFilter)
+      : undefined,
   };
 }
 
