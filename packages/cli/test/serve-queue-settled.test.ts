@@ -4,9 +4,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spanTableFromRows } from '@aiops/span-model';
+import { spanIdAt, spanTableFromRows, takeSpans } from '@aiops/span-model';
 import { describe, expect, it } from 'vitest';
 import { IngestQueue } from '../src/serve/ingest-queue.ts';
+import { LiveSource } from '../src/serve/live-source.ts';
 import { openServerStore } from '../src/serve/store-client.ts';
 import { WriteAheadLog } from '../src/serve/wal.ts';
 
@@ -67,5 +68,53 @@ describe('IngestQueue.settled', () => {
     expect((await reopened.operations()).reduce((s, o) => s + o.spanCount, 0)).toBe(sent * 20);
     await reopened.close();
     fs.rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+});
+
+describe('LiveSource.getTrace under sustained flushing', () => {
+  it('returns every span of a trace split over store and head exactly once, without waiting for flushes', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'aiops-serve-gettrace-'));
+    const store = await openServerStore({ dir }, false);
+    const wal = await WriteAheadLog.create(path.join(dir, 'wal'));
+    const queue = new IngestQueue(store, wal, { maxBatchSpans: 1, flushIntervalMs: 60_000 });
+    const live = new LiveSource(store, queue.head, queue.recent, true, () => queue.settled());
+    const body = Buffer.from('{"resourceSpans":[]}');
+    // Request i holds half of trace floor(i / 2): the halves of a trace land in different flushes, so a lookup
+    // merges the store with the head while flushes run one after another.
+    const half = (i: number) => {
+      const t = request(Math.floor(i / 2));
+      const rows = Array.from({ length: 10 }, (_, k) => (i % 2) * 10 + k);
+      return takeSpans(t, Int32Array.from(rows));
+    };
+    let next = 0;
+    let acked = 0;
+    let stop = false;
+    const pump = Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (!stop) {
+          const i = next++;
+          await queue.submit(half(i), 'otlp-json', body);
+          acked = Math.max(acked, i);
+        }
+      }),
+    );
+    while (queue.batches < 3) await new Promise((r) => setTimeout(r, 5));
+    const counts: number[] = [];
+    const t0 = performance.now();
+    for (let q = 0; q < 60; q++) {
+      // A trace whose both halves were acknowledged a moment ago: its spans may be in the head, mid-flush or stored.
+      const t = Math.max(0, Math.floor((acked - 16) / 2));
+      const table = await live.getTrace((t + 1).toString(16).padStart(32, '0'));
+      const ids = new Set(Array.from({ length: table?.numSpans ?? 0 }, (_, r) => spanIdAt(table!, r)));
+      counts.push(ids.size === table?.numSpans ? ids.size : -1);
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    stop = true;
+    await pump;
+    await queue.close();
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(counts.filter((c) => c !== 20)).toEqual([]);
+    expect(seconds).toBeLessThan(20);
   }, 60_000);
 });

@@ -93,6 +93,20 @@ function matches(p: TracePart, q: TraceQuery): boolean {
 const byStartDesc = (a: { startUnixNano: bigint }, b: { startUnixNano: bigint }): number =>
   a.startUnixNano < b.startUnixNano ? 1 : a.startUnixNano > b.startUnixNano ? -1 : 0;
 
+/** `table` (one trace) without the later rows of a span id seen before; `table` itself when there are none. */
+function withoutRepeatedSpans(table: SpanTable): SpanTable {
+  const ids = table.columns.spanId;
+  const seen = new Set<string>();
+  const keep: number[] = [];
+  for (let r = 0; r < table.numSpans; r++) {
+    const id = Buffer.from(ids.buffer, ids.byteOffset + r * 8, 8).toString('hex');
+    if (seen.has(id)) continue;
+    seen.add(id);
+    keep.push(r);
+  }
+  return keep.length === table.numSpans ? table : takeSpans(table, Int32Array.from(keep));
+}
+
 /**
  * The store and the head block as one {@link TraceSource}.
  *
@@ -188,7 +202,8 @@ export class LiveSource implements TraceSource {
     const hex = normalizeTraceId(traceId);
     const head = hex && !this.#maybeInStore(hex) ? this.#head.get(hex) : undefined;
     if (head) return Promise.resolve(head);
-    return this.#consistent(() => this.#getTrace(traceId));
+    // Not through #consistent: waiting for flushes to end made lookups wait seconds under sustained ingest.
+    return this.#getTrace(traceId);
   }
 
   async #getTrace(traceId: string): Promise<SpanTable | undefined> {
@@ -196,13 +211,18 @@ export class LiveSource implements TraceSource {
     if (!hex) return undefined;
     const head = this.#head.get(hex);
     if (head && !this.#maybeInStore(hex)) return head;
-    let stored = await this.#store.getTrace(hex);
-    const fresh = this.#head.get(hex);
-    // A flush that committed while the store was read took the head's spans: read the store again to see them.
-    if (!fresh && head) stored = await this.#store.getTrace(hex);
-    if (!fresh) return stored;
-    this.#head.setInStore(hex, stored !== undefined && stored.numSpans > 0);
-    return stored && stored.numSpans > 0 ? concatSpanTables([stored, fresh]) : fresh;
+    for (let attempt = 0; ; attempt++) {
+      const epoch = this.#head.epoch;
+      const stored = await this.#store.getTrace(hex);
+      // A flush that began or ended during the store read may have moved spans out of the head after the store was
+      // read: read the store again (a few ms; flushes take seconds, so this ends at once).
+      if (this.#head.epoch !== epoch && attempt < 3) continue;
+      const fresh = this.#head.get(hex);
+      if (!fresh) return stored;
+      this.#head.setInStore(hex, stored !== undefined && stored.numSpans > 0);
+      // A flush committed and not yet out of the head has its spans on both sides: each is kept once.
+      return stored && stored.numSpans > 0 ? withoutRepeatedSpans(concatSpanTables([stored, fresh])) : fresh;
+    }
   }
 
   /** Head traces with their parts, merged with their store parts when they are split. */
