@@ -188,6 +188,17 @@ describe('detectAnomalies', () => {
     expect(r.algorithm).toBe('ml');
   });
 
+  it('gives the same ml report for the same input, whatever Math.random was doing before', () => {
+    const table = target({ apiSelfMs: (t) => (inFault(t) ? 228 : 20) });
+    const original = Math.random;
+    const run = () => JSON.stringify(detectAnomalies(table, { baseline: BASE, algorithm: 'auto' }).anomalies);
+    const first = run();
+    for (let i = 0; i < 1000; i++) Math.random();
+    expect(run()).toBe(first);
+    // The forest's draws do not leak into the global generator: Math.random is the original function again.
+    expect(Math.random).toBe(original);
+  });
+
   // Sparse traffic: 0.1 trace/s = 3 requests per bucket, too few for a per-bucket percentile (minRequests 5).
   //   minute  0 ........ 8 ======== 12 ........ 20      api self 20 → 228 ms (×5 latency) in the fault
   // Only the test pooled over 2–8 buckets (mean of ln latency over ~24 requests) can see it.

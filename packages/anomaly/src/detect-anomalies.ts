@@ -65,7 +65,7 @@ const DEFAULTS = { bucketSeconds: 30, foldPodNames: true } as const;
  * **Complexity** O(n) over spans plus sorting requests within buckets; detection is O(series × buckets).
  *
  * **Gotchas** The baseline must use the same service naming (pod names are folded in both). The `ml` forest draws
- * random splits, so its scores vary slightly between runs.
+ * its random splits from a fixed seed, so identical input gives identical scores and reports.
  *
  * @example
  * ```ts

@@ -5,13 +5,28 @@
 import { IsolationForest } from 'ml-isolation-forest';
 import { quantileSorted } from './stats.ts';
 
-// Deterministic row picks (the forest itself draws with Math.random).
+// Deterministic row picks.
 function pick<T>(rows: readonly T[], max: number, offset: number): T[] {
   if (rows.length <= max) return rows.slice();
   const out: T[] = [];
   const step = rows.length / max;
   for (let i = 0; i < max; i++) out.push(rows[Math.floor(i * step + offset * step) % rows.length]!);
   return out;
+}
+
+/**
+ * Trains `forest` with its split draws taken from `rand`. ml-isolation-forest draws split columns and values with
+ * `Math.random` inside its synchronous `train`; routing those draws through the caller's seeded generator for the
+ * duration of the call makes every score, and so every report, identical for identical input.
+ */
+function trainSeeded(forest: IsolationForest, sample: number[][], rand: () => number): void {
+  const original = Math.random;
+  Math.random = rand;
+  try {
+    forest.train(sample);
+  } finally {
+    Math.random = original;
+  }
 }
 
 /**
@@ -60,7 +75,7 @@ export function fitAndScore(
     const sample: number[][] = [];
     for (let k = 0; k < Math.min(64, pool.length); k++) sample.push(pool[Math.floor(rand() * pool.length)]!);
     const forest = new IsolationForest({ nEstimators: 1 });
-    forest.train(sample);
+    trainSeeded(forest, sample, rand);
     const a = forest.predict(rows as number[][]);
     const b = forest.predict(ref);
     for (let i = 0; i < a.length; i++) rowScores[i] = rowScores[i]! + a[i]! / trees;
