@@ -4,7 +4,7 @@
 // keeps exact (ids, times, kinds, statuses, every dictionary and derived column, the failure signals and the kept
 // attributes: equal fingerprints = identical columns); `--compare` loads both in one process and names the first differing column.
 // Usage: npx tsx --conditions=@aiops/source store/analysis-read.ts --store data/cli-store-1000000 [--detail analysis]
-//        [--runs 1] [--fingerprint] [--compare] [--columns deps|anomaly|col1,col2]
+//        [--runs 1] [--fingerprint] [--compare] [--columns deps|anomaly|col1,col2] [--last 0.1]
 // The 18M store needs `flock /tmp/bench-big.lock` around the command.
 import { createHash } from 'node:crypto';
 import { loadavg } from 'node:os';
@@ -97,7 +97,13 @@ function sameParts(a: Uint8Array | string[], b: Uint8Array | string[]): boolean 
 const store = await openStore({ dir, readOnly: true });
 const b = await store.bounds();
 if (!b) throw new Error(`no spans in ${dir}`);
-const window = { fromUnixNano: b.fromUnixNano, toUnixNano: b.toUnixNano + 1n };
+// --last 0.1: only the traces starting in the last tenth of the stored time range (a command's window).
+const last = Number(arg('last', '1'));
+const span = b.toUnixNano + 1n - b.fromUnixNano;
+const window = {
+  fromUnixNano: b.toUnixNano + 1n - (span * BigInt(Math.round(last * 1e6))) / 1_000_000n,
+  toUnixNano: b.toUnixNano + 1n,
+};
 if (compare) {
   const full = await store.spans(window);
   const lean = await store.spans({ ...window, detail: 'analysis' });
@@ -118,6 +124,7 @@ if (compare) {
       JSON.stringify({
         detail,
         columns: columnsArg || 'all',
+        last,
         run,
         spans: table.numSpans,
         wallS: +wall.toFixed(2),

@@ -353,7 +353,9 @@ export class TraceStore implements TraceSource, TraceSink {
 
   /**
    * The traces `sel` selects, for a read of the span table without a join on them, or undefined when a join is
-   * cheaper: they are less than half the trace numbers up to the largest selected (a narrow window, a few ids).
+   * cheaper: they are less than half the trace numbers between the smallest and the largest selected (a few ids, a
+   * service's traces among many). A time window selects a run of trace numbers: the read then filters on that range
+   * (the engine skips the row groups outside it).
    */
   async #selectedTraces(conn: DuckDBConnection, sel: string): Promise<SelectedTraces | undefined> {
     const reader = await conn.runAndReadAll(
@@ -361,10 +363,17 @@ export class TraceStore implements TraceSource, TraceSink {
     );
     const [nos, his, los, bases] = reader.getColumns() as [number[], bigint[], bigint[], bigint[]];
     const m = nos.length;
-    if (m === 0 || m * 2 < nos[m - 1]! + 1) return undefined;
-    const indexByNo = new Int32Array(nos[m - 1]! + 1).fill(-1);
-    for (let i = 0; i < m; i++) indexByNo[nos[i]!] = i;
-    return { indexByNo, hi: BigInt64Array.from(his), lo: BigInt64Array.from(los), base: BigInt64Array.from(bases) };
+    if (m === 0 || m * 2 < nos[m - 1]! - nos[0]! + 1) return undefined;
+    const first = nos[0]!;
+    const indexByNo = new Int32Array(nos[m - 1]! - first + 1).fill(-1);
+    for (let i = 0; i < m; i++) indexByNo[nos[i]! - first] = i;
+    return {
+      first,
+      indexByNo,
+      hi: BigInt64Array.from(his),
+      lo: BigInt64Array.from(los),
+      base: BigInt64Array.from(bases),
+    };
   }
 
   /** A prepared statement of the reader connection, prepared once. */
@@ -463,7 +472,7 @@ export class TraceStore implements TraceSource, TraceSink {
               traces
                 ? // No join: the trace columns come from `traces`; duration_ns stands in for them (same width).
                   `SELECT s.duration_ns, s.duration_ns, s.duration_ns, ${columns.select} FROM all_spans s
-                    WHERE s.trace_no BETWEEN 0 AND ${traces.indexByNo.length - 1}`
+                    WHERE s.trace_no BETWEEN ${traces.first} AND ${traces.first + traces.indexByNo.length - 1}`
                 : `WITH sel AS MATERIALIZED (${sel})
              SELECT sel.trace_hi, sel.trace_lo, sel.base, ${columns.select}
                FROM all_spans s JOIN sel ON s.trace_no = sel.trace_no ${ordered ? 'ORDER BY s.trace_no, s.seq' : ''}`,
@@ -478,7 +487,9 @@ export class TraceStore implements TraceSource, TraceSink {
                 ? ((
                     await conn.runAndReadAll(
                       traces
-                        ? columns.distinct(`s.trace_no BETWEEN 0 AND ${traces.indexByNo.length - 1}`)
+                        ? columns.distinct(
+                            `s.trace_no BETWEEN ${traces.first} AND ${traces.first + traces.indexByNo.length - 1}`,
+                          )
                         : `WITH sel AS MATERIALIZED (SELECT trace_no FROM traces ${where.length ? `WHERE ${where.join(' AND ')}` : ''})
                        ${columns.distinct('s.trace_no IN (SELECT trace_no FROM sel)')}`,
                     )

@@ -467,11 +467,22 @@ describe('TraceStore.spans({ detail: "analysis" })', () => {
 
   it('applies the query filters and the window like the full read', async () => {
     await store.append(spanTableFromRows([...messy, ...semconv, ...late1]));
-    for (const q of [{ service: 'cart' }, { traceIds: [T2] }, { limitTraces: 1 }, { service: 'nobody' }]) {
+    // limitTraces 2: the newest two traces, a run of trace numbers not starting at 0 (read without a join).
+    for (const q of [
+      { service: 'cart' },
+      { traceIds: [T2] },
+      { limitTraces: 1 },
+      { limitTraces: 2 },
+      { service: 'nobody' },
+    ]) {
       const full = await store.spans(q);
       const lean = await store.spans({ ...q, detail: 'analysis' });
       expect(analysisView(lean)).toEqual(analysisView(full));
     }
     expect((await store.spans({ service: 'cart', detail: 'analysis' })).numSpans).toBe(4);
+    const newest = await store.spans({ limitTraces: 2, detail: 'analysis' });
+    const all = await store.spans({ detail: 'analysis' });
+    expect(newest.numSpans).toBeGreaterThan(0);
+    expect(newest.numSpans).toBeLessThan(all.numSpans);
   });
 });

@@ -418,9 +418,12 @@ export class OutOfOrderError extends Error {}
 
 /**
  * The selected traces, read apart from the spans (which then need no join): per trace its id words and base time,
- * and per trace number its index (-1: not selected, its rows are skipped).
+ * and per trace number from `first` on its index (-1: not selected, its rows are skipped).
  */
 export interface SelectedTraces {
+  /** The smallest selected trace number. */
+  readonly first: number;
+  /** Index of trace number `first + i` at `i`, -1 when not selected. */
   readonly indexByNo: Int32Array;
   /** trace_hi, trace_lo and base per trace index, as the store's BIGINTs. */
   readonly hi: BigInt64Array;
@@ -848,7 +851,8 @@ export async function readAnalysisSpans(
       // Position of the row's trace values: the row itself, or the trace's index in `traces`.
       let x = r;
       if (traces) {
-        x = no < traces.indexByNo.length ? traces.indexByNo[no]! : -1;
+        const i = no - traces.first;
+        x = i >= 0 && i < traces.indexByNo.length ? traces.indexByNo[i]! : -1;
         if (x < 0) continue;
       }
       if (no !== traceNo) {
