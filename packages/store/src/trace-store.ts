@@ -501,8 +501,11 @@ export class TraceStore implements TraceSource, TraceSink {
           );
         // Stored rows are mostly in (trace, seq) order already (each batch writes whole traces in order, compaction
         // sorts): read them as they come, and sort only when a row arrives out of order (late spans of a trace).
+        // A join loses the scan order: narrow selections go straight to the sorted join.
+        const traces = await this.#selectedTraces(conn, sel);
+        if (!traces) return read(true);
         try {
-          return await read(false, await this.#selectedTraces(conn, sel));
+          return await read(false, traces);
         } catch (err) {
           if (!(err instanceof OutOfOrderError)) throw err;
           return read(true);
