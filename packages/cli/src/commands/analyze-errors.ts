@@ -79,8 +79,6 @@ async function loadSelection(
     for (const s of baseline) weights.set(s.traceId, others.length / baseline.length);
   }
   ctx.status('loading failed traces…');
-  // Full detail: the store's lighter 'analysis' read scans the span table from trace 0 up to the last one selected
-  // (built for whole windows), which makes a read of a few hundred scattered traces cost a near-full scan.
   const table = await loadTracesById(source, [...sample.traces, ...baseline], window);
   ctx.status('');
   return {

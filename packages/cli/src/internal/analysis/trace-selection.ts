@@ -1,12 +1,6 @@
 // Selection pushdown for the analysis commands: from a store's trace summaries (trace-level columns, no spans),
 // decide which traces an analysis needs whole, then load only those, in windows of nearby traces.
-import {
-  concatSpanTables,
-  type SpanQuery,
-  type SpanTable,
-  type TraceSource,
-  type TraceSummary,
-} from '@aiops/span-model';
+import { concatSpanTables, type SpanTable, type TraceSource, type TraceSummary } from '@aiops/span-model';
 import type { TimeWindow } from '../time.ts';
 
 /**
@@ -25,7 +19,7 @@ export function hasSummaries(source: TraceSource): boolean {
 const IDS_PER_QUERY = 200;
 
 /** 32-bit FNV-1a of a trace id: a deterministic order that does not follow how ids were made (time-prefixed ids). */
-export function idHash(traceId: string): number {
+function idHash(traceId: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < traceId.length; i++) {
     h ^= traceId.charCodeAt(i);
@@ -106,13 +100,13 @@ export function stratifiedSample(summaries: readonly TraceSummary[], max: number
 /**
  * Whole traces by id from `source`, in one table. Ids are sorted by start time and loaded `IDS_PER_QUERY` at a time,
  * each query narrowed to the time range of its ids (within `window`), so that the store tests each id against few
- * traces. `detail` is passed on (`SpanQuery.detail`: 'analysis' is a lighter read where the source has one).
+ * traces. Full detail: the embedded store's lighter 'analysis' read scans the span table up to the last trace
+ * selected, which costs a near-full scan for a few hundred scattered traces.
  */
 export async function loadTracesById(
   source: TraceSource,
   summaries: readonly TraceSummary[],
   window: TimeWindow,
-  detail: SpanQuery['detail'] = 'full',
 ): Promise<SpanTable> {
   const sorted = [...summaries].sort((a, b) => (a.startUnixNano < b.startUnixNano ? -1 : 1));
   const tables: SpanTable[] = [];
@@ -126,7 +120,6 @@ export async function loadTracesById(
       traceIds: chunk.map((s) => s.traceId),
       fromUnixNano: from,
       toUnixNano: to,
-      ...(detail === 'analysis' ? { detail } : {}),
     });
     if (t.numSpans > 0) tables.push(t);
   }
