@@ -280,3 +280,41 @@ describe('aiops analyze-slow-traces --threshold on a store (possibly slow traces
     expect([search.store.rest.traces, search.store.rest.slowCount]).toEqual([25, 0]);
   });
 });
+
+// A store whose error status misses a failure: trace 1 answered 500 with status UNSET (error_count 0), trace 0
+// has status ERROR, trace 2 is fine. The baseline (traces 1 and 2) shows the miss, so the whole window is read.
+//   0  api GET /a  |=====|  500, status ERROR
+//   1  api GET /b  |=====|  500, status UNSET
+//   2  api GET /c  |=====|  200
+describe('aiops analyze-errors when the error status misses failures', () => {
+  it('falls back to every trace of the window and says why', async () => {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'aiops-pushdown-fallback-'));
+    try {
+      const f = path.join(d, 'traces.otlp.json');
+      const spans: OtlpSpan[] = [0, 1, 2].map((i) => ({
+        service: 'api',
+        traceId: (i + 1).toString(16).padStart(32, '0'),
+        spanId: `${(i + 1).toString(16).padStart(8, '0')}00000001`,
+        name: `GET /${'abc'[i]}`,
+        kind: SERVER,
+        startMs: i * 1000,
+        endMs: i * 1000 + 50,
+        attributes: [int('http.response.status_code', i < 2 ? 500 : 200)],
+        ...(i === 0 ? { status: ERROR } : {}),
+      }));
+      fs.writeFileSync(f, otlpJson(spans));
+      const s = path.join(d, 'store');
+      expect((await runCli(['import', f, '--store', s])).code).toBe(0);
+      const r = await runCli(['analyze-errors', '--store', s, '--json']);
+      const out = JSON.parse(r.stdout);
+      expect([out.traces, out.failedTraces]).toEqual([3, 2]);
+      expect(out.selection).toMatchObject({ mode: 'window', tracesInWindow: 3 });
+      expect(out.selection.fallback).toBe(
+        '1 of 2 baseline traces without an error status hold failures (HTTP codes or exceptions without status ERROR): the whole window was loaded',
+      );
+      expect(out.warnings).toContain(out.selection.fallback);
+    } finally {
+      fs.rmSync(d, { recursive: true, force: true });
+    }
+  });
+});
