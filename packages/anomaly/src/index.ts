@@ -14,6 +14,7 @@ export {
   severityLevel,
 } from './anomaly-report.ts';
 export { type AnomalyStream, type AnomalyStreamOptions, createAnomalyStream } from './anomaly-stream.ts';
+export { ANOMALY_COLUMNS } from './columns.ts';
 export { type DetectAnomaliesOptions, detectAnomalies } from './detect-anomalies.ts';
 export {
   type CallPathSeries,

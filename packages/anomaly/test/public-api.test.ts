@@ -6,6 +6,7 @@ import * as api from '../src/index.ts';
 describe('@aiops/anomaly public API', () => {
   it('exports exactly these names', () => {
     expect(Object.keys(api).sort()).toEqual([
+      'ANOMALY_COLUMNS',
       'ANOMALY_KINDS',
       'TRACE_FEATURE_NAMES',
       'createAnomalyStream',

@@ -1,4 +1,5 @@
 // @aiops/dependency-graph: Service dependency graph, critical paths and single points of failure from traces.
+export { DEPENDENCY_GRAPH_COLUMNS } from './columns.ts';
 export {
   type AnomalyThresholds,
   type ColumnarCriticalPaths,

@@ -7,6 +7,7 @@ describe('@aiops/dependency-graph public API', () => {
   it('exports exactly these names', () => {
     expect(Object.keys(api).sort()).toEqual([
       'DEFAULTS',
+      'DEPENDENCY_GRAPH_COLUMNS',
       'dependencyGraph',
       'subgraph',
       'toDot',

@@ -474,12 +474,15 @@ describe('TraceStore.spans({ detail: "analysis" })', () => {
       { limitTraces: 1 },
       { limitTraces: 2 },
       { service: 'nobody' },
+      // A window before every span: no trace selected (an empty result, not an error).
+      { fromUnixNano: 1n, toUnixNano: 2n },
     ]) {
       const full = await store.spans(q);
       const lean = await store.spans({ ...q, detail: 'analysis' });
       expect(analysisView(lean)).toEqual(analysisView(full));
     }
     expect((await store.spans({ service: 'cart', detail: 'analysis' })).numSpans).toBe(4);
+    expect((await store.spans({ fromUnixNano: 1n, toUnixNano: 2n, detail: 'analysis' })).numSpans).toBe(0);
     const newest = await store.spans({ limitTraces: 2, detail: 'analysis' });
     const all = await store.spans({ detail: 'analysis' });
     expect(newest.numSpans).toBeGreaterThan(0);

@@ -91,6 +91,21 @@ describe('TraceStore search', () => {
     expect(byService.stringAt('operation', 1)).toBe('GetCart');
     expect((await store.spans({ traceIds: [C.toUpperCase(), A] })).numSpans).toBe(3);
     expect((await store.spans({ limitTraces: 1 })).numSpans).toBe(1);
+    // More ids than the OR form takes (16): a join against the id list; unknown, duplicate and malformed ids are
+    // harmless.
+    const many = [
+      B,
+      A.toUpperCase(),
+      A,
+      ...Array.from({ length: 40 }, (_, i) => i.toString(16).padStart(32, 'f')),
+      'zz',
+    ];
+    const byIds = await store.spans({ traceIds: many });
+    expect(byIds.numSpans).toBe(4);
+    expect(new Set(Array.from({ length: 4 }, (_, r) => byIds.stringAt('operation', r)))).toEqual(
+      new Set(['GET /cart', 'GetCart', 'GET /pay', 'Charge']),
+    );
+    expect((await store.spans({ traceIds: many, detail: 'analysis' })).numSpans).toBe(4);
     expect((await store.spans({ service: 'nope' })).numSpans).toBe(0);
   });
 });

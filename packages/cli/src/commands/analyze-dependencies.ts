@@ -5,6 +5,7 @@ import path from 'node:path';
 import { criticalPaths } from '@aiops/critical-path';
 import {
   type ColumnarCriticalPaths,
+  DEPENDENCY_GRAPH_COLUMNS,
   type DependencyGraph,
   dependencyGraph,
   type EndpointCriticalPath,
@@ -349,12 +350,18 @@ export const analyzeDependenciesCommand: Command = {
     const baseWin = baselineText ? baselineWindow(baselineText, window) : undefined;
     const output = ctx.str('output');
     // Every column the graph reads (ids, times, kinds, services, peer and failure columns, messaging.operation) is
-    // exact in the store's lean analysis read.
-    const { table, loadMs: mainLoadMs } = await loadWindow(ctx, undefined, window, 'analysis');
+    // exact in the store's lean analysis read; of the derived columns only those the graph declares are read.
+    const { table, loadMs: mainLoadMs } = await loadWindow(
+      ctx,
+      undefined,
+      window,
+      'analysis',
+      DEPENDENCY_GRAPH_COLUMNS,
+    );
     let loadMs = mainLoadMs;
     let baseline: SpanTable | undefined;
     if (baseWin) {
-      const b = await loadWindow(ctx, undefined, baseWin, 'analysis');
+      const b = await loadWindow(ctx, undefined, baseWin, 'analysis', DEPENDENCY_GRAPH_COLUMNS);
       baseline = b.table;
       loadMs += b.loadMs;
     }

@@ -1,11 +1,16 @@
 // aiops detect-trace-anomaly: anomalies of a window against a baseline — latency, errors, timeouts, volume, call
 // paths — with severity, hypotheses and the services most likely at the origin.
-import { type Anomaly, type AnomalyReport, detectAnomalies } from '@aiops/anomaly';
-import type { SpanTable } from '@aiops/span-model';
+import { ANOMALY_COLUMNS, type Anomaly, type AnomalyReport, detectAnomalies } from '@aiops/anomaly';
+import type { SpanQuery, SpanTable } from '@aiops/span-model';
 import type { Command, CommandContext } from '../command.ts';
 import { ExitCode, notFoundError, usageError } from '../errors.ts';
 import { formatShare, padEnd, truncate } from '../internal/format.ts';
 import { parseDurationMs } from '../internal/time.ts';
+
+// The series pass reads ids, names, kinds, timings, status, failure signals and the derived columns anomaly
+// declares: the store's lean read gives all of these exactly and skips the generic attribute list, links, most
+// events and the other derived columns.
+const LEAN: Pick<SpanQuery, 'detail' | 'analysisColumns'> = { detail: 'analysis', analysisColumns: ANOMALY_COLUMNS };
 
 const DEFAULTS = { window: '1h', baseline: '7d' } as const;
 const NANO_PER_MS = 1_000_000n;
@@ -178,9 +183,7 @@ export const detectTraceAnomalyCommand: Command = {
     const bounds = await source.bounds();
     if (!bounds) throw notFoundError(`no spans in the ${source.kind} source`);
     const w = await windows(ctx, bounds.toUnixNano, bounds.fromUnixNano);
-    // The series pass reads ids, names, kinds, timings, status, derived columns and failure signals only: the lean
-    // read gives all of these exactly and skips the generic attribute list, links and most events.
-    const target = await source.spans({ fromUnixNano: w.from, toUnixNano: w.to, detail: 'analysis' });
+    const target = await source.spans({ fromUnixNano: w.from, toUnixNano: w.to, ...LEAN });
     if (target.numSpans === 0) throw notFoundError('no spans in the window; widen it with --time-range or --from/--to');
     // A baseline needs a few buckets of data (series with fewer than 4 active buckets are not modelled). When the
     // default baseline reaches back past the first span, it may hold only seconds of data: then nothing could be
@@ -191,7 +194,7 @@ export const detectTraceAnomalyCommand: Command = {
     const baselineWarnings: string[] = [];
     let baseline: SpanTable | undefined;
     if (hi - lo >= 4n * bucketNano) {
-      baseline = await source.spans({ fromUnixNano: w.baselineFrom, toUnixNano: w.baselineTo, detail: 'analysis' });
+      baseline = await source.spans({ fromUnixNano: w.baselineFrom, toUnixNano: w.baselineTo, ...LEAN });
     } else if (hi > lo) {
       baselineWarnings.push(
         `the baseline window holds only ${(Number(hi - lo) / 1e9).toFixed(1)} s of data (less than 4 buckets): not used`,

@@ -1,6 +1,6 @@
 // aiops watch: follow the spans arriving in `aiops serve` and print anomalies as they are detected (optionally
 // posting them to a webhook) — the streaming detectors of @aiops/anomaly, fed incrementally.
-import { type Anomaly, createAnomalyStream } from '@aiops/anomaly';
+import { ANOMALY_COLUMNS, type Anomaly, createAnomalyStream } from '@aiops/anomaly';
 import type { Command } from '../command.ts';
 import { ExitCode, usageError } from '../errors.ts';
 import { formatShare } from '../internal/format.ts';
@@ -48,6 +48,8 @@ export const watchCommand: Command = {
     const baseline = await source.spans({
       fromUnixNano: cursor - BigInt(Math.round(baselineMs)) * NANO_PER_MS,
       toUnixNano: cursor,
+      detail: 'analysis',
+      analysisColumns: ANOMALY_COLUMNS,
     });
     const stream = createAnomalyStream({ bucketSeconds, ...(baseline.numSpans > 0 ? { baseline } : {}) });
     const { c } = ctx;
@@ -95,7 +97,12 @@ export const watchCommand: Command = {
             ? ((await source.bounds())?.toUnixNano ?? cursor) + 1n
             : now;
         if (until > cursor) {
-          const spans = await source.spans({ fromUnixNano: cursor, toUnixNano: until });
+          const spans = await source.spans({
+            fromUnixNano: cursor,
+            toUnixNano: until,
+            detail: 'analysis',
+            analysisColumns: ANOMALY_COLUMNS,
+          });
           cursor = until;
           for (const a of stream.push(spans)) await emit(a);
         }

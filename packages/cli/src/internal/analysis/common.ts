@@ -24,12 +24,14 @@ export interface LoadedWindow {
  * attribute list (all but the failure-signal and messaging-operation keys), the non-error events and the links,
  * reading 18M spans several times faster; every column the failure, dependency and anomaly analyses read stays
  * exact. Commands whose analysis counts arbitrary attributes (slow-trace traits, trace comparison) keep `'full'`.
+ * `analysisColumns` narrows the derived columns read to those the analysis declares (e.g. `DEPENDENCY_GRAPH_COLUMNS`).
  */
 export async function loadWindow(
   ctx: CommandContext,
   service?: string,
   window?: TimeWindow,
   detail: SpanQuery['detail'] = 'full',
+  analysisColumns?: SpanQuery['analysisColumns'],
 ): Promise<LoadedWindow> {
   const w = window ?? ctx.timeWindow('all');
   const source = await ctx.openSource();
@@ -39,7 +41,7 @@ export async function loadWindow(
     ...(w.fromUnixNano !== undefined ? { fromUnixNano: w.fromUnixNano } : {}),
     ...(w.toUnixNano !== undefined ? { toUnixNano: w.toUnixNano } : {}),
     ...(service ? { service } : {}),
-    ...(detail === 'analysis' ? { detail } : {}),
+    ...(detail === 'analysis' ? { detail, ...(analysisColumns ? { analysisColumns } : {}) } : {}),
   });
   const loadMs = performance.now() - t0;
   ctx.status('');
