@@ -32,7 +32,7 @@ import {
 } from './internal/read-analysis.ts';
 import { CorruptRowError, readSpans } from './internal/read-spans.ts';
 import { enteringClassesSql, requestSpansSql } from './internal/request-spans.ts';
-import { createWriterTempTables, type WriterState, writeBatch } from './internal/write-batch.ts';
+import { createWriterTempTables, mergeSpanTables, type WriterState, writeBatch } from './internal/write-batch.ts';
 import { StoreError } from './store-error.ts';
 
 /** Query of {@link TraceStore.requestSpans}. */
@@ -239,10 +239,49 @@ export class TraceStore implements TraceSource, TraceSink {
    */
   async append(spans: SpanTable): Promise<AppendResult> {
     if (!isSpanTable(spans)) throw new TypeError('store: append() expects a SpanTable');
+    return this.#appendTable(spans);
+  }
+
+  /**
+   * Writes several span tables as if they were one: the same result as `append(concatSpanTables(tables))`, without
+   * span-model's span-by-span concatenation.
+   *
+   * **Details** The tables' rows are joined column by column (typed-array copies, dictionary codes remapped per
+   * table) and written by the same path as {@link TraceStore.append}: one transaction when the total is at most
+   * `maxBatchSpans`, otherwise several of whole traces. A trace split across the tables is written as one trace;
+   * duplicates within and across the tables, and against stored spans, are skipped and counted; late spans update
+   * their trace's summary. An empty list resolves to `{ inserted: 0, duplicates: 0 }`.
+   *
+   * **Complexity** O(total spans + attribute entries) for the join (a few tenths of a µs per span, against
+   * ≈ 2 µs for `concatSpanTables`), then as `append`.
+   *
+   * **Gotchas** Rejects as `append` does; a non-SpanTable element is a TypeError naming its position.
+   *
+   * @example
+   * ```ts
+   * const { inserted, duplicates } = await store.appendAll([requestA, requestB, requestC]);
+   * ```
+   */
+  async appendAll(tables: readonly SpanTable[]): Promise<AppendResult> {
+    if (!Array.isArray(tables)) throw new TypeError('store: appendAll() expects an array of SpanTables');
+    tables.forEach((t, i) => {
+      if (!isSpanTable(t)) throw new TypeError(`store: appendAll() element ${i} is not a SpanTable`);
+    });
+    this.#checkWritable();
+    const nonEmpty = tables.filter((t) => t.numSpans > 0);
+    if (nonEmpty.length === 0) return { inserted: 0, duplicates: 0 };
+    return this.#appendTable(mergeSpanTables(nonEmpty));
+  }
+
+  #checkWritable(): void {
     if (this.readOnly || !this.#writer) {
       if (!this.#reader) throw new StoreError('closed', this.dir, `store: ${this.dir} is closed`);
       throw new StoreError('read-only', this.dir, `store: ${this.dir} was opened read-only`);
     }
+  }
+
+  async #appendTable(spans: SpanTable): Promise<AppendResult> {
+    this.#checkWritable();
     let inserted = 0;
     let duplicates = 0;
     for (const part of this.#split(spans)) {

@@ -1,7 +1,18 @@
 // Encodes one SpanTable into the store's tables inside the caller's transaction: dedup by (trace id, span id),
 // per-trace span ordinals and parent references, dictionary ids, sorted columnar appends, trace summaries merged.
 
-import { type AppendResult, buildTraceIndex, type SpanTable, StatusCode, utf8At } from '@aiops/span-model';
+import {
+  type AppendResult,
+  buildTraceIndex,
+  DICTIONARY_COLUMNS,
+  type DictColumn,
+  type DictionaryColumnName,
+  type SpanTable,
+  StatusCode,
+  spanTableFromColumns,
+  type Utf8Column,
+  utf8At,
+} from '@aiops/span-model';
 import {
   BIGINT,
   type DuckDBConnection,
@@ -16,6 +27,146 @@ import {
 import { type AppendColumn, appendTypedColumns } from './column-appender.ts';
 import { VALUE_SLOTS } from './ddl.ts';
 import { type Dictionaries, LOC_MORE, LOC_REPEAT } from './dictionaries.ts';
+
+/**
+ * The rows of `tables` one after the other, as one span table: the typed-array columns are copied with `set` and the
+ * dictionary codes and attribute keys remapped through small per-table maps (one array read per span per dictionary
+ * column), then wrapped without further copying by `spanTableFromColumns`.
+ *
+ * Same rows and strings as span-model's `concatSpanTables`, which goes through `SpanTableBuilder.appendRows` span by
+ * span (interning, events and links decoded and re-encoded): ≈ 1.8–2 µs per span against a few tenths here.
+ */
+export function mergeSpanTables(tables: readonly SpanTable[]): SpanTable {
+  if (tables.length === 1) return tables[0]!;
+  let n = 0;
+  let nAttr = 0;
+  let attrBytes = 0;
+  let eventBytes = 0;
+  let linkBytes = 0;
+  for (const t of tables) {
+    const c = t.columns;
+    const m = c.length;
+    n += m;
+    const a0 = c.attrOffsets[0]!;
+    const a1 = c.attrOffsets[m]!;
+    nAttr += a1 - a0;
+    attrBytes += c.attrValues.offsets[a1]! - c.attrValues.offsets[a0]!;
+    eventBytes += c.events.offsets[m]! - c.events.offsets[0]!;
+    linkBytes += c.links.offsets[m]! - c.links.offsets[0]!;
+  }
+  const traceId = new Uint8Array(n * 16);
+  const spanId = new Uint8Array(n * 8);
+  const parentSpanId = new Uint8Array(n * 8);
+  const parentRefType = new Uint8Array(n);
+  const kind = new Uint8Array(n);
+  const statusCode = new Uint8Array(n);
+  const startUnixNano = new BigInt64Array(n);
+  const durationNano = new BigInt64Array(n);
+  const httpStatusCode = new Int16Array(n);
+  const rpcStatusCode = new Int16Array(n);
+  const attrOffsets = new Int32Array(n + 1);
+  const attrKey = new Int32Array(nAttr);
+  const attrType = new Uint8Array(nAttr);
+  const attrValues: Utf8Column = { offsets: new Int32Array(nAttr + 1), bytes: new Uint8Array(attrBytes) };
+  const events: Utf8Column = { offsets: new Int32Array(n + 1), bytes: new Uint8Array(eventBytes) };
+  const links: Utf8Column = { offsets: new Int32Array(n + 1), bytes: new Uint8Array(linkBytes) };
+  const keys: string[] = [];
+  const keyIndex = new Map<string, number>();
+  const dictValues = DICTIONARY_COLUMNS.map((): string[] => ['']);
+  const dictIndex = DICTIONARY_COLUMNS.map(() => new Map<string, number>([['', 0]]));
+  const dictCodes = DICTIONARY_COLUMNS.map(() => new Int32Array(n));
+  /** Appends `src` rows [0, m) of a text column at row (or entry) `at` of `dst`, whose bytes end at `byteAt`. */
+  const copyText = (src: Utf8Column, from: number, m: number, dst: Utf8Column, at: number, byteAt: number): number => {
+    const b0 = src.offsets[from]!;
+    const b1 = src.offsets[from + m]!;
+    dst.bytes.set(src.bytes.subarray(b0, b1), byteAt);
+    const shift = byteAt - b0;
+    const out = dst.offsets;
+    for (let i = 1; i <= m; i++) out[at + i] = src.offsets[from + i]! + shift;
+    return byteAt + b1 - b0;
+  };
+  let r = 0;
+  let e = 0;
+  let attrByte = 0;
+  let eventByte = 0;
+  let linkByte = 0;
+  for (const t of tables) {
+    const c = t.columns;
+    const m = c.length;
+    if (m === 0) continue;
+    traceId.set(c.traceId.subarray(0, m * 16), r * 16);
+    spanId.set(c.spanId.subarray(0, m * 8), r * 8);
+    parentSpanId.set(c.parentSpanId.subarray(0, m * 8), r * 8);
+    parentRefType.set(c.parentRefType.subarray(0, m), r);
+    kind.set(c.kind.subarray(0, m), r);
+    statusCode.set(c.statusCode.subarray(0, m), r);
+    startUnixNano.set(c.startUnixNano.subarray(0, m), r);
+    durationNano.set(c.durationNano.subarray(0, m), r);
+    httpStatusCode.set(c.httpStatusCode.subarray(0, m), r);
+    rpcStatusCode.set(c.rpcStatusCode.subarray(0, m), r);
+    for (let d = 0; d < DICTIONARY_COLUMNS.length; d++) {
+      const src = t.dict(DICTIONARY_COLUMNS[d]!);
+      const index = dictIndex[d]!;
+      const values = dictValues[d]!;
+      const remap = new Int32Array(src.values.length);
+      for (let v = 0; v < src.values.length; v++) {
+        const s = src.values[v]!;
+        let code = index.get(s);
+        if (code === undefined) {
+          code = values.length;
+          values.push(s);
+          index.set(s, code);
+        }
+        remap[v] = code;
+      }
+      const out = dictCodes[d]!;
+      const codes = src.codes;
+      for (let i = 0; i < m; i++) out[r + i] = remap[codes[i]!]!;
+    }
+    const keyRemap = new Int32Array(c.attrKeys.length);
+    for (let k = 0; k < c.attrKeys.length; k++) {
+      const s = c.attrKeys[k]!;
+      let code = keyIndex.get(s);
+      if (code === undefined) {
+        code = keys.length;
+        keys.push(s);
+        keyIndex.set(s, code);
+      }
+      keyRemap[k] = code;
+    }
+    const a0 = c.attrOffsets[0]!;
+    const a1 = c.attrOffsets[m]!;
+    for (let i = 1; i <= m; i++) attrOffsets[r + i] = c.attrOffsets[i]! - a0 + e;
+    for (let a = a0; a < a1; a++) attrKey[e + a - a0] = keyRemap[c.attrKey[a]!]!;
+    attrType.set(c.attrType.subarray(a0, a1), e);
+    attrByte = copyText(c.attrValues, a0, a1 - a0, attrValues, e, attrByte);
+    eventByte = copyText(c.events, 0, m, events, r, eventByte);
+    linkByte = copyText(c.links, 0, m, links, r, linkByte);
+    r += m;
+    e += a1 - a0;
+  }
+  const dicts: Partial<Record<DictionaryColumnName, DictColumn>> = {};
+  DICTIONARY_COLUMNS.forEach((name, d) => {
+    dicts[name] = { codes: dictCodes[d]!, values: dictValues[d]! };
+  });
+  return spanTableFromColumns({
+    length: n,
+    traceId,
+    spanId,
+    parentSpanId,
+    parentRefType,
+    kind,
+    statusCode,
+    startUnixNano,
+    durationNano,
+    httpStatusCode,
+    rpcStatusCode,
+    dicts,
+    attributes: { offsets: attrOffsets, key: attrKey, keys, type: attrType, values: attrValues },
+    events,
+    links,
+  });
+}
 
 /** Mutable writer state that outlives a batch. */
 export interface WriterState {
