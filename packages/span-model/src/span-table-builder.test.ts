@@ -1,4 +1,4 @@
-import { tableFromIPC, tableToIPC } from 'apache-arrow';
+import { tableFromIPC, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { normalizeId, normalizeTraceId } from './ids.ts';
 import { spanRecord, spanTableFromRows } from './records.ts';
@@ -121,6 +121,68 @@ describe('SpanTableBuilder', () => {
       expect(b.commitSpan()).toBe(want);
     }
     expect(b.finish().numSpans).toBe(0);
+  });
+});
+
+describe('SpanTableBuilder.finish dictionaries', () => {
+  // One span per operation; every fourth span also carries a status message, the first an odd attribute key.
+  function build(operations: readonly string[]) {
+    const b = new SpanTableBuilder({ initialCapacity: 16 });
+    b.setResource([['service.name', AttributeType.String, 'zürich-api']]);
+    operations.forEach((op, i) => {
+      b.beginSpan();
+      b.setTraceId('5b8efff798038103d269b633813fc60c');
+      b.setSpanId((i + 1).toString(16).padStart(16, '0'));
+      b.setOperation(op);
+      b.setStartDurationNano(1_700_000_000_000_000_000n + BigInt(i), 1000n);
+      if (i % 4 === 0) b.setStatus(StatusCode.Error, i === 0 ? 'délai dépassé' : '');
+      if (i === 0) b.addAttribute('клиент.id', AttributeType.String, 'x');
+      expect(b.commitSpan()).toBeUndefined();
+    });
+    return b.finish();
+  }
+
+  it('keeps non-ASCII, empty and lone-surrogate strings and their codes', () => {
+    const ops = ['GET /cart', '', 'café', '東京 → 大阪', '🚀 launch', 'a\uD800b', 'GET /cart', 'café'];
+    const t = build(ops);
+    const op = t.dict('operation');
+    // Code 0 is the builder's reserved '' (first interned), so the span with '' shares it.
+    expect(op.values).toEqual(['', 'GET /cart', 'café', '東京 → 大阪', '🚀 launch', 'a\uFFFDb']);
+    expect([...op.codes]).toEqual([1, 0, 2, 3, 4, 5, 1, 2]);
+    expect(t.dict('service').values).toEqual(['', 'unknown_service', 'zürich-api']);
+    expect(t.dict('statusMessage').values).toEqual(['', 'délai dépassé']);
+    expect([...t.dict('statusMessage').codes]).toEqual([1, 0, 0, 0, 0, 0, 0, 0]);
+    expect(t.columns.attrKeys).toEqual(['клиент.id']);
+    expect(t.dict('dbSystem').values).toEqual(['']);
+    expect([...t.dict('dbSystem').codes]).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+    // The UTF-8 buffers themselves: 'é' is C3 A9, '🚀' is F0 9F 9A 80, a lone surrogate EF BF BD.
+    const dictionary = t.table.getChild('operation')!.data[0]!.dictionary!.data[0]!;
+    expect([...dictionary.valueOffsets]).toEqual([0, 0, 9, 14, 31, 42, 47]);
+    expect([...dictionary.values.subarray(9, 14)]).toEqual([0x63, 0x61, 0x66, 0xc3, 0xa9]);
+    expect([...dictionary.values.subarray(31, 35)]).toEqual([0xf0, 0x9f, 0x9a, 0x80]);
+    expect([...dictionary.values.subarray(42, 47)]).toEqual([0x61, 0xef, 0xbf, 0xbd, 0x62]);
+    expect(dictionary.nullCount).toBe(0);
+  });
+
+  it('encodes many values exactly as Arrow’s own Utf8 builder does', () => {
+    // 5,000 ASCII values first (the buffer is sized for ASCII), then non-ASCII ones that must grow it.
+    const ops = Array.from({ length: 6000 }, (_, i) => (i < 5000 ? `op-${i}` : `опер-${i}-ü`));
+    const t = build(ops);
+    const op = t.dict('operation');
+    expect(op.values.length).toBe(6001);
+    expect(op.values[1]).toBe('op-0');
+    expect(op.values[5000]).toBe('op-4999');
+    expect(op.values[5001]).toBe('опер-5000-ü');
+    expect(op.values[6000]).toBe('опер-5999-ü');
+    expect(op.codes[5999]).toBe(6000);
+    const ours = t.table.getChild('operation')!.data[0]!.dictionary!.data[0]!;
+    const arrow = vectorFromArray(['', ...ops], new Utf8()).data[0]!;
+    expect(ours.valueOffsets).toEqual(arrow.valueOffsets.subarray(0, 6002));
+    expect(ours.values).toEqual(arrow.values.subarray(0, arrow.valueOffsets[6001]));
+    // And it survives Arrow IPC unchanged.
+    const back = tableFromIPC(tableToIPC(t.table));
+    expect(back.getChild('operation')!.get(5999)).toBe('опер-5999-ü');
+    expect(back.getChild('operation')!.get(0)).toBe('op-0');
   });
 });
 

@@ -14,11 +14,10 @@ import {
   Table,
   Uint8,
   Utf8,
-  type Vector,
-  vectorFromArray,
 } from 'apache-arrow';
 import { bytesToHex, parseIdInto, writeHexId } from './ids.ts';
 import { HOST_KEYS, NUMERIC_KEYS, STRING_KEYS } from './internal/semconv.ts';
+import { utf8Vector } from './internal/utf8-vector.ts';
 import {
   type AttributeTriple,
   type AttributeType,
@@ -747,7 +746,8 @@ export class SpanTableBuilder {
   /** Emits the table. */
   finish(): SpanTable {
     const n = this.n;
-    const utf8 = (strings: string[]): Vector<Utf8> => vectorFromArray(strings, new Utf8());
+    // Dictionaries are encoded directly (offsets + UTF-8 bytes): Arrow's generic builder cost ≈ 0.2 ms per table.
+    const utf8 = utf8Vector;
     const dictData = (d: number) =>
       makeData({
         type: new Dictionary(new Utf8(), new Int32()),
