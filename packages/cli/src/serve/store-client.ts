@@ -6,7 +6,6 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
   type AppendResult,
-  concatSpanTables,
   type DataBounds,
   type OperationInfo,
   type SpanQuery,
@@ -163,11 +162,8 @@ export async function openServerStore(
   thread: boolean,
 ): Promise<StoreBackend> {
   if (!thread) {
-    const store = await openStore(options);
-    return Object.assign(store, {
-      appendAll: (tables: readonly SpanTable[]) =>
-        store.append(tables.length === 1 ? tables[0]! : concatSpanTables(tables)),
-    });
+    // TraceStore.appendAll joins the tables column by column (no span-by-span concatSpanTables).
+    return openStore(options);
   }
   const worker = workerOf(options);
   const opened = await new Promise<StoreReply>((resolve, reject) => {

@@ -2,7 +2,7 @@
 // one instance) and serves the calls of `store-client.ts` — appends of head-block tables and the query API's
 // reads. Span tables cross the thread boundary as Arrow IPC streams with their buffers transferred.
 import { parentPort, workerData } from 'node:worker_threads';
-import { concatSpanTables, type SpanTable, spanTableFromArrow } from '@aiops/span-model';
+import { type SpanTable, spanTableFromArrow } from '@aiops/span-model';
 import { type OpenStoreOptions, openStore, type TraceStore } from '@aiops/store';
 import { tableFromIPC, tableToIPC } from 'apache-arrow';
 import type { StoreCall, StoreReply } from './store-client.ts';
@@ -35,8 +35,7 @@ async function handle(m: StoreCall): Promise<StoreReply> {
   switch (m.op) {
     case 'append': {
       const tables = m.tables.map((b) => spanTableFromArrow(tableFromIPC(b)));
-      const table = tables.length === 1 ? tables[0]! : concatSpanTables(tables);
-      const r = await store.append(table);
+      const r = await store.appendAll(tables);
       return { id: m.id, ok: true, value: r };
     }
     case 'getTrace': {
