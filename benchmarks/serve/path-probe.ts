@@ -1,6 +1,7 @@
 // Probe of the CPU time per span of each stage of `aiops serve`'s ingest path, in one process and without HTTP:
 // decoding OTLP protobuf (1,000-span requests), the WAL's group write + fdatasync, concatenating a flush's request
-// tables, and the store's append of one flush (fresh store each round). Reports the median of several rounds as
+// tables, and the store's append of one flush (fresh store each round); and the same flush as one
+// `TraceStore.appendAll` of the request tables (no concatenation). The sum counts the "before" path. Reports the median of several rounds as
 // CPU µs per span (process.cpuUsage: DuckDB's own threads included) and wall µs per span.
 //
 // Run: cd benchmarks && npx tsx --conditions=@aiops/source serve/path-probe.ts [spans per round, default 100000]
@@ -12,6 +13,7 @@ import { decodeOtlpProtobuf } from '@aiops/ingest';
 import { buildTraceIndex, concatSpanTables, type SpanTable, takeSpans } from '@aiops/span-model';
 import { openStore } from '@aiops/store';
 import { WriteAheadLog } from '../../packages/cli/src/serve/wal.ts';
+import { mergeSpanTables } from '../../packages/store/src/internal/write-batch.ts';
 import { generateScenario } from '../scenarios/index.ts';
 import { spanTableToOtlpProtobuf } from '../scenarios/otlp-encode.ts';
 
@@ -69,12 +71,32 @@ for (let round = 0; round < ROUNDS; round++) {
   });
   record('wal (64 requests per group)', walRun, n);
   await wal.closeAndRemove();
-  const cat = await timed(() => concatSpanTables(dec.value));
-  record('concat', cat, n);
-  const store = await openStore({ dir: path.join(dir, 'store'), ...(THREADS ? { threads: THREADS } : {}) });
-  const app = await timed(() => store.append(cat.value));
-  record('store append', app, n);
-  await store.close();
+  // The flush before (concatSpanTables + append) and after (appendAll), each into a fresh store; which runs first
+  // alternates by round, so that neither always pays for the other's garbage.
+  const open = (name: string) => openStore({ dir: path.join(dir, name), ...(THREADS ? { threads: THREADS } : {}) });
+  const before = async () => {
+    const cat = await timed(() => concatSpanTables(dec.value));
+    record('concat', cat, n);
+    const store = await open('store-before');
+    const app = await timed(() => store.append(cat.value));
+    record('store append', app, n);
+    record('= flush before (concat + append)', { wallMs: cat.wallMs + app.wallMs, cpuMs: cat.cpuMs + app.cpuMs }, n);
+    await store.close();
+  };
+  const after = async () => {
+    record('join (inside appendAll)', await timed(() => mergeSpanTables(dec.value)), n);
+    const store = await open('store-after');
+    const all = await timed(() => store.appendAll(dec.value));
+    record('= flush after (appendAll)', all, n);
+    await store.close();
+  };
+  if (round % 2 === 0) {
+    await before();
+    await after();
+  } else {
+    await after();
+    await before();
+  }
   fs.rmSync(dir, { recursive: true, force: true });
 }
 console.log(
@@ -86,11 +108,11 @@ console.log(
 let total = 0;
 for (const [name, s] of Object.entries(stages)) {
   const cpu = median(s.cpu);
-  total += cpu;
+  if (!name.startsWith('=') && !name.startsWith('join')) total += cpu;
   console.log(
-    `${name.padEnd(30)} cpu ${cpu.toFixed(2).padStart(6)} µs/span   wall ${median(s.wall).toFixed(2).padStart(6)} µs/span`,
+    `${name.padEnd(34)} cpu ${cpu.toFixed(2).padStart(6)} µs/span   wall ${median(s.wall).toFixed(2).padStart(6)} µs/span`,
   );
 }
 console.log(
-  `${'sum'.padEnd(30)} cpu ${total.toFixed(2).padStart(6)} µs/span = ${Math.round(1e6 / total).toLocaleString('en-US')} spans per CPU-s`,
+  `${'sum of the stages (before)'.padEnd(34)} cpu ${total.toFixed(2).padStart(6)} µs/span = ${Math.round(1e6 / total).toLocaleString('en-US')} spans per CPU-s`,
 );

@@ -34,7 +34,8 @@ import { type Dictionaries, LOC_MORE, LOC_REPEAT } from './dictionaries.ts';
  * column), then wrapped without further copying by `spanTableFromColumns`.
  *
  * Same rows and strings as span-model's `concatSpanTables`, which goes through `SpanTableBuilder.appendRows` span by
- * span (interning, events and links decoded and re-encoded): ≈ 1.8–2 µs per span against a few tenths here.
+ * span (interning, events and links decoded and re-encoded): 1.4–2 CPU µs per span against 0.2–0.9 here
+ * (`benchmarks/serve/path-probe.ts`).
  */
 export function mergeSpanTables(tables: readonly SpanTable[]): SpanTable {
   if (tables.length === 1) return tables[0]!;
