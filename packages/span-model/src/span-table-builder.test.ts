@@ -165,24 +165,29 @@ describe('SpanTableBuilder.finish dictionaries', () => {
   });
 
   it('encodes many values exactly as Arrow’s own Utf8 builder does', () => {
-    // 5,000 ASCII values first (the buffer is sized for ASCII), then non-ASCII ones that must grow it.
-    const ops = Array.from({ length: 6000 }, (_, i) => (i < 5000 ? `op-${i}` : `опер-${i}-ü`));
+    // A long non-ASCII value first (it needs more bytes than its UTF-16 length, so the buffer sized for ASCII must
+    // grow before the 5,000 ASCII values that follow), then more non-ASCII values that must grow it again.
+    const head = '名古屋から東京まで大阪経由で';
+    const ops = [head, ...Array.from({ length: 6000 }, (_, i) => (i < 5000 ? `op-${i}` : `опер-${i}-ü`))];
     const t = build(ops);
     const op = t.dict('operation');
-    expect(op.values.length).toBe(6001);
-    expect(op.values[1]).toBe('op-0');
-    expect(op.values[5000]).toBe('op-4999');
-    expect(op.values[5001]).toBe('опер-5000-ü');
-    expect(op.values[6000]).toBe('опер-5999-ü');
-    expect(op.codes[5999]).toBe(6000);
+    expect(op.values.length).toBe(6002);
+    expect(op.values[1]).toBe(head);
+    expect(op.values[2]).toBe('op-0');
+    expect(op.values[5001]).toBe('op-4999');
+    expect(op.values[5002]).toBe('опер-5000-ü');
+    expect(op.values[6001]).toBe('опер-5999-ü');
+    expect(op.codes[6000]).toBe(6001);
+    expect(t.columns.attrKeys).toEqual(['клиент.id']);
     const ours = t.table.getChild('operation')!.data[0]!.dictionary!.data[0]!;
     const arrow = vectorFromArray(['', ...ops], new Utf8()).data[0]!;
-    expect(ours.valueOffsets).toEqual(arrow.valueOffsets.subarray(0, 6002));
-    expect(ours.values).toEqual(arrow.values.subarray(0, arrow.valueOffsets[6001]));
+    expect(ours.valueOffsets).toEqual(arrow.valueOffsets.subarray(0, 6003));
+    expect(ours.values).toEqual(arrow.values.subarray(0, arrow.valueOffsets[6002]));
     // And it survives Arrow IPC unchanged.
     const back = tableFromIPC(tableToIPC(t.table));
-    expect(back.getChild('operation')!.get(5999)).toBe('опер-5999-ü');
-    expect(back.getChild('operation')!.get(0)).toBe('op-0');
+    expect(back.getChild('operation')!.get(6000)).toBe('опер-5999-ü');
+    expect(back.getChild('operation')!.get(0)).toBe(head);
+    expect(back.getChild('operation')!.get(1)).toBe('op-0');
   });
 });
 
