@@ -1,4 +1,4 @@
-import { Utf8, vectorFromArray } from 'apache-arrow';
+import { makeData, Utf8, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { utf8Vectors } from './utf8-vector.ts';
 
@@ -30,5 +30,32 @@ describe('utf8Vectors', () => {
     expect(ours!.data[0]!.valueOffsets).toEqual(arrow.valueOffsets.subarray(0, strings.length + 1));
     expect(ours!.data[0]!.values).toEqual(arrow.values.subarray(0, arrow.valueOffsets[strings.length]));
     expect(ours!.toArray()).toEqual(['x\uFFFD', '🚀', 'mixed ascii then ü and 東', '', '\uFFFDy']);
+  });
+
+  it('builds the same Data as makeData: non-null, offset 0, empty validity bitmap', () => {
+    const [v] = utf8Vectors([['a', 'bc']]);
+    const ours = v!.data[0]!;
+    const ref = makeData({
+      type: new Utf8(),
+      length: 2,
+      nullCount: 0,
+      valueOffsets: Int32Array.of(0, 1, 3),
+      data: Uint8Array.of(0x61, 0x62, 0x63),
+    });
+    for (const d of [ours, ref]) {
+      expect([d.offset, d.length, d.nullCount, d.stride, d.nullBitmap?.length, d.typeIds]).toEqual([
+        0,
+        2,
+        0,
+        ref.stride,
+        0,
+        undefined,
+      ]);
+      expect([...d.valueOffsets]).toEqual([0, 1, 3]);
+      expect([...d.values]).toEqual([0x61, 0x62, 0x63]);
+    }
+    expect(ours.type.typeId).toBe(ref.type.typeId);
+    expect(v!.nullCount).toBe(0);
+    expect(v!.isValid(1)).toBe(true);
   });
 });

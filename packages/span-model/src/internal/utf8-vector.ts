@@ -2,9 +2,12 @@
 //
 // `vectorFromArray(strings, new Utf8())` goes through Arrow's generic builder (validity bitmap, per-value chunk
 // bookkeeping), which dominated `SpanTableBuilder.finish()` on small OTLP requests (24 dictionaries per table).
-import { makeData, makeVector, Utf8, type Vector } from 'apache-arrow';
+import { Data, Utf8, Vector } from 'apache-arrow';
 
 const encoder = new TextEncoder();
+// `makeData` gives a non-null column an empty validity bitmap; one shared empty array does the same without an
+// allocation per vector (zero-length, so nothing can be written into it).
+const NO_NULLS = new Uint8Array(0);
 
 /**
  * One non-null Utf8 vector per string list, in order, encoded as UTF-8 (lone surrogates become U+FFFD, as with
@@ -57,21 +60,19 @@ export function utf8Vectors(lists: readonly (readonly string[])[]): Vector<Utf8>
     slot += strings.length + 1;
   }
   // Views are taken only now: `bytes` may have been replaced while growing.
+  // `Data` is built directly (buffers in Arrow's BufferType order: offsets, values, validity), as `makeData` would
+  // build it, minus its per-call visitor dispatch and buffer re-wrapping.
+  const type = new Utf8();
   const out: Vector<Utf8>[] = [];
   slot = 0;
   lists.forEach((strings, k) => {
     const count = strings.length;
-    out.push(
-      makeVector(
-        makeData({
-          type: new Utf8(),
-          length: count,
-          nullCount: 0,
-          valueOffsets: offsets.subarray(slot, slot + count + 1),
-          data: bytes.subarray(ranges[2 * k]!, ranges[2 * k + 1]!),
-        }),
-      ),
-    );
+    const data = new Data<Utf8>(type, 0, count, 0, [
+      offsets.subarray(slot, slot + count + 1),
+      bytes.subarray(ranges[2 * k]!, ranges[2 * k + 1]!),
+      NO_NULLS,
+    ]);
+    out.push(new Vector([data]));
     slot += count + 1;
   });
   return out;
