@@ -2,10 +2,8 @@
 //
 // Decoders drive it field by field (no per-span object); strings are interned into dictionary codes as they arrive.
 import {
-  Dictionary,
   FixedSizeBinary,
   Int16,
-  Int32,
   Int64,
   type List,
   makeData,
@@ -17,7 +15,7 @@ import {
 } from 'apache-arrow';
 import { bytesToHex, parseIdInto, writeHexId } from './ids.ts';
 import { HOST_KEYS, NUMERIC_KEYS, STRING_KEYS } from './internal/semconv.ts';
-import { utf8Vectors } from './internal/utf8-vector.ts';
+import { dictionaryData, utf8Vectors } from './internal/utf8-vector.ts';
 import {
   type AttributeTriple,
   type AttributeType,
@@ -749,22 +747,9 @@ export class SpanTableBuilder {
     // Dictionaries are encoded directly, all into one offsets and one byte buffer: Arrow's generic builder
     // (vectorFromArray) cost ≈ 0.35 ms per table, the fixed cost of every small OTLP request.
     const dictionaries = utf8Vectors([...this.dicts.map((d) => d.values), this.keys.values]);
-    const dictData = (d: number) =>
-      makeData({
-        type: new Dictionary(new Utf8(), new Int32()),
-        length: n,
-        nullCount: 0,
-        data: this.codes[d]!.subarray(0, n),
-        dictionary: dictionaries[d]!,
-      });
+    const dictData = (d: number) => dictionaryData(this.codes[d]!.subarray(0, n), dictionaries[d]!);
     const nAttr = this.attrOffsets[n] ?? 0;
-    const keyData = makeData({
-      type: new Dictionary(new Utf8(), new Int32()),
-      length: nAttr,
-      nullCount: 0,
-      data: this.attrKey.subarray(0, nAttr),
-      dictionary: dictionaries[NUM_DICTS]!,
-    });
+    const keyData = dictionaryData(this.attrKey.subarray(0, nAttr), dictionaries[NUM_DICTS]!);
     const typeData = makeData({
       type: new Uint8(),
       length: nAttr,

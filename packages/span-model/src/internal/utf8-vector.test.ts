@@ -1,6 +1,6 @@
-import { makeData, Utf8, vectorFromArray } from 'apache-arrow';
+import { Dictionary, Int32, makeData, Utf8, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { utf8Vectors } from './utf8-vector.ts';
+import { dictionaryData, utf8Vectors } from './utf8-vector.ts';
 
 describe('utf8Vectors', () => {
   it('gives each list its own zero-based offsets and bytes', () => {
@@ -57,5 +57,34 @@ describe('utf8Vectors', () => {
     expect(ours.type.typeId).toBe(ref.type.typeId);
     expect(v!.nullCount).toBe(0);
     expect(v!.isValid(1)).toBe(true);
+  });
+
+  it('builds dictionary columns as makeData does', () => {
+    const [dict] = utf8Vectors([['', 'cart', 'café']]);
+    const codes = Int32Array.of(2, 0, 1, 2);
+    const ours = dictionaryData(codes, dict!);
+    const ref = makeData({
+      type: new Dictionary(new Utf8(), new Int32()),
+      length: 4,
+      nullCount: 0,
+      data: codes,
+      dictionary: dict!,
+    });
+    for (const d of [ours, ref]) {
+      expect([d.offset, d.length, d.nullCount, d.stride, d.nullBitmap?.length, d.valueOffsets]).toEqual([
+        0,
+        4,
+        0,
+        ref.stride,
+        0,
+        undefined,
+      ]);
+      expect(d.values).toBe(codes);
+      expect(d.dictionary).toBe(dict);
+      expect(d.type.indices.bitWidth).toBe(32);
+    }
+    const strings: string[] = [];
+    for (let i = 0; i < 4; i++) strings.push(ours.dictionary!.get(ours.values[i]!)!);
+    expect(strings).toEqual(['café', '', 'cart', 'café']);
   });
 });
