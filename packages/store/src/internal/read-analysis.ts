@@ -29,6 +29,7 @@ import bindings from '@duckdb/node-bindings';
 import { VALUE_SLOTS } from './ddl.ts';
 import { type Dictionaries, LOC_MORE, LOC_REPEAT } from './dictionaries.ts';
 import { CorruptRowError } from './read-spans.ts';
+import { type Chunk, chunkOf, isValid } from './result-chunk.ts';
 
 // Column positions of the query built by analysisSql.
 const HI = 0;
@@ -266,38 +267,6 @@ export function analysisColumns(dicts: Dictionaries, wanted: Uint8Array): Analys
       ? (traceFilter) => `SELECT DISTINCT h, v FROM (${parts.join('\nUNION ALL\n')})`.replaceAll('$TRACES', traceFilter)
       : undefined,
   };
-}
-
-interface Chunk {
-  readonly rows: number;
-  readonly data: Uint8Array[];
-  readonly i32: (Int32Array | undefined)[];
-  readonly valid: (Uint8Array | undefined)[];
-  readonly owner: unknown;
-}
-
-function chunkOf(raw: unknown, rows: number): Chunk {
-  const data: Uint8Array[] = [];
-  const i32: (Int32Array | undefined)[] = [];
-  const valid: (Uint8Array | undefined)[] = [];
-  for (let c = 0; c < NUM_COLUMNS; c++) {
-    const vector = bindings.data_chunk_get_vector(raw as never, c);
-    const bytes = bindings.vector_get_data(vector, rows * WIDTH[c]!);
-    data.push(bytes);
-    i32.push(
-      WIDTH[c] === 4
-        ? bytes.byteOffset % 4 === 0
-          ? new Int32Array(bytes.buffer, bytes.byteOffset, rows)
-          : new Int32Array(bytes.slice().buffer)
-        : undefined,
-    );
-    valid.push(bindings.vector_get_validity(vector, Math.ceil(rows / 64) * 8) ?? undefined);
-  }
-  return { rows, data, i32, valid, owner: raw };
-}
-
-function isValid(valid: Uint8Array | undefined, i: number): boolean {
-  return valid === undefined || ((valid[i >> 3]! >> (i & 7)) & 1) === 1;
 }
 
 /** What every span of one class shares, resolved to output codes once. */
@@ -827,7 +796,7 @@ export async function readAnalysisSpans(
     if (!raw) break;
     const rows = bindings.data_chunk_get_size(raw);
     if (rows === 0) break;
-    const ch = chunkOf(raw, rows);
+    const ch = chunkOf(raw, rows, WIDTH);
     const nos = ch.i32[NO]!;
     const seqs = ch.i32[SEQ]!;
     const classCol = ch.i32[CLASS]!;

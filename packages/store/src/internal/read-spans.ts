@@ -15,6 +15,7 @@ import type { DuckDBResult } from '@duckdb/node-api';
 import bindings from '@duckdb/node-bindings';
 import { VALUE_SLOTS } from './ddl.ts';
 import { type Dictionaries, LOC_REPEAT } from './dictionaries.ts';
+import { type Chunk, chunkOf, isValid } from './result-chunk.ts';
 
 // Column positions: trace_hi, trace_lo, base, then SPAN_READ_COLUMNS.
 const HI = 0;
@@ -59,41 +60,6 @@ interface StoredLink {
 
 /** Thrown when a stored row cannot be turned back into a span (the caller maps it to StoreError 'corrupt'). */
 export class CorruptRowError extends Error {}
-
-/** The memory of one result chunk: per column its vector data and validity bitmap (undefined = no NULLs). */
-interface Chunk {
-  readonly rows: number;
-  readonly data: Uint8Array[];
-  readonly i32: (Int32Array | undefined)[];
-  readonly valid: (Uint8Array | undefined)[];
-  /** Keeps the native chunk (which owns the memory above) alive. */
-  readonly owner: unknown;
-}
-
-function chunkOf(raw: unknown, rows: number, columns: number): Chunk {
-  const data: Uint8Array[] = [];
-  const i32: (Int32Array | undefined)[] = [];
-  const valid: (Uint8Array | undefined)[] = [];
-  for (let c = 0; c < columns; c++) {
-    const vector = bindings.data_chunk_get_vector(raw as never, c);
-    // Columns past the span columns are the VARCHAR repeat values of a subset read.
-    const bytes = bindings.vector_get_data(vector, rows * (WIDTH[c] ?? 16));
-    data.push(bytes);
-    i32.push(
-      WIDTH[c] === 4
-        ? bytes.byteOffset % 4 === 0
-          ? new Int32Array(bytes.buffer, bytes.byteOffset, rows)
-          : new Int32Array(bytes.slice().buffer)
-        : undefined,
-    );
-    valid.push(bindings.vector_get_validity(vector, Math.ceil(rows / 64) * 8) ?? undefined);
-  }
-  return { rows, data, i32, valid, owner: raw };
-}
-
-function isValid(valid: Uint8Array | undefined, i: number): boolean {
-  return valid === undefined || ((valid[i >> 3]! >> (i & 7)) & 1) === 1;
-}
 
 /** Per-shape key codes of the builder, resolved once per shape. */
 interface ShapeCodes {
@@ -399,7 +365,7 @@ export async function readSpans(
     if (!raw) break;
     const rows = bindings.data_chunk_get_size(raw);
     if (rows === 0) break;
-    const ch = chunkOf(raw, rows, columns);
+    const ch = chunkOf(raw, rows, WIDTH, columns);
     const nos = ch.i32[NO]!;
     const seqs = ch.i32[SEQ]!;
     // Chunks still needed: only those holding rows of the current (unfinished) trace.
